@@ -1,0 +1,66 @@
+//! The figment layering: defaults (serde `Default`s) → config file → environment → flags.
+
+use std::path::PathBuf;
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+
+use super::{Cli, ConfigError, Settings};
+
+/// Upstream environment names and the key each sets. Later entries win, so the documented
+/// `MCP_*` names beat the bare names upstream's code read.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("TRANSPORT", "transport"),
+    ("MCP_TRANSPORT", "transport"),
+    ("SSE_PORT", "server.port"),
+    ("MCP_SSE_PORT", "server.port"),
+    ("SSE_HOST", "server.host"),
+    ("MCP_SSE_HOST", "server.host"),
+    ("SSE_LOG_PATH", "server.log_path"),
+    ("MCP_SSE_LOG_PATH", "server.log_path"),
+    ("OPIK_API_BASE_URL", "opik.api_url"),
+    ("OPIK_API_KEY", "opik.api_key"),
+    ("OPIK_WORKSPACE_NAME", "opik.workspace"),
+    ("OPIK_SELF_HOSTED", "opik.self_hosted"),
+    ("OPIK_TOOLSETS", "opik.toolsets"),
+];
+
+/// Prefix of the generic environment names: `OPIK_MCP_<SECTION>__<KEY>`.
+pub const ENV_PREFIX: &str = "OPIK_MCP_";
+
+/// Load and validate the settings from every layer.
+pub fn load(cli: &Cli) -> Result<Settings, ConfigError> {
+    let mut fig = Figment::new();
+    let file = cli
+        .config
+        .clone()
+        .or_else(|| std::env::var_os("OPIK_MCP_CONFIG").map(PathBuf::from));
+    if let Some(path) = file {
+        if !path.is_file() {
+            return Err(ConfigError::invalid(
+                "config",
+                format!(
+                    "config file {} does not exist or is not a file",
+                    path.display()
+                ),
+            ));
+        }
+        fig = fig.merge(Toml::file_exact(path));
+    }
+    for &(var, key) in ENV_VARS {
+        fig = fig.merge(Env::raw().only(&[var]).map(move |_| key.into()));
+    }
+    fig = fig.merge(
+        Env::prefixed(ENV_PREFIX)
+            .split("__")
+            .filter(|k| k.as_str() != "config"),
+    );
+    fig = cli.overlay(fig);
+    let settings: Settings = fig
+        .extract()
+        .map_err(|e| ConfigError::Load(e.to_string()))?;
+    settings.validate()?;
+    Ok(settings)
+}

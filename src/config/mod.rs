@@ -1,0 +1,88 @@
+//! Layered, validated settings: defaults → optional config file → environment → CLI flags.
+//!
+//! Every section is a plain serde struct with `#[serde(default)]`; [`load`] merges the layers with
+//! figment and [`Settings::validate`] runs the cross-field checks whose errors name the key.
+
+mod cli;
+mod load;
+mod opik;
+mod server;
+mod toolsets;
+
+pub use cli::{Cli, Command};
+pub use load::{ENV_VARS, load};
+pub use opik::OpikSettings;
+pub use server::{LogFormat, LogSettings, ServerSettings};
+pub use toolsets::{Toolset, Toolsets};
+
+use serde::Deserialize;
+
+/// Which transport the process serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransportMode {
+    /// Newline-delimited JSON-RPC on stdin/stdout (default, as upstream).
+    #[default]
+    Stdio,
+    /// The HTTP service (legacy SSE + Streamable HTTP); the upstream name.
+    Sse,
+    /// The HTTP service (same as `sse`); `http` is accepted as an alias.
+    #[serde(alias = "http")]
+    StreamableHttp,
+}
+
+impl TransportMode {
+    /// Whether this mode starts the HTTP service.
+    pub fn is_http(self) -> bool {
+        !matches!(self, TransportMode::Stdio)
+    }
+}
+
+/// All settings of the process.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `stdio`, `sse` or `streamable-http` (`http`). Env `TRANSPORT`, `MCP_TRANSPORT`. Default `stdio`.
+    pub transport: TransportMode,
+    /// The HTTP service.
+    pub server: ServerSettings,
+    /// The upstream Opik API.
+    pub opik: OpikSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// A configuration error that names the offending key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value failed a check.
+    #[error("invalid configuration: {key}: {message}")]
+    Invalid {
+        /// Dotted key, e.g. `server.port`.
+        key: &'static str,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+    /// figment could not read or deserialize a layer.
+    #[error("invalid configuration: {0}")]
+    Load(String),
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(key: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            key,
+            message: message.into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Cross-field checks; fail at start-up, never per request.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.server.validate()?;
+        self.opik.validate()?;
+        self.log.validate()?;
+        Ok(())
+    }
+}

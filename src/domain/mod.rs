@@ -1,0 +1,5 @@
+//! Newtypes at the boundary.
+
+mod session_id;
+
+pub use session_id::{SessionId, SessionIdError};

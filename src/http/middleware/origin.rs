@@ -1,0 +1,206 @@
+//! Host and Origin checks against DNS rebinding and cross-site requests (MCP spec
+//! 2025-11-25: an invalid `Origin` MUST get 403). Applied to the MCP routes only.
+//!
+//! - `Host`: if `server.allowed_hosts` is set, the host name must be listed; otherwise, when
+//!   bound to loopback, it must be a loopback name; otherwise any host is accepted.
+//! - `Origin` (when present): listed in `server.allowed_origins`, or same-origin with the
+//!   request's `Host`, or (bound to loopback, no explicit host list) a loopback origin.
+
+use std::{collections::HashSet, net::IpAddr};
+
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+
+use crate::{config::ServerSettings, error::ApiError, error::RpcError};
+
+/// Configuration of the check, built once from settings.
+#[derive(Clone, Debug)]
+pub struct HostOriginCheck {
+    allowed_hosts: HashSet<String>,
+    allowed_origins: HashSet<String>,
+    loopback_only: bool,
+}
+
+impl HostOriginCheck {
+    /// Build from `[server]`.
+    pub fn from_settings(s: &ServerSettings) -> Self {
+        Self {
+            allowed_hosts: s
+                .allowed_hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            allowed_origins: s
+                .allowed_origins
+                .iter()
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+                .collect(),
+            loopback_only: s.binds_loopback() && s.allowed_hosts.is_empty(),
+        }
+    }
+
+    fn check(&self, req: &Request) -> std::result::Result<(), ApiError> {
+        let host = req
+            .headers()
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_ascii_lowercase)
+            .or_else(|| {
+                req.uri()
+                    .authority()
+                    .map(|a| a.as_str().to_ascii_lowercase())
+            })
+            .unwrap_or_default();
+        let name = host_name(&host);
+        if !self.allowed_hosts.is_empty() && !self.allowed_hosts.contains(name) {
+            return Err(ApiError::Forbidden(format!("Host {name:?} is not allowed")));
+        }
+        if self.loopback_only && !is_loopback_name(name) {
+            return Err(ApiError::Forbidden(format!(
+                "Host {name:?} is not allowed: this server is bound to loopback"
+            )));
+        }
+        let Some(origin) = req.headers().get("origin") else {
+            return Ok(());
+        };
+        let origin = origin
+            .to_str()
+            .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+            .map_err(|_| ApiError::Forbidden("Origin is not valid".into()))?;
+        if self.allowed_origins.contains(&origin) {
+            return Ok(());
+        }
+        let Some(origin_authority) = origin.split_once("://").map(|(_, a)| a) else {
+            return Err(ApiError::Forbidden(format!(
+                "Origin {origin:?} is not allowed"
+            )));
+        };
+        if origin_authority == host {
+            return Ok(());
+        }
+        if self.loopback_only && is_loopback_name(host_name(origin_authority)) {
+            return Ok(());
+        }
+        Err(ApiError::Forbidden(format!(
+            "Origin {origin:?} is not allowed"
+        )))
+    }
+}
+
+/// The host name of `host[:port]` / `[v6]:port`.
+fn host_name(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or_default();
+    }
+    match authority.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => authority,
+    }
+}
+
+fn is_loopback_name(name: &str) -> bool {
+    name == "localhost" || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+impl<E: Endpoint> Middleware<E> for HostOriginCheck {
+    type Output = HostOriginEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        HostOriginEndpoint {
+            inner: ep,
+            check: self.clone(),
+        }
+    }
+}
+
+/// The endpoint wrapped by [`HostOriginCheck`].
+pub struct HostOriginEndpoint<E> {
+    inner: E,
+    check: HostOriginCheck,
+}
+
+impl<E: Endpoint> Endpoint for HostOriginEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Self::Output> {
+        if let Err(e) = self.check.check(&req) {
+            tracing::warn!(reason = %e, "request refused by Host/Origin check");
+            return Ok(RpcError(e, None).into_response());
+        }
+        Ok(self.inner.call(req).await?.into_response())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loopback() -> HostOriginCheck {
+        HostOriginCheck::from_settings(&ServerSettings {
+            host: "127.0.0.1".into(),
+            ..ServerSettings::default()
+        })
+    }
+
+    fn req(host: &str, origin: Option<&str>) -> Request {
+        let b = Request::builder().header("host", host);
+        match origin {
+            Some(o) => b.header("origin", o).finish(),
+            None => b.finish(),
+        }
+    }
+
+    #[test]
+    fn loopback_bind_accepts_loopback_hosts_only() {
+        let c = loopback();
+        assert!(c.check(&req("localhost:3001", None)).is_ok());
+        assert!(c.check(&req("127.0.0.1:3001", None)).is_ok());
+        assert!(c.check(&req("[::1]:3001", None)).is_ok());
+        assert!(c.check(&req("evil.example:3001", None)).is_err());
+    }
+
+    #[test]
+    fn foreign_origin_is_refused_but_loopback_origin_is_not() {
+        let c = loopback();
+        assert!(
+            c.check(&req("localhost:3001", Some("http://localhost:5173")))
+                .is_ok()
+        );
+        assert!(
+            c.check(&req("localhost:3001", Some("https://evil.example")))
+                .is_err()
+        );
+        assert!(c.check(&req("localhost:3001", Some("null"))).is_err());
+    }
+
+    #[test]
+    fn public_bind_allows_same_origin_and_listed_origins() {
+        let c = HostOriginCheck::from_settings(&ServerSettings {
+            host: "0.0.0.0".into(),
+            allowed_origins: vec!["https://app.example".into()],
+            ..ServerSettings::default()
+        });
+        assert!(
+            c.check(&req("mcp.example", Some("https://mcp.example")))
+                .is_ok()
+        );
+        assert!(
+            c.check(&req("mcp.example", Some("https://app.example/")))
+                .is_ok()
+        );
+        assert!(
+            c.check(&req("mcp.example", Some("https://other.example")))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn explicit_host_list_is_enforced() {
+        let c = HostOriginCheck::from_settings(&ServerSettings {
+            host: "0.0.0.0".into(),
+            allowed_hosts: vec!["mcp.example".into()],
+            ..ServerSettings::default()
+        });
+        assert!(c.check(&req("mcp.example:443", None)).is_ok());
+        assert!(c.check(&req("attacker.example", None)).is_err());
+    }
+}

@@ -1,0 +1,51 @@
+//! opik-mcp binary: CLI → config → telemetry → Application → run.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use opik_mcp::{
+    config::{self, Cli, Command},
+    startup::{Application, run_stdio},
+    telemetry,
+};
+
+fn main() -> ExitCode {
+    // One crypto provider for every rustls user (poem, reqwest, sqlx).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let cli = Cli::parse();
+    let settings = match config::load(&cli) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("opik-mcp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("opik-mcp: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("opik-mcp: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: config::Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve if settings.transport.is_http() => {
+            telemetry::init(&settings.log, Some(&settings.server.log_path))?;
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await
+        }
+        Command::Serve => {
+            telemetry::init(&settings.log, None)?;
+            run_stdio(settings).await
+        }
+    }
+}

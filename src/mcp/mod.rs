@@ -1,0 +1,122 @@
+//! The transport-agnostic MCP server: rmcp's [`ServerHandler`] over our tools.
+//!
+//! `mcp` knows no HTTP. `transports/*` feed it messages through a session's
+//! (Sink, Stream) pair; see `src/mcp/README.md` for the design.
+
+pub mod tools;
+
+use std::{borrow::Cow, sync::Arc};
+
+use rmcp::{
+    ErrorData, RoleServer, ServerHandler,
+    handler::server::{router::tool::ToolRouter, tool::ToolCallContext},
+    model::{
+        CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+        PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
+    },
+    service::RequestContext,
+};
+
+use crate::config::Settings;
+
+/// What the server tells clients it offers (the `instructions` of `initialize`).
+pub const INSTRUCTIONS: &str = "opik-mcp exposes Opik (LLM observability by Comet) to assistants: \
+projects, traces, spans, threads, prompts, datasets, experiments and feedback scores. Start with \
+`get-server-info` to see the workspace and enabled toolsets, and `get-opik-help` for how-to topics.";
+
+/// Protocol revisions served with an `initialize` handshake (2024-11-05 … 2025-11-25).
+pub fn supported_versions() -> Cow<'static, [ProtocolVersion]> {
+    Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2025_11_25))
+}
+
+/// Everything sessions share: settings and the tool router, built once.
+pub struct McpEngine {
+    settings: Arc<Settings>,
+    router: ToolRouter<McpServer>,
+    listed: Arc<Vec<Tool>>,
+}
+
+impl McpEngine {
+    /// Build the engine from validated settings.
+    pub fn new(settings: Arc<Settings>) -> Arc<Self> {
+        let router = tools::router(&settings);
+        let listed = Arc::new(router.list_all());
+        Arc::new(Self {
+            settings,
+            router,
+            listed,
+        })
+    }
+
+    /// The effective settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// A handler for one session.
+    pub fn handler(self: &Arc<Self>) -> McpServer {
+        McpServer {
+            engine: Arc::clone(self),
+        }
+    }
+
+    /// The tools this deployment lists.
+    pub fn tools(&self) -> &[Tool] {
+        &self.listed
+    }
+}
+
+/// The per-session rmcp handler.
+#[derive(Clone)]
+pub struct McpServer {
+    engine: Arc<McpEngine>,
+}
+
+impl McpServer {
+    /// The shared engine.
+    pub fn engine(&self) -> &McpEngine {
+        &self.engine
+    }
+}
+
+/// The error for a tool that does not exist *or* is not enabled: the two must be
+/// indistinguishable so disabled tools leak nothing.
+pub fn unknown_tool(name: &str) -> ErrorData {
+    ErrorData::invalid_params(format!("Unknown tool: {name}"), None)
+}
+
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("opik-mcp", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS.to_string())
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        supported_versions()
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.engine.listed.to_vec()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.engine.router.get(name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        if !self.engine.router.has_route(&request.name) {
+            return Err(unknown_tool(&request.name));
+        }
+        let tcc = ToolCallContext::new(self, request, context);
+        self.engine.router.call(tcc).await
+    }
+}

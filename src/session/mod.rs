@@ -1,0 +1,15 @@
+//! Sessions shared by both HTTP transports (and stdio): one registry, idle TTL, a cap, and
+//! per-session reply routing.
+//!
+//! Each session runs its own rmcp service over an in-process (Sink, Stream) pair. Inbound
+//! messages go through a bounded queue; outbound messages are routed by [`SessionSink`]:
+//! a reply whose id has a waiting HTTP request goes to that request only, everything else to
+//! the session's own stream. Nothing is ever broadcast.
+
+mod registry;
+mod session;
+mod sink;
+
+pub use registry::{EndReason, Lookup, RegistryError, SessionRegistry};
+pub use session::{ReplyWaiter, SendError, Session, StreamAttachError, TransportKind};
+pub use sink::SessionSink;

@@ -1,0 +1,239 @@
+//! The session registry shared by both HTTP transports: a concurrent map with a cap, an idle
+//! TTL and tombstones (so a request for an ended session can say "gone" rather than "unknown").
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use dashmap::DashMap;
+use rmcp::ServiceExt;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+
+use super::{Session, SessionSink, TransportKind};
+use crate::{domain::SessionId, mcp::McpEngine};
+
+/// How long an ended session is remembered, and how many at most.
+const TOMBSTONE_TTL: Duration = Duration::from_secs(15 * 60);
+const TOMBSTONE_MAX: usize = 10_000;
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The client deleted it (`DELETE /mcp`).
+    Deleted,
+    /// Its legacy SSE stream closed.
+    StreamClosed,
+    /// No activity for the idle TTL.
+    IdleTimeout,
+    /// The server is shutting down.
+    Shutdown,
+    /// The MCP engine stopped (protocol error or end of input).
+    EngineStopped,
+}
+
+impl EndReason {
+    /// Stable name for logs, metrics and storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Deleted => "deleted",
+            EndReason::StreamClosed => "stream_closed",
+            EndReason::IdleTimeout => "idle_timeout",
+            EndReason::Shutdown => "shutdown",
+            EndReason::EngineStopped => "engine_stopped",
+        }
+    }
+}
+
+/// Result of looking a session up.
+#[derive(Debug)]
+pub enum Lookup {
+    /// A live session.
+    Live(Arc<Session>),
+    /// It existed and ended recently.
+    Ended(EndReason),
+    /// Never seen (or forgotten).
+    Unknown,
+}
+
+/// Why a session could not be created.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RegistryError {
+    /// The concurrent-session cap is reached.
+    #[error("the server is at its limit of {0} concurrent sessions; retry later")]
+    Full(usize),
+    /// The server is shutting down.
+    #[error("the server is shutting down")]
+    ShuttingDown,
+}
+
+/// All live sessions.
+pub struct SessionRegistry {
+    sessions: DashMap<SessionId, Arc<Session>>,
+    ended: Mutex<HashMap<SessionId, (Instant, EndReason)>>,
+    count: AtomicUsize,
+    max: usize,
+    queue: usize,
+    idle_ttl: Duration,
+    engine: Arc<McpEngine>,
+    /// Cancels every engine (after the HTTP server has drained).
+    engines: CancellationToken,
+    /// Set while draining: no new sessions.
+    draining: CancellationToken,
+}
+
+impl SessionRegistry {
+    /// A registry creating sessions served by `engine`. Engines stop when `engines` is
+    /// cancelled; no session is created once `draining` is.
+    pub fn new(
+        engine: Arc<McpEngine>,
+        engines: CancellationToken,
+        draining: CancellationToken,
+    ) -> Arc<Self> {
+        let s = &engine.settings().server;
+        Arc::new(Self {
+            sessions: DashMap::new(),
+            ended: Mutex::new(HashMap::new()),
+            count: AtomicUsize::new(0),
+            max: s.max_sessions,
+            queue: s.session_queue,
+            idle_ttl: s.session_idle_ttl(),
+            engine,
+            engines,
+            draining,
+        })
+    }
+
+    /// Live sessions.
+    pub fn len(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Whether there are no live sessions.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Create a session and start its MCP engine.
+    pub fn create(
+        self: &Arc<Self>,
+        transport: TransportKind,
+    ) -> Result<Arc<Session>, RegistryError> {
+        if self.draining.is_cancelled() {
+            return Err(RegistryError::ShuttingDown);
+        }
+        if self.count.fetch_add(1, Ordering::AcqRel) >= self.max {
+            self.count.fetch_sub(1, Ordering::AcqRel);
+            return Err(RegistryError::Full(self.max));
+        }
+        let id = SessionId::generate();
+        let (tx, rx) = mpsc::channel(self.queue);
+        let ct = self.engines.child_token();
+        let session = Arc::new(Session::new(id.clone(), transport, tx, ct.clone()));
+        session.touch();
+        self.sessions.insert(id.clone(), Arc::clone(&session));
+        tracing::info!(session = %id.log_tag(), transport = transport.as_str(), "session opened");
+
+        let handler = self.engine.handler();
+        let sink = SessionSink::new(Arc::clone(&session));
+        let registry = Arc::clone(self);
+        tokio::spawn(async move {
+            match handler
+                .serve_with_ct((sink, ReceiverStream::new(rx)), ct)
+                .await
+            {
+                Ok(running) => {
+                    let _ = running.waiting().await;
+                }
+                Err(e) => {
+                    tracing::debug!(session = %id.log_tag(), error = %e, "engine did not start")
+                }
+            }
+            registry.end(&id, EndReason::EngineStopped);
+        });
+        Ok(session)
+    }
+
+    /// Look a session up (and count it as activity).
+    pub fn lookup(&self, id: &SessionId) -> Lookup {
+        if let Some(s) = self.sessions.get(id) {
+            s.touch();
+            return Lookup::Live(Arc::clone(s.value()));
+        }
+        match self.ended.lock().unwrap_or_else(|p| p.into_inner()).get(id) {
+            Some((_, reason)) => Lookup::Ended(*reason),
+            None => Lookup::Unknown,
+        }
+    }
+
+    /// End a session; idempotent. Returns whether it was live.
+    pub fn end(&self, id: &SessionId, reason: EndReason) -> bool {
+        let Some((_, session)) = self.sessions.remove(id) else {
+            return false;
+        };
+        self.count.fetch_sub(1, Ordering::AcqRel);
+        session.close();
+        let mut ended = self.ended.lock().unwrap_or_else(|p| p.into_inner());
+        if ended.len() >= TOMBSTONE_MAX {
+            prune(&mut ended, Duration::ZERO);
+        }
+        ended.insert(id.clone(), (Instant::now(), reason));
+        tracing::info!(session = %id.log_tag(), reason = reason.as_str(), "session closed");
+        true
+    }
+
+    /// End sessions idle for longer than the TTL (sessions with an open stream are not idle:
+    /// a client is attached). Returns how many ended.
+    pub fn sweep(&self) -> usize {
+        let idle: Vec<SessionId> = self
+            .sessions
+            .iter()
+            .filter(|s| !s.has_stream() && s.idle_for() > self.idle_ttl)
+            .map(|s| s.key().clone())
+            .collect();
+        let n = idle
+            .iter()
+            .filter(|id| self.end(id, EndReason::IdleTimeout))
+            .count();
+        prune(
+            &mut self.ended.lock().unwrap_or_else(|p| p.into_inner()),
+            TOMBSTONE_TTL,
+        );
+        n
+    }
+
+    /// End every session (shutdown).
+    pub fn close_all(&self, reason: EndReason) {
+        let ids: Vec<SessionId> = self.sessions.iter().map(|s| s.key().clone()).collect();
+        for id in ids {
+            self.end(&id, reason);
+        }
+    }
+
+    /// Run [`Self::sweep`] periodically until `stop`.
+    pub async fn run_sweeper(self: Arc<Self>, stop: CancellationToken) {
+        let period = (self.idle_ttl / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tick.tick() => {
+                    let n = self.sweep();
+                    if n > 0 {
+                        tracing::info!(ended = n, "idle sessions expired");
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn prune(ended: &mut HashMap<SessionId, (Instant, EndReason)>, older_than: Duration) {
+    ended.retain(|_, (at, _)| at.elapsed() < older_than);
+}

@@ -1,0 +1,264 @@
+//! One MCP session: its inbound queue, its pending replies and its outbound stream.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Instant,
+};
+
+use rmcp::model::{ClientJsonRpcMessage, RequestId, ServerJsonRpcMessage};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::SessionId;
+
+/// Which transport a session arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Legacy HTTP+SSE (2024-11-05).
+    Sse,
+    /// Streamable HTTP (2025-03-26 and later).
+    StreamableHttp,
+    /// stdin/stdout.
+    Stdio,
+}
+
+impl TransportKind {
+    /// Stable name for logs and storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Sse => "sse",
+            TransportKind::StreamableHttp => "streamable-http",
+            TransportKind::Stdio => "stdio",
+        }
+    }
+}
+
+/// Why a message could not be queued for the MCP engine.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SendError {
+    /// The bounded queue is full: the client sends faster than the engine answers.
+    #[error("session queue is full")]
+    QueueFull,
+    /// The session ended.
+    #[error("session is closed")]
+    Closed,
+    /// A request with the same id is already in flight on this session.
+    #[error("a request with this id is already in flight")]
+    DuplicateId,
+}
+
+/// Why a stream could not be attached.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StreamAttachError {
+    /// The session already has an open stream.
+    #[error("this session already has an open stream")]
+    AlreadyOpen,
+}
+
+/// A pending reply; dropping it withdraws the registration.
+pub struct ReplyWaiter {
+    pub(crate) rx: oneshot::Receiver<ServerJsonRpcMessage>,
+    session: Arc<Session>,
+    key: RequestId,
+}
+
+impl ReplyWaiter {
+    /// Wait for the reply; `None` if the session ended first.
+    pub async fn recv(mut self) -> Option<ServerJsonRpcMessage> {
+        (&mut self.rx).await.ok()
+    }
+}
+
+impl Drop for ReplyWaiter {
+    fn drop(&mut self) {
+        self.session.forget_waiter(&self.key);
+    }
+}
+
+/// One MCP session.
+pub struct Session {
+    id: SessionId,
+    transport: TransportKind,
+    created: Instant,
+    last_seen_ms: AtomicU64,
+    inbound: mpsc::Sender<ClientJsonRpcMessage>,
+    pending: Mutex<HashMap<RequestId, oneshot::Sender<ServerJsonRpcMessage>>>,
+    stream: Mutex<Option<mpsc::Sender<ServerJsonRpcMessage>>>,
+    initialized: AtomicBool,
+    cancel: CancellationToken,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub(crate) fn new(
+        id: SessionId,
+        transport: TransportKind,
+        inbound: mpsc::Sender<ClientJsonRpcMessage>,
+        cancel: CancellationToken,
+    ) -> Self {
+        Self {
+            id,
+            transport,
+            created: Instant::now(),
+            last_seen_ms: AtomicU64::new(0),
+            inbound,
+            pending: Mutex::new(HashMap::new()),
+            stream: Mutex::new(None),
+            initialized: AtomicBool::new(false),
+            cancel,
+        }
+    }
+
+    /// The session id.
+    pub fn id(&self) -> &SessionId {
+        &self.id
+    }
+
+    /// The transport it arrived on.
+    pub fn transport(&self) -> TransportKind {
+        self.transport
+    }
+
+    /// Cancelled when the session ends.
+    pub fn cancelled(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// Record activity (for the idle TTL).
+    pub(crate) fn touch(&self) {
+        let ms = self.created.elapsed().as_millis() as u64;
+        self.last_seen_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Time since the last activity.
+    pub(crate) fn idle_for(&self) -> std::time::Duration {
+        let seen = self.last_seen_ms.load(Ordering::Relaxed);
+        self.created
+            .elapsed()
+            .saturating_sub(std::time::Duration::from_millis(seen))
+    }
+
+    /// Whether `initialize` has been forwarded on this session.
+    pub fn is_initialized(&self) -> bool {
+        self.initialized.load(Ordering::Acquire)
+    }
+
+    /// Mark the session initialized; returns false if it already was.
+    pub fn mark_initialized(&self) -> bool {
+        !self.initialized.swap(true, Ordering::AcqRel)
+    }
+
+    /// Queue a message for the engine without waiting (back-pressure is an error, not memory).
+    pub fn send(&self, msg: ClientJsonRpcMessage) -> Result<(), SendError> {
+        self.touch();
+        self.inbound.try_send(msg).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
+            mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+        })
+    }
+
+    /// Queue a message, waiting for room (stdio, where the one client waits for us anyway).
+    pub async fn send_wait(&self, msg: ClientJsonRpcMessage) -> Result<(), SendError> {
+        self.touch();
+        self.inbound.send(msg).await.map_err(|_| SendError::Closed)
+    }
+
+    /// Register interest in the reply to request `id`, before sending the request.
+    pub fn wait_reply(self: &Arc<Self>, id: RequestId) -> Result<ReplyWaiter, SendError> {
+        let (tx, rx) = oneshot::channel();
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        if pending.contains_key(&id) {
+            return Err(SendError::DuplicateId);
+        }
+        pending.insert(id.clone(), tx);
+        Ok(ReplyWaiter {
+            rx,
+            session: Arc::clone(self),
+            key: id,
+        })
+    }
+
+    fn forget_waiter(&self, id: &RequestId) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+    }
+
+    /// Take the waiter registered for reply `id`, if any.
+    pub(crate) fn take_waiter(
+        &self,
+        id: &RequestId,
+    ) -> Option<oneshot::Sender<ServerJsonRpcMessage>> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id)
+    }
+
+    /// Attach the session's one outbound stream (legacy SSE stream or Streamable HTTP GET).
+    pub fn attach_stream(
+        &self,
+        capacity: usize,
+    ) -> Result<mpsc::Receiver<ServerJsonRpcMessage>, StreamAttachError> {
+        let mut slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_some_and(|s| !s.is_closed()) {
+            return Err(StreamAttachError::AlreadyOpen);
+        }
+        let (tx, rx) = mpsc::channel(capacity);
+        *slot = Some(tx);
+        Ok(rx)
+    }
+
+    /// Whether an outbound stream is attached and open.
+    pub fn has_stream(&self) -> bool {
+        self.stream
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|s| !s.is_closed())
+    }
+
+    /// Push a message to the outbound stream. A full buffer means a consumer that does not
+    /// read: it is detached (its stream ends) rather than letting memory grow.
+    pub(crate) fn push_stream(&self, msg: ServerJsonRpcMessage) -> bool {
+        let mut slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(tx) = slot.as_ref() else {
+            return false;
+        };
+        match tx.try_send(msg) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(session = %self.id.log_tag(), "slow SSE consumer: stream dropped");
+                *slot = None;
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                *slot = None;
+                false
+            }
+        }
+    }
+
+    /// End the session: cancel its engine and drop its stream and waiters.
+    pub(crate) fn close(&self) {
+        self.cancel.cancel();
+        self.stream.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+}

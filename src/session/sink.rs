@@ -1,0 +1,69 @@
+//! The outbound half of a session's rmcp transport: routes each server message to exactly one
+//! place (a waiting HTTP request, or the session's own stream). Never broadcast.
+
+use std::{
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+};
+
+use futures::Sink;
+use rmcp::model::{JsonRpcMessage, ServerJsonRpcMessage};
+
+use super::Session;
+
+/// The sink side of a session; never blocks (routing is a map lookup and a `try_send`).
+pub struct SessionSink {
+    session: Arc<Session>,
+}
+
+impl SessionSink {
+    /// A sink routing for `session`.
+    pub fn new(session: Arc<Session>) -> Self {
+        Self { session }
+    }
+
+    fn route(&self, msg: ServerJsonRpcMessage) {
+        let id = match &msg {
+            JsonRpcMessage::Response(r) => Some(r.id.clone()),
+            JsonRpcMessage::Error(e) => e.id.clone(),
+            _ => None,
+        };
+        if let Some(id) = id
+            && let Some(waiter) = self.session.take_waiter(&id)
+        {
+            // The HTTP request may have gone (client disconnected); then the reply is dropped.
+            let _ = waiter.send(msg);
+            return;
+        }
+        if !self.session.push_stream(msg) {
+            tracing::debug!(session = %self.session.id().log_tag(), "no stream for server message");
+        }
+    }
+}
+
+/// The sink never fails: routing cannot fail, only drop for a gone consumer.
+#[derive(Debug, thiserror::Error)]
+#[error("session sink closed")]
+pub struct SinkClosed;
+
+impl Sink<ServerJsonRpcMessage> for SessionSink {
+    type Error = SinkClosed;
+
+    fn poll_ready(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: ServerJsonRpcMessage) -> Result<(), Self::Error> {
+        self.route(item);
+        Ok(())
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+}

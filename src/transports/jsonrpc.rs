@@ -1,0 +1,126 @@
+//! Inbound JSON-RPC decoding and the session gate shared by every transport.
+
+use rmcp::model::{ClientJsonRpcMessage, ClientRequest, JsonRpcMessage, RequestId};
+
+use crate::{error::ApiError, session::Session};
+
+/// Decode one client message. Batches (JSON arrays) are refused: 2025-06-18 removed them and
+/// the legacy clients we serve never send them.
+pub fn decode(body: &[u8]) -> Result<ClientJsonRpcMessage, ApiError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None => return Err(ApiError::Parse("empty body".into())),
+        Some(b'[') => {
+            return Err(ApiError::InvalidRequest(
+                "JSON-RPC batches are not supported; send one message per request".into(),
+            ));
+        }
+        Some(b'{') => {}
+        Some(_) => {
+            // Valid JSON that is not an object (a number, a string…) is not a message.
+            return match serde_json::from_slice::<serde_json::Value>(body) {
+                Ok(_) => Err(ApiError::InvalidRequest(
+                    "a JSON-RPC message is an object".into(),
+                )),
+                Err(e) => Err(ApiError::Parse(e.to_string())),
+            };
+        }
+    }
+    serde_json::from_slice::<ClientJsonRpcMessage>(body).map_err(|e| {
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(_) => ApiError::InvalidRequest(format!("not a valid MCP JSON-RPC message: {e}")),
+            Err(e) => ApiError::Parse(e.to_string()),
+        }
+    })
+}
+
+/// The id of a request, if the message is one.
+pub fn request_id(msg: &ClientJsonRpcMessage) -> Option<RequestId> {
+    match msg {
+        JsonRpcMessage::Request(r) => Some(r.id.clone()),
+        _ => None,
+    }
+}
+
+/// The method of a request or notification, for logs.
+pub fn method(msg: &ClientJsonRpcMessage) -> &str {
+    match msg {
+        JsonRpcMessage::Request(r) => r.request.method(),
+        JsonRpcMessage::Notification(_) => "notification",
+        JsonRpcMessage::Response(_) => "response",
+        JsonRpcMessage::Error(_) => "error",
+    }
+}
+
+/// Whether the message is an `initialize` request.
+pub fn is_initialize(msg: &ClientJsonRpcMessage) -> bool {
+    matches!(msg, JsonRpcMessage::Request(r) if matches!(r.request, ClientRequest::InitializeRequest(_)))
+}
+
+/// Enforce the lifecycle before a message reaches the engine: `initialize` once, and nothing
+/// but `ping` before it (rmcp treats a notification before `initialize` as fatal, which
+/// would kill the session; we refuse the message instead and the session stays usable).
+pub fn admit(session: &Session, msg: &ClientJsonRpcMessage) -> Result<(), ApiError> {
+    if is_initialize(msg) {
+        if !session.mark_initialized() {
+            return Err(ApiError::InvalidRequest(
+                "session is already initialized".into(),
+            ));
+        }
+        return Ok(());
+    }
+    if session.is_initialized() {
+        return Ok(());
+    }
+    match msg {
+        JsonRpcMessage::Request(r) if matches!(r.request, ClientRequest::PingRequest(_)) => Ok(()),
+        _ => Err(ApiError::InvalidRequest(
+            "session is not initialized: send initialize first".into(),
+        )),
+    }
+}
+
+/// If `msg` is `notifications/cancelled`, the id of the request it cancels.
+pub fn cancelled_request(msg: &ClientJsonRpcMessage) -> Option<RequestId> {
+    use rmcp::model::ClientNotification;
+    match msg {
+        JsonRpcMessage::Notification(n) => match &n.notification {
+            ClientNotification::CancelledNotification(c) => c.params.request_id.clone(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_refused_as_invalid_requests() {
+        let err = decode(br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).expect_err("batch");
+        assert!(matches!(err, ApiError::InvalidRequest(_)));
+    }
+
+    #[test]
+    fn broken_json_is_a_parse_error() {
+        assert!(matches!(decode(b"{\"jsonrpc\":"), Err(ApiError::Parse(_))));
+        assert!(matches!(decode(b""), Err(ApiError::Parse(_))));
+    }
+
+    #[test]
+    fn json_that_is_not_json_rpc_is_an_invalid_request() {
+        assert!(matches!(
+            decode(b"{\"hello\":1}"),
+            Err(ApiError::InvalidRequest(_))
+        ));
+        assert!(matches!(decode(b"42"), Err(ApiError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn ping_decodes_with_its_id() {
+        let msg = decode(br#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#).expect("ping");
+        assert_eq!(request_id(&msg), Some(RequestId::Number(7)));
+        assert_eq!(method(&msg), "ping");
+    }
+}

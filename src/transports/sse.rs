@@ -1,0 +1,163 @@
+//! Legacy HTTP+SSE (2024-11-05): `GET /sse` opens a session's stream, whose first event is
+//! `endpoint`; `POST /messages?sessionId=` delivers client messages, whose replies go out on
+//! that session's stream only.
+
+use std::sync::Arc;
+
+use futures::{StreamExt, stream};
+use poem::{Body, Request, Response, http::StatusCode, web::sse::Event};
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::{STREAM_BUFFER, jsonrpc, message_event, sse_response};
+use crate::{
+    domain::{SessionId, SessionIdError},
+    error::{ApiError, RpcError},
+    http::{AppState, headers},
+    session::{EndReason, Lookup, Session, SessionRegistry, TransportKind},
+};
+
+/// Longest accepted query string on `/messages`.
+const MAX_QUERY: usize = 512;
+
+/// Ends the session when the SSE body is dropped (client gone or server draining).
+struct StreamGuard {
+    registry: Arc<SessionRegistry>,
+    id: SessionId,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.registry.end(&self.id, EndReason::StreamClosed);
+    }
+}
+
+/// `GET /sse`: create a session and stream its messages.
+pub async fn open_stream(state: AppState) -> Response {
+    let session = match state.registry.create(TransportKind::Sse) {
+        Ok(s) => s,
+        Err(e) => {
+            return poem::IntoResponse::into_response(RpcError(
+                ApiError::Unavailable(e.to_string()),
+                None,
+            ));
+        }
+    };
+    let rx = match session.attach_stream(STREAM_BUFFER) {
+        Ok(rx) => rx,
+        Err(_) => {
+            return poem::IntoResponse::into_response(RpcError(ApiError::StreamConflict, None));
+        }
+    };
+    let endpoint = format!("/messages?sessionId={}", session.id());
+    let guard = StreamGuard {
+        registry: Arc::clone(&state.registry),
+        id: session.id().clone(),
+    };
+    let first = stream::once(async move { Event::message(endpoint).event_type("endpoint") });
+    let messages = ReceiverStream::new(rx).map(move |m| {
+        let _keep = &guard;
+        message_event(&m)
+    });
+    sse_response(
+        first.chain(messages),
+        state.draining.clone(),
+        state.settings.server.keep_alive(),
+    )
+}
+
+/// `POST /messages?sessionId=<id>`: accept one client message for that session.
+pub async fn post_message(req: Request, body: Body, state: AppState) -> Response {
+    match post(&req, body, &state).await {
+        Ok(()) => Response::builder()
+            .status(StatusCode::ACCEPTED)
+            .content_type("text/plain")
+            .body("Accepted"),
+        Err(e) => poem::IntoResponse::into_response(e),
+    }
+}
+
+async fn post(req: &Request, body: Body, state: &AppState) -> Result<(), RpcError> {
+    let id = session_id_from_query(req.uri().query())?;
+    let session = live_session(&state.registry, &id)?;
+    headers::require_json_content(req)?;
+    let bytes = headers::read_body(body, state.settings.server.max_body_bytes).await?;
+    let msg = jsonrpc::decode(&bytes)?;
+    let rid = jsonrpc::request_id(&msg);
+    jsonrpc::admit(&session, &msg).map_err(|e| RpcError(e, rid.clone()))?;
+    session.send(msg).map_err(|e| {
+        let err = match e {
+            crate::session::SendError::QueueFull => ApiError::QueueFull,
+            _ => ApiError::SessionGone("its stream closed"),
+        };
+        RpcError(err, rid.clone())
+    })
+}
+
+fn live_session(registry: &SessionRegistry, id: &SessionId) -> Result<Arc<Session>, ApiError> {
+    match registry.lookup(id) {
+        Lookup::Live(s) if s.transport() != TransportKind::Sse => Err(ApiError::UnknownSession),
+        Lookup::Live(s) if !s.has_stream() => {
+            registry.end(id, EndReason::StreamClosed);
+            Err(ApiError::SessionGone("its stream closed"))
+        }
+        Lookup::Live(s) => Ok(s),
+        Lookup::Ended(reason) => Err(ApiError::SessionGone(reason.as_str())),
+        Lookup::Unknown => Err(ApiError::UnknownSession),
+    }
+}
+
+/// Exactly one `sessionId` in a bounded query string.
+fn session_id_from_query(query: Option<&str>) -> Result<SessionId, ApiError> {
+    const NAME: &str = "sessionId query parameter";
+    let query = query.unwrap_or_default();
+    if query.len() > MAX_QUERY {
+        return Err(ApiError::MalformedSessionId("query string (too long)"));
+    }
+    let mut found = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k == "sessionId")
+        .map(|(_, v)| v.into_owned());
+    let value = found.next().ok_or(ApiError::MissingSessionId(NAME))?;
+    if found.next().is_some() {
+        return Err(ApiError::MalformedSessionId(
+            "sessionId query parameter (given twice)",
+        ));
+    }
+    SessionId::parse(&value).map_err(|e| match e {
+        SessionIdError::Empty => ApiError::MissingSessionId(NAME),
+        SessionIdError::Malformed => ApiError::MalformedSessionId(NAME),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_must_carry_exactly_one_well_formed_session_id() {
+        let id = SessionId::generate();
+        let ok = format!("sessionId={id}");
+        assert_eq!(session_id_from_query(Some(&ok)).expect("valid"), id);
+        assert!(matches!(
+            session_id_from_query(None),
+            Err(ApiError::MissingSessionId(_))
+        ));
+        assert!(matches!(
+            session_id_from_query(Some("sessionId=")),
+            Err(ApiError::MissingSessionId(_))
+        ));
+        assert!(matches!(
+            session_id_from_query(Some("sessionId=zz")),
+            Err(ApiError::MalformedSessionId(_))
+        ));
+        let twice = format!("{ok}&{ok}");
+        assert!(matches!(
+            session_id_from_query(Some(&twice)),
+            Err(ApiError::MalformedSessionId(_))
+        ));
+        let long = format!("{ok}&pad={}", "x".repeat(600));
+        assert!(matches!(
+            session_id_from_query(Some(&long)),
+            Err(ApiError::MalformedSessionId(_))
+        ));
+    }
+}

@@ -1,0 +1,239 @@
+//! Streamable HTTP (2025-03-26, 2025-06-18, 2025-11-25) on one path: POST, GET and DELETE.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use poem::{Body, Request, Response, http::Method, http::StatusCode};
+use rmcp::model::{
+    ErrorData, JsonRpcError, JsonRpcMessage, JsonRpcVersion2_0, ServerJsonRpcMessage,
+};
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::{STREAM_BUFFER, jsonrpc, message_event, sse_response};
+use crate::{
+    domain::SessionId,
+    error::{ApiError, RpcError},
+    http::{AppState, headers},
+    session::{EndReason, Lookup, RegistryError, SendError, Session, TransportKind},
+};
+
+/// The session header (case-insensitive on the wire).
+pub const SESSION_HEADER: &str = "mcp-session-id";
+/// The protocol version header.
+pub const VERSION_HEADER: &str = "mcp-protocol-version";
+
+/// Dispatch by method: POST, GET and DELETE; anything else is 405.
+pub async fn endpoint(req: Request, body: Body, state: AppState) -> Response {
+    let result = match *req.method() {
+        Method::POST => post(&req, body, &state).await,
+        Method::GET => get(&req, &state).await,
+        Method::DELETE => delete(&req, &state),
+        _ => Err(ApiError::MethodNotAllowed.into()),
+    };
+    result.unwrap_or_else(poem::IntoResponse::into_response)
+}
+
+async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, RpcError> {
+    headers::require_json_content(req)?;
+    if !headers::accepts(req, "application/json") || !headers::accepts(req, "text/event-stream") {
+        return Err(ApiError::NotAcceptable(
+            "Accept must list both application/json and text/event-stream",
+        )
+        .into());
+    }
+    let bytes = headers::read_body(body, state.settings.server.max_body_bytes).await?;
+    let msg = jsonrpc::decode(&bytes)?;
+    let id = jsonrpc::request_id(&msg);
+    let rpc = |e: ApiError| RpcError(e, id.clone());
+
+    if jsonrpc::is_initialize(&msg) {
+        if req.headers().contains_key(SESSION_HEADER) {
+            return Err(rpc(ApiError::InvalidRequest(
+                "initialize starts a new session and must not carry Mcp-Session-Id".into(),
+            )));
+        }
+        let session = state
+            .registry
+            .create(TransportKind::StreamableHttp)
+            .map_err(|e| {
+                rpc(ApiError::Unavailable(match e {
+                    RegistryError::Full(_) | RegistryError::ShuttingDown => e.to_string(),
+                }))
+            })?;
+        let reply = forward_request(&session, msg, state).await.map_err(rpc)?;
+        if matches!(reply, JsonRpcMessage::Error(_)) {
+            // A failed handshake leaves nothing to continue: do not hand out the id.
+            state.registry.end(session.id(), EndReason::EngineStopped);
+            return Ok(reply_response(&reply, state, None));
+        }
+        return Ok(reply_response(&reply, state, Some(session.id())));
+    }
+
+    let session = session_from_headers(req, state).map_err(rpc)?;
+    check_protocol_version(req).map_err(rpc)?;
+    match &msg {
+        JsonRpcMessage::Request(_) => {
+            let reply = forward_request(&session, msg, state).await.map_err(rpc)?;
+            Ok(reply_response(&reply, state, None))
+        }
+        _ => {
+            jsonrpc::admit(&session, &msg)?;
+            if let Some(cancelled) = jsonrpc::cancelled_request(&msg)
+                && let Some(waiter) = session.take_waiter(&cancelled)
+            {
+                let _ = waiter.send(error_reply(
+                    cancelled,
+                    ErrorData::new(
+                        rmcp::model::ErrorCode(-32800),
+                        "request cancelled by the client",
+                        None,
+                    ),
+                ));
+            }
+            session.send(msg).map_err(send_error)?;
+            Ok(Response::builder().status(StatusCode::ACCEPTED).finish())
+        }
+    }
+}
+
+/// Send a request into the engine and wait for its reply (bounded by the request timeout).
+async fn forward_request(
+    session: &Arc<Session>,
+    msg: rmcp::model::ClientJsonRpcMessage,
+    state: &AppState,
+) -> Result<ServerJsonRpcMessage, ApiError> {
+    jsonrpc::admit(session, &msg)?;
+    let id = jsonrpc::request_id(&msg)
+        .ok_or_else(|| ApiError::InvalidRequest("not a request".into()))?;
+    let waiter = session.wait_reply(id.clone()).map_err(send_error)?;
+    session.send(msg).map_err(send_error)?;
+    let timeout = state.settings.server.request_timeout();
+    match tokio::time::timeout(timeout, waiter.recv()).await {
+        Ok(Some(reply)) => Ok(reply),
+        Ok(None) => Err(ApiError::SessionGone("the session ended before replying")),
+        Err(_) => Ok(error_reply(
+            id,
+            ErrorData::internal_error(
+                format!("request timed out after {} s", timeout.as_secs()),
+                None,
+            ),
+        )),
+    }
+}
+
+fn error_reply(id: rmcp::model::RequestId, error: ErrorData) -> ServerJsonRpcMessage {
+    JsonRpcMessage::Error(JsonRpcError {
+        jsonrpc: JsonRpcVersion2_0,
+        id: Some(id),
+        error,
+    })
+}
+
+fn send_error(e: SendError) -> ApiError {
+    match e {
+        SendError::QueueFull => ApiError::QueueFull,
+        SendError::Closed => ApiError::UnknownSession,
+        SendError::DuplicateId => {
+            ApiError::InvalidRequest("a request with this id is already in flight".into())
+        }
+    }
+}
+
+fn reply_response(
+    reply: &ServerJsonRpcMessage,
+    state: &AppState,
+    sid: Option<&SessionId>,
+) -> Response {
+    let builder = Response::builder().status(StatusCode::OK);
+    let builder = match sid {
+        Some(id) => builder.header(SESSION_HEADER, id.as_ref()),
+        None => builder,
+    };
+    let json = serde_json::to_string(reply).unwrap_or_else(|_| "{}".into());
+    if state.settings.server.json_response {
+        builder.content_type("application/json").body(json)
+    } else {
+        builder
+            .content_type("text/event-stream")
+            .header("cache-control", "no-cache")
+            .header("x-accel-buffering", "no")
+            .body(format!("event: message\ndata: {json}\n\n"))
+    }
+}
+
+/// The live session named by the `Mcp-Session-Id` header.
+fn session_from_headers(req: &Request, state: &AppState) -> Result<Arc<Session>, ApiError> {
+    let mut values = req.headers().get_all(SESSION_HEADER).iter();
+    let raw = values
+        .next()
+        .ok_or(ApiError::MissingSessionId("Mcp-Session-Id header"))?;
+    if values.next().is_some() {
+        return Err(ApiError::MalformedSessionId(
+            "Mcp-Session-Id header (sent twice)",
+        ));
+    }
+    let raw = raw
+        .to_str()
+        .ok()
+        .filter(|s| {
+            !s.is_empty() && s.len() <= 256 && s.bytes().all(|b| (0x21..=0x7e).contains(&b))
+        })
+        .ok_or(ApiError::MalformedSessionId("Mcp-Session-Id header"))?;
+    // Well-formed per the spec but not one of ours: as unknown as an expired one.
+    let id = SessionId::parse(raw).map_err(|_| ApiError::UnknownSession)?;
+    match state.registry.lookup(&id) {
+        Lookup::Live(s) if s.transport() == TransportKind::StreamableHttp => Ok(s),
+        Lookup::Live(_) | Lookup::Ended(_) | Lookup::Unknown => Err(ApiError::UnknownSession),
+    }
+}
+
+/// 2025-06-18+: an invalid or unsupported `MCP-Protocol-Version` is a 400. Absent means
+/// 2025-03-26 (spec), which we serve.
+fn check_protocol_version(req: &Request) -> Result<(), ApiError> {
+    let Some(v) = req.headers().get(VERSION_HEADER) else {
+        return Ok(());
+    };
+    let supported = crate::mcp::supported_versions();
+    let ok = v
+        .to_str()
+        .is_ok_and(|v| supported.iter().any(|s| s.as_str() == v));
+    if ok {
+        Ok(())
+    } else {
+        let list: Vec<&str> = supported.iter().map(|s| s.as_str()).collect();
+        Err(ApiError::UnsupportedProtocolVersion(
+            String::from_utf8_lossy(v.as_bytes())
+                .chars()
+                .take(64)
+                .collect(),
+            list.join(", "),
+        ))
+    }
+}
+
+/// GET: the session's stream for server-initiated messages (one per session).
+async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
+    if !headers::accepts(req, "text/event-stream") {
+        return Err(ApiError::NotAcceptable("Accept must list text/event-stream").into());
+    }
+    let session = session_from_headers(req, state)?;
+    check_protocol_version(req)?;
+    let rx = session
+        .attach_stream(STREAM_BUFFER)
+        .map_err(|_| ApiError::StreamConflict)?;
+    let events = ReceiverStream::new(rx).map(|m| message_event(&m));
+    // The receiver ends by itself when the session closes (its sender is dropped).
+    let stop = state.draining.clone();
+    Ok(sse_response(
+        events,
+        stop,
+        state.settings.server.keep_alive(),
+    ))
+}
+
+/// DELETE: end the session.
+fn delete(req: &Request, state: &AppState) -> Result<Response, RpcError> {
+    let session = session_from_headers(req, state)?;
+    state.registry.end(session.id(), EndReason::Deleted);
+    Ok(Response::builder().status(StatusCode::OK).finish())
+}

