@@ -119,7 +119,7 @@ impl ApiError {
         }
     }
 
-    /// The stable snake_case code used on non-MCP routes.
+    /// The stable `snake_case` code used on non-MCP routes.
     pub fn code_name(&self) -> &'static str {
         match self {
             ApiError::Parse(_) => "parse_error",

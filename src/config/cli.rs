@@ -1,3 +1,8 @@
+#![expect(
+    clippy::doc_markdown,
+    reason = "these doc comments are the --help text, shown verbatim"
+)]
+
 //! Command-line flags. Upstream's camelCase names (`--ssePort`) are accepted as aliases so
 //! existing configs keep working. Every flag is optional: unset flags leave the lower layers
 //! (config file, environment, defaults) in charge, so defaults live in one place

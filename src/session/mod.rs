@@ -6,10 +6,10 @@
 //! a reply whose id has a waiting HTTP request goes to that request only, everything else to
 //! the session's own stream. Nothing is ever broadcast.
 
+mod live;
 mod registry;
-mod session;
 mod sink;
 
+pub use live::{ReplyWaiter, SendError, Session, StreamAttachError, TransportKind};
 pub use registry::{EndReason, Lookup, RegistryError, SessionRegistry};
-pub use session::{ReplyWaiter, SendError, Session, StreamAttachError, TransportKind};
 pub use sink::SessionSink;
