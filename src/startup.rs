@@ -13,7 +13,7 @@ use crate::{
     config::Settings,
     http::{AppState, AppStateInner, build_app},
     mcp::McpEngine,
-    session::{EndReason, SessionRegistry},
+    session::{EndReason, LogObserver, Observers, SessionRegistry},
     transports,
 };
 
@@ -42,7 +42,12 @@ impl Application {
         let engines = CancellationToken::new();
         let draining = CancellationToken::new();
         let engine = McpEngine::new(Arc::clone(&settings));
-        let registry = SessionRegistry::new(Arc::clone(&engine), engines.clone(), draining.clone());
+        let registry = SessionRegistry::new(
+            Arc::clone(&engine),
+            engines.clone(),
+            draining.clone(),
+            observers(),
+        );
         let state = AppState::new(AppStateInner {
             settings,
             engine,
@@ -97,7 +102,12 @@ pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     let settings = Arc::new(settings);
     let engines = CancellationToken::new();
     let engine = McpEngine::new(Arc::clone(&settings));
-    let registry = SessionRegistry::new(engine, engines.clone(), CancellationToken::new());
+    let registry = SessionRegistry::new(
+        engine,
+        engines.clone(),
+        CancellationToken::new(),
+        observers(),
+    );
     let result = transports::stdio::serve(
         registry,
         tokio::io::stdin(),
@@ -108,6 +118,11 @@ pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     .await;
     engines.cancel();
     result
+}
+
+/// The subscribers to session and request events (audit and metrics add theirs here).
+fn observers() -> Observers {
+    Observers::new(vec![Arc::new(LogObserver)])
 }
 
 fn bind_error(bind: &str, e: std::io::Error) -> anyhow::Error {

@@ -29,7 +29,7 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
             "/sse",
             poem::get(make(|req: Request| async move {
                 let state = app_state(&req);
-                sse::open_stream(state).await
+                sse::open_stream(&req, state).await
             })),
         )
         .at(

@@ -9,11 +9,43 @@ use std::{
     time::Instant,
 };
 
-use rmcp::model::{ClientJsonRpcMessage, RequestId, ServerJsonRpcMessage};
+use rmcp::model::{
+    ClientJsonRpcMessage, ClientRequest, JsonObject, JsonRpcMessage, RequestId,
+    ServerJsonRpcMessage,
+};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use super::Observers;
 use crate::domain::SessionId;
+
+/// Where a session came from, fixed at creation.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// Client address (`ip:port`), when known.
+    pub remote_addr: Option<String>,
+    /// Authenticated subject that owns the session (set by the auth layer).
+    pub owner: Option<Arc<str>>,
+}
+
+/// What the client said about itself in `initialize`.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// `clientInfo.name`.
+    pub name: String,
+    /// `clientInfo.version`.
+    pub version: String,
+    /// Requested protocol version.
+    pub protocol_version: String,
+}
+
+/// A request accepted and not answered yet.
+pub(crate) struct Inflight {
+    pub(crate) method: Arc<str>,
+    pub(crate) name: Option<String>,
+    pub(crate) arguments: Option<JsonObject>,
+    pub(crate) started: Instant,
+}
 
 /// Which transport a session arrived on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +122,10 @@ pub struct Session {
     stream: Mutex<Option<mpsc::Sender<ServerJsonRpcMessage>>>,
     initialized: AtomicBool,
     cancel: CancellationToken,
+    origin: Origin,
+    client: Mutex<Option<ClientInfo>>,
+    inflight: Mutex<HashMap<RequestId, Inflight>>,
+    pub(crate) observers: Observers,
 }
 
 impl std::fmt::Debug for Session {
@@ -107,6 +143,8 @@ impl Session {
         transport: TransportKind,
         inbound: mpsc::Sender<ClientJsonRpcMessage>,
         cancel: CancellationToken,
+        origin: Origin,
+        observers: Observers,
     ) -> Self {
         Self {
             id,
@@ -118,7 +156,77 @@ impl Session {
             stream: Mutex::new(None),
             initialized: AtomicBool::new(false),
             cancel,
+            origin,
+            client: Mutex::new(None),
+            inflight: Mutex::new(HashMap::new()),
+            observers,
         }
+    }
+
+    /// Where the session came from.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// The owning subject, if authenticated.
+    pub fn owner(&self) -> Option<&str> {
+        self.origin.owner.as_deref()
+    }
+
+    /// What the client sent in `initialize`, once it has.
+    pub fn client_info(&self) -> Option<ClientInfo> {
+        self.client
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// When the session was created.
+    pub fn created(&self) -> Instant {
+        self.created
+    }
+
+    /// Remember a request so its reply can be reported to the observers.
+    fn track(&self, msg: &ClientJsonRpcMessage) -> Option<RequestId> {
+        let JsonRpcMessage::Request(r) = msg else {
+            return None;
+        };
+        let (name, arguments) = match &r.request {
+            ClientRequest::CallToolRequest(c) => {
+                (Some(c.params.name.to_string()), c.params.arguments.clone())
+            }
+            ClientRequest::ReadResourceRequest(rr) => (Some(rr.params.uri.clone()), None),
+            ClientRequest::GetPromptRequest(g) => (Some(g.params.name.clone()), None),
+            ClientRequest::InitializeRequest(i) => {
+                let info = ClientInfo {
+                    name: i.params.client_info.name.clone(),
+                    version: i.params.client_info.version.clone(),
+                    protocol_version: i.params.protocol_version.to_string(),
+                };
+                *self.client.lock().unwrap_or_else(|p| p.into_inner()) = Some(info);
+                (None, None)
+            }
+            _ => (None, None),
+        };
+        let entry = Inflight {
+            method: r.request.method().into(),
+            name,
+            arguments,
+            started: Instant::now(),
+        };
+        self.inflight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(r.id.clone(), entry);
+        Some(r.id.clone())
+    }
+
+    /// Take the bookkeeping of an answered request.
+    pub(crate) fn untrack(&self, id: &RequestId) -> Option<Inflight> {
+        self.inflight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id)
     }
 
     /// The session id.
@@ -163,16 +271,28 @@ impl Session {
     /// Queue a message for the engine without waiting (back-pressure is an error, not memory).
     pub fn send(&self, msg: ClientJsonRpcMessage) -> Result<(), SendError> {
         self.touch();
-        self.inbound.try_send(msg).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
-            mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+        let id = self.track(&msg);
+        self.inbound.try_send(msg).map_err(|e| {
+            if let Some(id) = &id {
+                self.untrack(id);
+            }
+            match e {
+                mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
+                mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+            }
         })
     }
 
     /// Queue a message, waiting for room (stdio, where the one client waits for us anyway).
     pub async fn send_wait(&self, msg: ClientJsonRpcMessage) -> Result<(), SendError> {
         self.touch();
-        self.inbound.send(msg).await.map_err(|_| SendError::Closed)
+        let id = self.track(&msg);
+        self.inbound.send(msg).await.map_err(|_| {
+            if let Some(id) = &id {
+                self.untrack(id);
+            }
+            SendError::Closed
+        })
     }
 
     /// Register interest in the reply to request `id`, before sending the request.

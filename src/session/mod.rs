@@ -6,10 +6,14 @@
 //! a reply whose id has a waiting HTTP request goes to that request only, everything else to
 //! the session's own stream. Nothing is ever broadcast.
 
+mod events;
 mod live;
 mod registry;
 mod sink;
 
-pub use live::{ReplyWaiter, SendError, Session, StreamAttachError, TransportKind};
+pub use events::{LogObserver, Observer, Observers, Outcome, RequestEvent};
+pub use live::{
+    ClientInfo, Origin, ReplyWaiter, SendError, Session, StreamAttachError, TransportKind,
+};
 pub use registry::{EndReason, Lookup, RegistryError, SessionRegistry};
 pub use sink::SessionSink;

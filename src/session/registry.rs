@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
-use super::{Session, SessionSink, TransportKind};
+use super::{Observers, Origin, Session, SessionSink, TransportKind};
 use crate::{domain::SessionId, mcp::McpEngine};
 
 /// How long an ended session is remembered, and how many at most.
@@ -86,6 +86,7 @@ pub struct SessionRegistry {
     engines: CancellationToken,
     /// Set while draining: no new sessions.
     draining: CancellationToken,
+    observers: Observers,
 }
 
 impl SessionRegistry {
@@ -95,6 +96,7 @@ impl SessionRegistry {
         engine: Arc<McpEngine>,
         engines: CancellationToken,
         draining: CancellationToken,
+        observers: Observers,
     ) -> Arc<Self> {
         let s = &engine.settings().server;
         Arc::new(Self {
@@ -107,6 +109,7 @@ impl SessionRegistry {
             engine,
             engines,
             draining,
+            observers,
         })
     }
 
@@ -124,6 +127,7 @@ impl SessionRegistry {
     pub fn create(
         self: &Arc<Self>,
         transport: TransportKind,
+        origin: Origin,
     ) -> Result<Arc<Session>, RegistryError> {
         if self.draining.is_cancelled() {
             return Err(RegistryError::ShuttingDown);
@@ -135,8 +139,16 @@ impl SessionRegistry {
         let id = SessionId::generate();
         let (tx, rx) = mpsc::channel(self.queue);
         let ct = self.engines.child_token();
-        let session = Arc::new(Session::new(id.clone(), transport, tx, ct.clone()));
+        let session = Arc::new(Session::new(
+            id.clone(),
+            transport,
+            tx,
+            ct.clone(),
+            origin,
+            self.observers.clone(),
+        ));
         session.touch();
+        self.observers.session_opened(&session);
         self.sessions.insert(id.clone(), Arc::clone(&session));
         tracing::info!(session = %id.log_tag(), transport = transport.as_str(), "session opened");
 
@@ -179,6 +191,7 @@ impl SessionRegistry {
         };
         self.count.fetch_sub(1, Ordering::AcqRel);
         session.close();
+        self.observers.session_closed(&session, reason);
         let mut ended = self.ended.lock().unwrap_or_else(|p| p.into_inner());
         if ended.len() >= TOMBSTONE_MAX {
             prune(&mut ended, Duration::ZERO);

@@ -8,9 +8,9 @@ use std::{
 };
 
 use futures::Sink;
-use rmcp::model::{JsonRpcMessage, ServerJsonRpcMessage};
+use rmcp::model::{JsonRpcMessage, RequestId, ServerJsonRpcMessage, ServerResult};
 
-use super::Session;
+use super::{Outcome, RequestEvent, Session};
 
 /// The sink side of a session; never blocks (routing is a map lookup and a `try_send`).
 pub struct SessionSink {
@@ -29,6 +29,9 @@ impl SessionSink {
             JsonRpcMessage::Error(e) => e.id.clone(),
             _ => None,
         };
+        if let Some(id) = &id {
+            self.report(id, &msg);
+        }
         if let Some(id) = id
             && let Some(waiter) = self.session.take_waiter(&id)
         {
@@ -39,6 +42,37 @@ impl SessionSink {
         if !self.session.push_stream(msg) {
             tracing::debug!(session = %self.session.id().log_tag(), "no stream for server message");
         }
+    }
+}
+
+impl SessionSink {
+    /// Tell the observers how a tracked request ended.
+    fn report(&self, id: &RequestId, msg: &ServerJsonRpcMessage) {
+        let Some(inflight) = self.session.untrack(id) else {
+            return;
+        };
+        let (outcome, error_code) = match msg {
+            JsonRpcMessage::Response(r) => match &r.result {
+                ServerResult::CallToolResult(c) if c.is_error == Some(true) => {
+                    (Outcome::ToolError, None)
+                }
+                _ => (Outcome::Ok, None),
+            },
+            JsonRpcMessage::Error(e) => (Outcome::ProtocolError, Some(e.error.code.0)),
+            _ => return,
+        };
+        let event = RequestEvent {
+            request_id: id,
+            method: &inflight.method,
+            name: inflight.name.as_deref(),
+            arguments: inflight.arguments.as_ref(),
+            outcome,
+            error_code,
+            latency: inflight.started.elapsed(),
+        };
+        self.session
+            .observers
+            .request_finished(&self.session, &event);
     }
 }
 

@@ -16,6 +16,15 @@ use tokio_util::sync::CancellationToken;
 /// Outbound messages buffered per stream before a consumer counts as too slow.
 pub const STREAM_BUFFER: usize = 256;
 
+/// The origin of a session created by `req`: the client address (the auth layer adds the
+/// owner).
+pub(crate) fn origin_of(req: &poem::Request) -> crate::session::Origin {
+    crate::session::Origin {
+        remote_addr: req.remote_addr().as_socket_addr().map(|a| a.to_string()),
+        owner: None,
+    }
+}
+
 /// Serialize one server message as an SSE `message` event.
 pub(crate) fn message_event(msg: &ServerJsonRpcMessage) -> Event {
     match serde_json::to_string(msg) {

@@ -32,8 +32,11 @@ impl Drop for StreamGuard {
 }
 
 /// `GET /sse`: create a session and stream its messages.
-pub async fn open_stream(state: AppState) -> Response {
-    let session = match state.registry.create(TransportKind::Sse) {
+pub async fn open_stream(req: &Request, state: AppState) -> Response {
+    let session = match state
+        .registry
+        .create(TransportKind::Sse, super::origin_of(req))
+    {
         Ok(s) => s,
         Err(e) => {
             return poem::IntoResponse::into_response(RpcError(

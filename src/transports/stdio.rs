@@ -12,7 +12,7 @@ use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 use super::jsonrpc;
 use crate::{
     error::ApiError,
-    session::{EndReason, SessionRegistry, TransportKind},
+    session::{EndReason, Origin, SessionRegistry, TransportKind},
 };
 
 /// Serve one session over `input`/`output` until the input ends.
@@ -27,7 +27,7 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let session = registry.create(TransportKind::Stdio)?;
+    let session = registry.create(TransportKind::Stdio, Origin::default())?;
     let mut rx = session
         .attach_stream(1024)
         .map_err(|e| anyhow::anyhow!("{e}"))?;

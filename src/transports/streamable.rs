@@ -54,7 +54,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
         }
         let session = state
             .registry
-            .create(TransportKind::StreamableHttp)
+            .create(TransportKind::StreamableHttp, super::origin_of(req))
             .map_err(|e| {
                 rpc(ApiError::Unavailable(match e {
                     RegistryError::Full(_) | RegistryError::ShuttingDown => e.to_string(),

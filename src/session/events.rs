@@ -1,0 +1,104 @@
+//! Observation hooks: the audit trail, metrics and logs subscribe to session and request
+//! events here instead of being called from the transports.
+
+use std::{sync::Arc, time::Duration};
+
+use rmcp::model::{JsonObject, RequestId};
+
+use super::{EndReason, Session};
+
+/// How a request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Answered with a result.
+    Ok,
+    /// A tool ran and reported `isError: true`.
+    ToolError,
+    /// Answered with a JSON-RPC error.
+    ProtocolError,
+    /// Refused by authentication or authorization.
+    Denied,
+    /// Refused by a rate limit.
+    RateLimited,
+}
+
+impl Outcome {
+    /// Stable name for logs, metrics and storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::ToolError => "tool_error",
+            Outcome::ProtocolError => "protocol_error",
+            Outcome::Denied => "denied",
+            Outcome::RateLimited => "rate_limited",
+        }
+    }
+}
+
+/// One finished MCP request.
+#[derive(Debug)]
+pub struct RequestEvent<'a> {
+    /// JSON-RPC id.
+    pub request_id: &'a RequestId,
+    /// JSON-RPC method (`tools/call`, `resources/read`…).
+    pub method: &'a str,
+    /// Tool name, resource URI or prompt name, when the method has one.
+    pub name: Option<&'a str>,
+    /// Arguments of a `tools/call`.
+    pub arguments: Option<&'a JsonObject>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// JSON-RPC error code, when it failed with one.
+    pub error_code: Option<i32>,
+    /// Time from accepting the request to routing its reply.
+    pub latency: Duration,
+}
+
+/// A subscriber to session and request events. Must not block: called on the hot path.
+pub trait Observer: Send + Sync + 'static {
+    /// A session was created.
+    fn session_opened(&self, _session: &Session) {}
+    /// A session ended.
+    fn session_closed(&self, _session: &Session, _reason: EndReason) {}
+    /// A request was answered.
+    fn request_finished(&self, _session: &Session, _event: &RequestEvent<'_>) {}
+}
+
+/// The set of observers, fanned out in order.
+#[derive(Clone, Default)]
+pub struct Observers(Arc<Vec<Arc<dyn Observer>>>);
+
+impl Observers {
+    /// Observers from a list.
+    pub fn new(list: Vec<Arc<dyn Observer>>) -> Self {
+        Self(Arc::new(list))
+    }
+
+    pub(crate) fn session_opened(&self, s: &Session) {
+        self.0.iter().for_each(|o| o.session_opened(s));
+    }
+
+    pub(crate) fn session_closed(&self, s: &Session, reason: EndReason) {
+        self.0.iter().for_each(|o| o.session_closed(s, reason));
+    }
+
+    pub(crate) fn request_finished(&self, s: &Session, e: &RequestEvent<'_>) {
+        self.0.iter().for_each(|o| o.request_finished(s, e));
+    }
+}
+
+/// Logs every finished request at debug level (no arguments: they may hold secrets).
+pub struct LogObserver;
+
+impl Observer for LogObserver {
+    fn request_finished(&self, session: &Session, e: &RequestEvent<'_>) {
+        tracing::debug!(
+            mcp.session = %session.id().log_tag(),
+            mcp.method = e.method,
+            mcp.name = e.name.unwrap_or_default(),
+            outcome = e.outcome.as_str(),
+            latency_ms = e.latency.as_secs_f64() * 1000.0,
+            "mcp request"
+        );
+    }
+}
