@@ -24,9 +24,9 @@ step() {
 }
 
 step "cargo fmt --check" cargo fmt --all -- --check
-step "cargo clippy" cargo clippy --all-targets --locked -- -D warnings
-step "cargo build" cargo build --all-targets --locked
-step "cargo nextest" cargo nextest run --no-fail-fast --locked
+step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "cargo build" cargo build --workspace --all-targets --locked
+step "cargo nextest" cargo nextest run --workspace --no-fail-fast --locked
 
 export OPIK_MCP_BIN="$PWD/target/debug/opik-mcp"
 for suite in tests/suites/*.sh; do

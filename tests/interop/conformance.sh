@@ -33,13 +33,13 @@ passed=0 failed=0
 for s in "${scenarios[@]}"; do
   log="$out/$s.log"
   rc=0
-  timeout 90 "$node" "$suite" server --url "$url" --scenario "$s" --spec-version "$spec" \
-    --timeout 60000 -o "$out" >"$log" 2>&1 || rc=$?
+  timeout 45 "$node" "$suite" server --url "$url" --scenario "$s" --spec-version "$spec" \
+    --timeout 30000 -o "$out" >"$log" 2>&1 || rc=$?
   checks="$(grep -m1 -E '^Passed: ' "$log" || true)"
   if grep -q '^SKIPPED: ' "$log"; then
     rc=3 checks="$(grep -m1 '^SKIPPED: ' "$log")"
   elif [[ $rc -eq 124 ]]; then
-    checks="timed out after 90s"
+    checks="timed out after 45s"
   fi
   if [[ $rc -eq 0 ]]; then
     passed=$((passed + 1)); echo "PASS $s (${checks:-no check summary})"

