@@ -213,3 +213,27 @@ fn sigterm_closes_an_open_sse_stream_and_exits_zero() {
         "{logged}"
     );
 }
+
+#[test]
+fn unrelated_opik_mcp_variables_are_not_settings_but_misspelt_keys_are_errors() {
+    let out = bin()
+        .env("OPIK_MCP_BIN", "/some/path")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = bin()
+        .env("OPIK_MCP_SERVER__MAX_SESIONS", "5")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .to_lowercase()
+            .contains("max_sesions")
+    );
+}

@@ -52,10 +52,13 @@ pub fn load(cli: &Cli) -> Result<Settings, ConfigError> {
     for &(var, key) in ENV_VARS {
         fig = fig.merge(Env::raw().only(&[var]).map(move |_| key.into()));
     }
+    // Only `<SECTION>__<KEY>` names (and `TRANSPORT`) are settings: other `OPIK_MCP_*`
+    // variables (`OPIK_MCP_CONFIG`, scripts' own like `OPIK_MCP_BIN`) are not, and must not
+    // trip `deny_unknown_fields`. A misspelt key inside a section is still an error.
     fig = fig.merge(
         Env::prefixed(ENV_PREFIX)
-            .split("__")
-            .filter(|k| k.as_str() != "config"),
+            .filter(|k| k.as_str().contains("__") || k.as_str() == "transport")
+            .split("__"),
     );
     fig = cli.overlay(fig);
     let settings: Settings = fig

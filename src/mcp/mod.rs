@@ -86,14 +86,37 @@ pub fn unknown_tool(name: &str) -> ErrorData {
 }
 
 impl ServerHandler for McpServer {
+    #[expect(
+        deprecated,
+        reason = "2025-11-25 clients may call logging/setLevel (SEP-2577 deprecates it from 2026-07-28)"
+    )]
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new("opik-mcp", env!("CARGO_PKG_VERSION")))
-            .with_instructions(INSTRUCTIONS.to_string())
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_logging()
+                .build(),
+        )
+        .with_server_info(Implementation::new("opik-mcp", env!("CARGO_PKG_VERSION")))
+        .with_instructions(INSTRUCTIONS.to_string())
     }
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
         supported_versions()
+    }
+
+    /// Accepted so clients may set a level (2025-11-25 requires answering it); the server sends
+    /// no log notifications, so every level is trivially honoured.
+    #[expect(
+        deprecated,
+        reason = "required by 2025-11-25; deprecated only from 2026-07-28"
+    )]
+    async fn set_level(
+        &self,
+        _request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        Ok(())
     }
 
     async fn list_tools(

@@ -22,7 +22,7 @@ out="${CONFORMANCE_OUT:-$repo/tests/artifacts/conformance/$(date -u +%Y%m%dT%H%M
 if [[ $# -gt 0 ]]; then
   scenarios=("$@")
 else
-  scenarios=(server-initialize ping tools-list server-sse-multiple-streams dns-rebinding-protection)
+  scenarios=(server-initialize ping tools-list server-sse-multiple-streams dns-rebinding-protection logging-set-level server-session-lifecycle)
 fi
 
 [[ -x "$node" && -f "$suite" ]] || { echo "conformance: run tests/interop/install.sh first" >&2; exit 2; }
@@ -50,7 +50,7 @@ for s in "${scenarios[@]}"; do
   for f in "$out"/server-"$s"-*/checks.json; do
     [[ -f "$f" ]] || continue
     "$node" -e '
-      for (const c of require(process.argv[1]))
+      for (const c of require(require("path").resolve(process.argv[1])))
         if (c.status === "FAILURE" || c.status === "WARNING")
           console.log(`    ${c.status} ${c.id}: ${(c.errorMessage ?? "").split("\n")[0].slice(0, 400)}`);
     ' "$f"

