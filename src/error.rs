@@ -15,6 +15,8 @@ pub mod codes {
     pub const PARSE_ERROR: i32 = -32700;
     /// Valid JSON, but not an acceptable JSON-RPC message here.
     pub const INVALID_REQUEST: i32 = -32600;
+    /// Params that do not fit the method.
+    pub const INVALID_PARAMS: i32 = -32602;
     /// Internal error.
     pub const INTERNAL_ERROR: i32 = -32603;
     /// Transport-level refusal (headers, limits, session rules).
@@ -32,6 +34,9 @@ pub enum ApiError {
     /// JSON, but not a JSON-RPC message acceptable here.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A standard MCP request whose params do not fit its schema.
+    #[error("{0}")]
+    InvalidParams(String),
     /// Session id required but absent.
     #[error("bad request: {0} is required")]
     MissingSessionId(&'static str),
@@ -65,6 +70,9 @@ pub enum ApiError {
     /// Method not allowed on this path.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// No such route.
+    #[error("not found")]
+    NotFound,
     /// Session cap reached or shutting down.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -82,10 +90,11 @@ impl ApiError {
         match self {
             ApiError::Parse(_)
             | ApiError::InvalidRequest(_)
+            | ApiError::InvalidParams(_)
             | ApiError::MissingSessionId(_)
             | ApiError::MalformedSessionId(_)
             | ApiError::UnsupportedProtocolVersion(..) => StatusCode::BAD_REQUEST,
-            ApiError::UnknownSession => StatusCode::NOT_FOUND,
+            ApiError::UnknownSession | ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::SessionGone(_) => StatusCode::GONE,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -103,6 +112,7 @@ impl ApiError {
         match self {
             ApiError::Parse(_) => codes::PARSE_ERROR,
             ApiError::InvalidRequest(_) => codes::INVALID_REQUEST,
+            ApiError::InvalidParams(_) => codes::INVALID_PARAMS,
             ApiError::UnknownSession | ApiError::SessionGone(_) => codes::SESSION_NOT_FOUND,
             ApiError::Internal(_) => codes::INTERNAL_ERROR,
             ApiError::MissingSessionId(_)
@@ -114,6 +124,7 @@ impl ApiError {
             | ApiError::UnsupportedProtocolVersion(..)
             | ApiError::StreamConflict
             | ApiError::MethodNotAllowed
+            | ApiError::NotFound
             | ApiError::Unavailable(_)
             | ApiError::QueueFull => codes::TRANSPORT,
         }
@@ -124,6 +135,7 @@ impl ApiError {
         match self {
             ApiError::Parse(_) => "parse_error",
             ApiError::InvalidRequest(_) => "invalid_request",
+            ApiError::InvalidParams(_) => "invalid_params",
             ApiError::MissingSessionId(_) => "missing_session_id",
             ApiError::MalformedSessionId(_) => "malformed_session_id",
             ApiError::UnknownSession => "session_not_found",
@@ -135,6 +147,7 @@ impl ApiError {
             ApiError::UnsupportedProtocolVersion(..) => "unsupported_protocol_version",
             ApiError::StreamConflict => "stream_conflict",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::NotFound => "not_found",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::QueueFull => "queue_full",
             ApiError::Internal(_) => "internal_error",
@@ -182,6 +195,26 @@ impl ApiError {
         }
         resp
     }
+}
+
+/// Give poem's own errors (unknown route, wrong method, unreadable request) the documented
+/// JSON shape instead of poem's plain-text bodies.
+pub async fn shape_poem_error(err: poem::Error) -> Response {
+    if err.is::<poem::error::NotFoundError>() {
+        return ApiError::NotFound.into_plain_response();
+    }
+    if err.is::<poem::error::MethodNotAllowedError>() {
+        return ApiError::MethodNotAllowed.into_plain_response();
+    }
+    let status = err.status();
+    if status.is_server_error() {
+        return ApiError::Internal(anyhow::anyhow!("{err}")).into_plain_response();
+    }
+    let body = json!({ "error": { "code": "bad_request", "message": err.to_string() } });
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(body.to_string())
 }
 
 /// An [`ApiError`] on an MCP route: renders as a JSON-RPC error.

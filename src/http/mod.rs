@@ -56,6 +56,7 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
         .at("/readyz", poem::get(health::readyz))
         .nest("/", mcp_routes)
         .data(state)
+        .catch_all_error(crate::error::shape_poem_error)
         .with(middleware::AccessLog)
         .with(CatchPanic::new())
         .into_endpoint()

@@ -2,36 +2,93 @@
 
 use rmcp::model::{ClientJsonRpcMessage, ClientRequest, JsonRpcMessage, RequestId};
 
-use crate::{error::ApiError, session::Session};
+use crate::{
+    error::{ApiError, RpcError},
+    session::Session,
+};
 
 /// Decode one client message. Batches (JSON arrays) are refused: 2025-06-18 removed them and
 /// the legacy clients we serve never send them.
-pub fn decode(body: &[u8]) -> Result<ClientJsonRpcMessage, ApiError> {
+pub fn decode(body: &[u8]) -> Result<ClientJsonRpcMessage, RpcError> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     match first {
-        None => return Err(ApiError::Parse("empty body".into())),
+        None => return Err(ApiError::Parse("empty body".into()).into()),
         Some(b'[') => {
             return Err(ApiError::InvalidRequest(
                 "JSON-RPC batches are not supported; send one message per request".into(),
-            ));
+            )
+            .into());
         }
         Some(b'{') => {}
         Some(_) => {
             // Valid JSON that is not an object (a number, a string…) is not a message.
-            return match serde_json::from_slice::<serde_json::Value>(body) {
-                Ok(_) => Err(ApiError::InvalidRequest(
-                    "a JSON-RPC message is an object".into(),
-                )),
-                Err(e) => Err(ApiError::Parse(e.to_string())),
-            };
+            return Err(match serde_json::from_slice::<serde_json::Value>(body) {
+                Ok(_) => ApiError::InvalidRequest("a JSON-RPC message is an object".into()),
+                Err(e) => ApiError::Parse(e.to_string()),
+            }
+            .into());
         }
     }
-    serde_json::from_slice::<ClientJsonRpcMessage>(body).map_err(|e| {
+    let msg = serde_json::from_slice::<ClientJsonRpcMessage>(body).map_err(|e| {
         match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(_) => ApiError::InvalidRequest(format!("not a valid MCP JSON-RPC message: {e}")),
             Err(e) => ApiError::Parse(e.to_string()),
         }
-    })
+    })?;
+    reject_malformed_standard_request(&msg).map_err(|e| RpcError(e, request_id(&msg)))?;
+    Ok(msg)
+}
+
+/// MCP methods whose params have a schema. rmcp decodes a request for one of these whose params
+/// do not fit as a *custom* request, which the engine then answers "method not found" — wrong
+/// and unhelpful. Refuse it here as invalid params, with serde's description of the problem.
+const STANDARD_METHODS: &[&str] = &[
+    "initialize",
+    "ping",
+    "tools/call",
+    "tools/list",
+    "resources/read",
+    "resources/list",
+    "resources/templates/list",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/get",
+    "prompts/list",
+    "completion/complete",
+    "logging/setLevel",
+    "server/discover",
+];
+
+fn reject_malformed_standard_request(msg: &ClientJsonRpcMessage) -> Result<(), ApiError> {
+    use rmcp::model::{
+        CallToolRequestParams, GetPromptRequestParams, InitializeRequestParams,
+        ReadResourceRequestParams,
+    };
+    let JsonRpcMessage::Request(r) = msg else {
+        return Ok(());
+    };
+    let ClientRequest::CustomRequest(c) = &r.request else {
+        return Ok(());
+    };
+    if !STANDARD_METHODS.contains(&c.method.as_str()) {
+        return Ok(());
+    }
+    let params = c.params.clone().unwrap_or(serde_json::Value::Null);
+    let detail = match c.method.as_str() {
+        "tools/call" => serde_json::from_value::<CallToolRequestParams>(params).err(),
+        "resources/read" => serde_json::from_value::<ReadResourceRequestParams>(params).err(),
+        "prompts/get" => serde_json::from_value::<GetPromptRequestParams>(params).err(),
+        "initialize" => serde_json::from_value::<InitializeRequestParams>(params).err(),
+        _ => None,
+    }
+    .map_or_else(
+        || "params do not match the method's schema".to_owned(),
+        |e| e.to_string(),
+    );
+    Err(ApiError::InvalidParams(format!(
+        "invalid params for {}: {detail}",
+        c.method
+    )))
 }
 
 /// The id of a request, if the message is one.
@@ -99,22 +156,48 @@ mod tests {
     #[test]
     fn batches_are_refused_as_invalid_requests() {
         let err = decode(br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).expect_err("batch");
-        assert!(matches!(err, ApiError::InvalidRequest(_)));
+        assert!(matches!(err.0, ApiError::InvalidRequest(_)));
     }
 
     #[test]
     fn broken_json_is_a_parse_error() {
-        assert!(matches!(decode(b"{\"jsonrpc\":"), Err(ApiError::Parse(_))));
-        assert!(matches!(decode(b""), Err(ApiError::Parse(_))));
+        assert!(matches!(
+            decode(b"{\"jsonrpc\":"),
+            Err(RpcError(ApiError::Parse(_), None))
+        ));
+        assert!(matches!(
+            decode(b""),
+            Err(RpcError(ApiError::Parse(_), None))
+        ));
     }
 
     #[test]
     fn json_that_is_not_json_rpc_is_an_invalid_request() {
         assert!(matches!(
             decode(b"{\"hello\":1}"),
-            Err(ApiError::InvalidRequest(_))
+            Err(RpcError(ApiError::InvalidRequest(_), _))
         ));
-        assert!(matches!(decode(b"42"), Err(ApiError::InvalidRequest(_))));
+        assert!(matches!(
+            decode(b"42"),
+            Err(RpcError(ApiError::InvalidRequest(_), _))
+        ));
+    }
+
+    #[test]
+    fn standard_method_with_bad_params_is_invalid_params_not_a_custom_request() {
+        let err = decode(br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}"#)
+            .expect_err("no name");
+        match err {
+            RpcError(ApiError::InvalidParams(m), Some(_)) => {
+                assert!(m.contains("tools/call") && m.contains("name"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let custom = decode(br#"{"jsonrpc":"2.0","id":1,"method":"vendor/x","params":{}}"#);
+        assert!(
+            custom.is_ok(),
+            "unknown methods stay for the engine to answer -32601"
+        );
     }
 
     #[test]

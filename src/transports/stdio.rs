@@ -70,7 +70,7 @@ where
         let msg = match jsonrpc::decode(line.as_bytes()) {
             Ok(m) => m,
             Err(e) => {
-                let _ = err_tx.send(error_line(&e, None));
+                let _ = err_tx.send(error_line(&e.0, e.1));
                 continue;
             }
         };
