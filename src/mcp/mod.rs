@@ -29,6 +29,14 @@ pub fn supported_versions() -> Cow<'static, [ProtocolVersion]> {
     Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2025_11_25))
 }
 
+/// Every revision served: the handshake era plus the stateless 2026-07-28.
+pub fn all_versions() -> Cow<'static, [ProtocolVersion]> {
+    Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2026_07_28))
+}
+
+/// How long 2026-07-28 clients may cache list results, in milliseconds.
+pub const LIST_TTL_MS: u64 = 60_000;
+
 /// Everything sessions share: settings and the tool router, built once.
 pub struct McpEngine {
     settings: Arc<Settings>,
@@ -102,7 +110,7 @@ impl ServerHandler for McpServer {
     }
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
-        supported_versions()
+        all_versions()
     }
 
     /// Accepted so clients may set a level (2025-11-25 requires answering it); the server sends
@@ -122,9 +130,18 @@ impl ServerHandler for McpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.engine.listed.to_vec()))
+        let mut result = ListToolsResult::with_all_items(self.engine.listed.to_vec());
+        if context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
+        {
+            // The list only changes with the configuration (a restart): clients may cache it.
+            result.ttl_ms = Some(LIST_TTL_MS);
+            result.cache_scope = Some(rmcp::model::CacheScope::Public);
+        }
+        Ok(result)
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

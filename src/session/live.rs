@@ -56,6 +56,8 @@ pub enum TransportKind {
     StreamableHttp,
     /// stdin/stdout.
     Stdio,
+    /// One stateless 2026-07-28 request (no session on the wire; an engine for one request).
+    Stateless,
 }
 
 impl TransportKind {
@@ -65,6 +67,7 @@ impl TransportKind {
             TransportKind::Sse => "sse",
             TransportKind::StreamableHttp => "streamable-http",
             TransportKind::Stdio => "stdio",
+            TransportKind::Stateless => "stateless",
         }
     }
 }

@@ -172,6 +172,32 @@ impl SessionRegistry {
         Ok(session)
     }
 
+    /// An engine for one stateless request: not registered, not counted, not reported as a
+    /// session to the observers (its requests are). Close it after the reply.
+    pub fn ephemeral(&self, origin: Origin) -> Arc<Session> {
+        let (tx, rx) = mpsc::channel(4);
+        let ct = self.engines.child_token();
+        let session = Arc::new(Session::new(
+            SessionId::generate(),
+            TransportKind::Stateless,
+            tx,
+            ct.clone(),
+            origin,
+            self.observers.clone(),
+        ));
+        let handler = self.engine.handler();
+        let sink = SessionSink::new(Arc::clone(&session));
+        tokio::spawn(async move {
+            if let Ok(running) = handler
+                .serve_with_ct((sink, ReceiverStream::new(rx)), ct)
+                .await
+            {
+                let _ = running.waiting().await;
+            }
+        });
+        session
+    }
+
     /// Look a session up (and count it as activity).
     pub fn lookup(&self, id: &SessionId) -> Lookup {
         if let Some(s) = self.sessions.get(id) {

@@ -10,6 +10,14 @@ use crate::{
 /// Decode one client message. Batches (JSON arrays) are refused: 2025-06-18 removed them and
 /// the legacy clients we serve never send them.
 pub fn decode(body: &[u8]) -> Result<ClientJsonRpcMessage, RpcError> {
+    let msg = decode_lenient(body)?;
+    check_standard_params(&msg)?;
+    Ok(msg)
+}
+
+/// Decode without [`check_standard_params`], for a caller that routes first (the 2026-07-28
+/// path answers removed methods with 404 whatever their params).
+pub fn decode_lenient(body: &[u8]) -> Result<ClientJsonRpcMessage, RpcError> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     match first {
         None => return Err(ApiError::Parse("empty body".into()).into()),
@@ -35,8 +43,12 @@ pub fn decode(body: &[u8]) -> Result<ClientJsonRpcMessage, RpcError> {
             Err(e) => ApiError::Parse(e.to_string()),
         }
     })?;
-    reject_malformed_standard_request(&msg).map_err(|e| RpcError(e, request_id(&msg)))?;
     Ok(msg)
+}
+
+/// Refuse a standard method whose params do not fit (see [`STANDARD_METHODS`]).
+pub fn check_standard_params(msg: &ClientJsonRpcMessage) -> Result<(), RpcError> {
+    reject_malformed_standard_request(msg).map_err(|e| RpcError(e, request_id(msg)))
 }
 
 /// MCP methods whose params have a schema. rmcp decodes a request for one of these whose params

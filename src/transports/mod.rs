@@ -2,6 +2,7 @@
 //! touches both poem and rmcp.
 
 pub mod jsonrpc;
+pub mod modern;
 pub mod sse;
 pub mod stdio;
 pub mod streamable;

@@ -42,7 +42,11 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
         .into());
     }
     let bytes = headers::read_body(body, state.settings.server.max_body_bytes).await?;
-    let msg = jsonrpc::decode(&bytes)?;
+    let msg = jsonrpc::decode_lenient(&bytes)?;
+    if super::modern::is_modern(req, &msg, &bytes) {
+        return Ok(super::modern::handle(req, msg, &bytes, state).await);
+    }
+    jsonrpc::check_standard_params(&msg)?;
     let id = jsonrpc::request_id(&msg);
     let rpc = |e: ApiError| RpcError(e, id.clone());
 

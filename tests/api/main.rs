@@ -5,6 +5,7 @@ mod bad_input;
 mod concurrency;
 mod health;
 mod helpers;
+mod modern;
 mod sessions;
 mod shutdown;
 mod sse;

@@ -8,6 +8,7 @@
 # (one <scenario>.log plus the suite's own server-<scenario>-*/checks.json per scenario).
 # Prints one line per scenario and ends with `conformance: N passed, M failed` (N, M count
 # scenarios); exits non-zero if any scenario failed, timed out or was skipped.
+# CONFORMANCE_EXPECTED_FAILURES names a baseline file of checks known to fail (see the file).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,8 +34,10 @@ passed=0 failed=0
 for s in "${scenarios[@]}"; do
   log="$out/$s.log"
   rc=0
+  extra=()
+  [[ -n "${CONFORMANCE_EXPECTED_FAILURES:-}" ]] && extra=(--expected-failures "$CONFORMANCE_EXPECTED_FAILURES")
   timeout 45 "$node" "$suite" server --url "$url" --scenario "$s" --spec-version "$spec" \
-    --timeout 30000 -o "$out" >"$log" 2>&1 || rc=$?
+    --timeout 30000 -o "$out" "${extra[@]}" >"$log" 2>&1 || rc=$?
   checks="$(grep -m1 -E '^Passed: ' "$log" || true)"
   if grep -q '^SKIPPED: ' "$log"; then
     rc=3 checks="$(grep -m1 '^SKIPPED: ' "$log")"

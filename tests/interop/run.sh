@@ -68,6 +68,11 @@ venvs="${OPIK_MCP_INTEROP_VENVS:-$HOME/.cache/opik-mcp-interop}"
 run py-mcp1 timeout -k 5 180 "$venvs/venv-mcp1/bin/python" "$here/py_client.py"
 run py-mcp2 timeout -k 5 180 "$venvs/venv-mcp2/bin/python" "$here/py_client.py"
 run conformance env CONFORMANCE_OUT="$art/conformance" timeout -k 5 600 bash "$here/conformance.sh"
+# The stateless 2026-07-28 revision, served beside the handshake era by the same process.
+run conformance-2026 env CONFORMANCE_OUT="$art/conformance-2026" CONFORMANCE_SPEC_VERSION=2026-07-28 \
+  CONFORMANCE_EXPECTED_FAILURES="$here/expected-failures-2026.yaml" \
+  timeout -k 5 600 bash "$here/conformance.sh" server-stateless http-header-validation tools-list \
+  dns-rebinding-protection
 
 echo
 if curl -fsS --max-time 2 "$MCP_BASE_URL/health" >/dev/null 2>&1; then

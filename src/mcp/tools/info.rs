@@ -101,7 +101,7 @@ impl McpServer {
             api_key_configured: s.opik.has_api_key(),
             toolsets: s.opik.toolsets.names(),
             enabled_tools: engine.tools().iter().map(|t| t.name.to_string()).collect(),
-            protocol_versions: crate::mcp::supported_versions()
+            protocol_versions: crate::mcp::all_versions()
                 .iter()
                 .map(|v| v.to_string())
                 .collect(),
