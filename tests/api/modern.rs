@@ -108,7 +108,8 @@ async fn stateless_tools_list_and_call_work_and_carry_cache_hints() {
 #[tokio::test]
 async fn header_that_disagrees_with_the_body_is_400_header_mismatch() {
     let app = spawn_app().await;
-    let cases: [(&str, Value, Vec<(&str, &str)>); 4] = [
+    type Headers<'a> = Vec<(&'a str, &'a str)>;
+    let cases: [(&str, Value, Headers<'_>); 4] = [
         (
             "method mismatch",
             call(4, "tools/list", json!({})),
