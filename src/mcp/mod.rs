@@ -3,6 +3,8 @@
 //! `mcp` knows no HTTP. `transports/*` feed it messages through a session's
 //! (Sink, Stream) pair; see `src/mcp/README.md` for the design.
 
+mod prompts;
+mod resources;
 pub mod tools;
 
 use std::{borrow::Cow, sync::Arc};
@@ -11,13 +13,18 @@ use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     handler::server::{router::tool::ToolRouter, tool::ToolCallContext},
     model::{
-        CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-        PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
+        Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+        ListToolsResult, PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams,
+        ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
     },
     service::RequestContext,
 };
 
-use crate::config::Settings;
+use crate::{
+    config::Settings,
+    opik::{OpikClient, OpikError},
+};
 
 /// What the server tells clients it offers (the `instructions` of `initialize`).
 pub const INSTRUCTIONS: &str = "opik-mcp exposes Opik (LLM observability by Comet) to assistants: \
@@ -29,28 +36,36 @@ pub fn supported_versions() -> Cow<'static, [ProtocolVersion]> {
     Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2025_11_25))
 }
 
-/// Everything sessions share: settings and the tool router, built once.
+/// Everything sessions share: settings, the Opik client and the tool router, built once.
 pub struct McpEngine {
     settings: Arc<Settings>,
+    opik: OpikClient,
     router: ToolRouter<McpServer>,
     listed: Arc<Vec<Tool>>,
 }
 
 impl McpEngine {
     /// Build the engine from validated settings.
-    pub fn new(settings: Arc<Settings>) -> Arc<Self> {
+    pub fn new(settings: Arc<Settings>) -> Result<Arc<Self>, OpikError> {
+        let opik = settings.opik.client()?;
         let router = tools::router(&settings);
         let listed = Arc::new(router.list_all());
-        Arc::new(Self {
+        Ok(Arc::new(Self {
             settings,
+            opik,
             router,
             listed,
-        })
+        }))
     }
 
     /// The effective settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The Opik REST client.
+    pub fn opik(&self) -> &OpikClient {
+        &self.opik
     }
 
     /// A handler for one session.
@@ -87,7 +102,12 @@ pub fn unknown_tool(name: &str) -> ErrorData {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let caps = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_prompts()
+            .build();
+        ServerConfig::new(caps)
             .with_server_info(Implementation::new("opik-mcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS.to_string())
     }
@@ -118,5 +138,58 @@ impl ServerHandler for McpServer {
         }
         let tcc = ToolCallContext::new(self, request, context);
         self.engine.router.call(tcc).await
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(resources::list(
+            self.engine.settings(),
+        )))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            resources::templates(self.engine.settings()),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        resources::read(self, &request.uri, &context.extensions)
+            .await
+            .map(Into::into)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(prompts::list(
+            self.engine.settings(),
+        )))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        prompts::get(
+            self.engine.settings(),
+            &request.name,
+            request.arguments.as_ref(),
+        )
+        .map(Into::into)
     }
 }
