@@ -2,9 +2,15 @@
 //! real sockets.
 
 mod concurrency;
+mod fake_opik;
 mod health;
 mod helpers;
+mod opik_e2e;
+mod opik_failures;
+mod opik_requests;
+mod opik_support;
 mod sessions;
 mod shutdown;
 mod sse;
 mod streamable;
+mod tool_inventory;

@@ -271,23 +271,22 @@ impl McpServer {
             .map_err(|e| ToolError::from(OpikError::Malformed(e.to_string())))
     }
 
-    /// GET a page and shape it as a [`ListOutput`]; `what` names the entities ("traces").
+    /// GET a page of `size` and shape it as a [`ListOutput`]; `what` names the entities
+    /// ("traces"). Opik reports the page's item count as `size`, so the requested size is used
+    /// to count pages.
     pub(crate) async fn list_page<T: DeserializeOwned>(
         &self,
         creds: &Credentials,
         call: Call<'_>,
+        size: u32,
         what: &str,
         mut notes: Vec<String>,
     ) -> ToolResult<ListOutput<T>> {
         let raw = self.opik().get_json(creds, call).await?;
         let page: Page<T> = self.bounded(raw, &mut notes)?;
-        let (p, size) = (page.page.unwrap_or(1), page.size.unwrap_or(0));
+        let (p, size) = (page.page.unwrap_or(1), u64::from(size.max(1)));
         let total = page.total.unwrap_or(page.content.len() as u64);
-        let pages = if size == 0 {
-            1
-        } else {
-            total.div_ceil(size).max(1)
-        };
+        let pages = total.div_ceil(size).max(1);
         Ok(Json(ListOutput {
             summary: format!("Found {total} {what} (showing page {p} of {pages})"),
             page: p,

@@ -16,8 +16,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::common::{
-    ActionOutput, ItemOutput, ListOutput, ToolResult, default_page, default_size, text_arg,
-    uuid_arg,
+    ActionOutput, ItemOutput, ListOutput, ToolError, default_page, default_size, text_arg, uuid_arg,
 };
 use crate::{
     mcp::McpServer,
@@ -141,7 +140,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<ListDatasetsArgs>,
         ext: Extensions,
-    ) -> ToolResult<ListOutput<Dataset>> {
+    ) -> Result<Json<ListOutput<Dataset>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let (page, size, size_note) = self.paging(args.page, args.size);
         let name = args
@@ -154,7 +153,7 @@ impl McpServer {
             .query("size", size)
             .query_opt("name", name);
         let notes = ws_note.into_iter().chain(size_note).collect();
-        self.list_page(&creds, call, "datasets", notes).await
+        self.list_page(&creds, call, size, "datasets", notes).await
     }
 
     /// One dataset.
@@ -167,7 +166,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<DatasetIdArgs>,
         ext: Extensions,
-    ) -> ToolResult<ItemOutput<Dataset>> {
+    ) -> Result<Json<ItemOutput<Dataset>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let id = uuid_arg("datasetId", &args.dataset_id)?;
         let path = format!("/v1/private/datasets/{id}");
@@ -196,7 +195,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<CreateDatasetArgs>,
         ext: Extensions,
-    ) -> ToolResult<ActionOutput> {
+    ) -> Result<Json<ActionOutput>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let name = text_arg("name", &args.name)?;
         let mut body = json!({ "name": name });
@@ -225,7 +224,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<DatasetIdArgs>,
         ext: Extensions,
-    ) -> ToolResult<ActionOutput> {
+    ) -> Result<Json<ActionOutput>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let id = uuid_arg("datasetId", &args.dataset_id)?;
         let path = format!("/v1/private/datasets/{id}");
@@ -247,14 +246,15 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<ListItemsArgs>,
         ext: Extensions,
-    ) -> ToolResult<ListOutput<DatasetItem>> {
+    ) -> Result<Json<ListOutput<DatasetItem>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let id = uuid_arg("datasetId", &args.dataset_id)?;
         let (page, size, size_note) = self.paging(args.page, args.size);
         let path = format!("/v1/private/datasets/{id}/items");
         let call = Call::get(&path).query("page", page).query("size", size);
         let notes = ws_note.into_iter().chain(size_note).collect();
-        self.list_page(&creds, call, "dataset items", notes).await
+        self.list_page(&creds, call, size, "dataset items", notes)
+            .await
     }
 
     /// Add one item to a dataset.
@@ -273,7 +273,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<CreateItemArgs>,
         ext: Extensions,
-    ) -> ToolResult<ActionOutput> {
+    ) -> Result<Json<ActionOutput>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let dataset_id = uuid_arg("datasetId", &args.dataset_id)?;
         let mut data = Map::new();
@@ -316,7 +316,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<ItemIdArgs>,
         ext: Extensions,
-    ) -> ToolResult<ActionOutput> {
+    ) -> Result<Json<ActionOutput>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let id = uuid_arg("itemId", &args.item_id)?;
         let body = json!({ "item_ids": [id] });

@@ -8,7 +8,7 @@ use rmcp::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    common::{ToolError, ToolResult},
+    common::ToolError,
     guides::{self, MetricInfo, TracingTopic},
 };
 use crate::mcp::McpServer;
@@ -134,7 +134,7 @@ impl McpServer {
     pub async fn get_server_info(
         &self,
         Parameters(_args): Parameters<ServerInfoArgs>,
-    ) -> ToolResult<ServerInfo> {
+    ) -> Result<Json<ServerInfo>, ToolError> {
         let engine = self.engine();
         let s = engine.settings();
         let info = ServerInfo {
@@ -169,7 +169,7 @@ impl McpServer {
     pub async fn get_opik_help(
         &self,
         Parameters(args): Parameters<HelpArgs>,
-    ) -> ToolResult<TextOutput> {
+    ) -> Result<Json<TextOutput>, ToolError> {
         let text = match args.topic {
             Some(topic) => super::help::text(topic, args.subtopic.as_deref()),
             None => super::help::overview(),
@@ -187,7 +187,7 @@ impl McpServer {
     pub async fn get_opik_examples(
         &self,
         Parameters(args): Parameters<ExamplesArgs>,
-    ) -> ToolResult<TextOutput> {
+    ) -> Result<Json<TextOutput>, ToolError> {
         let tasks = guides::EXAMPLES
             .iter()
             .map(|e| e.task)
@@ -228,7 +228,7 @@ impl McpServer {
     pub async fn get_opik_metrics_info(
         &self,
         Parameters(args): Parameters<MetricsInfoArgs>,
-    ) -> ToolResult<MetricsInfo> {
+    ) -> Result<Json<MetricsInfo>, ToolError> {
         let all = guides::metrics();
         let Some(wanted) = args.metric else {
             return Ok(Json(MetricsInfo { metrics: all }));
@@ -265,7 +265,7 @@ impl McpServer {
     pub async fn get_opik_tracing_info(
         &self,
         Parameters(args): Parameters<TracingInfoArgs>,
-    ) -> ToolResult<TextOutput> {
+    ) -> Result<Json<TextOutput>, ToolError> {
         Ok(Json(TextOutput {
             text: guides::tracing_text(args.topic),
         }))

@@ -7,7 +7,7 @@ use rmcp::{
 };
 use serde::Deserialize;
 
-use super::{common::ToolResult, info::TextOutput};
+use super::{common::ToolError, info::TextOutput};
 use crate::mcp::McpServer;
 
 /// Arguments of `opik-integration-docs` (none).
@@ -65,7 +65,7 @@ impl McpServer {
     pub async fn opik_integration_docs(
         &self,
         Parameters(_args): Parameters<IntegrationArgs>,
-    ) -> ToolResult<TextOutput> {
+    ) -> Result<Json<TextOutput>, ToolError> {
         Ok(Json(TextOutput {
             text: GUIDE.to_string(),
         }))

@@ -20,7 +20,7 @@ use rmcp::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::common::{ItemOutput, ProjectRef, ToolError, ToolResult, date_arg};
+use super::common::{ItemOutput, ProjectRef, ToolError, date_arg};
 use crate::{
     mcp::McpServer,
     opik::{Call, Credentials, types::MetricSeries},
@@ -147,7 +147,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<MetricsArgs>,
         ext: Extensions,
-    ) -> ToolResult<ItemOutput<MetricSeries>> {
+    ) -> Result<Json<ItemOutput<MetricSeries>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let metric = metric_type(args.metric_name.as_deref())?;
         let interval = args.interval.unwrap_or_default();

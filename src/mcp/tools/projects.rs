@@ -1,11 +1,15 @@
 //! Project tools: `list-projects` (core) and `create-project` (expert-project-actions).
 
 use reqwest::Method;
-use rmcp::{handler::server::wrapper::Parameters, model::Extensions, schemars, tool, tool_router};
+use rmcp::{
+    handler::server::wrapper::{Json, Parameters},
+    model::Extensions,
+    schemars, tool, tool_router,
+};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::common::{ActionOutput, ListOutput, ToolResult, default_page, default_size, text_arg};
+use super::common::{ActionOutput, ListOutput, ToolError, default_page, default_size, text_arg};
 use crate::{
     mcp::McpServer,
     opik::{
@@ -90,7 +94,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<ListProjectsArgs>,
         ext: Extensions,
-    ) -> ToolResult<ListOutput<Project>> {
+    ) -> Result<Json<ListOutput<Project>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let (page, size, size_note) = self.paging(args.page, args.size);
         let sorting = args
@@ -101,7 +105,7 @@ impl McpServer {
             .query("size", size)
             .query_opt("sorting", sorting);
         let notes = ws_note.into_iter().chain(size_note).collect();
-        self.list_page(&creds, call, "projects", notes).await
+        self.list_page(&creds, call, size, "projects", notes).await
     }
 
     /// Create a project.
@@ -120,7 +124,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<CreateProjectArgs>,
         ext: Extensions,
-    ) -> ToolResult<ActionOutput> {
+    ) -> Result<Json<ActionOutput>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let name = text_arg("name", &args.name)?;
         let mut body = json!({ "name": name });

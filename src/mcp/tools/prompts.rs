@@ -19,8 +19,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::common::{
-    ActionOutput, ItemOutput, ListOutput, ToolResult, default_page, default_size, text_arg,
-    uuid_arg,
+    ActionOutput, ItemOutput, ListOutput, ToolError, default_page, default_size, text_arg, uuid_arg,
 };
 use crate::{
     mcp::McpServer,
@@ -137,7 +136,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<ListPromptsArgs>,
         ext: Extensions,
-    ) -> ToolResult<ListOutput<Prompt>> {
+    ) -> Result<Json<ListOutput<Prompt>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let (page, size, size_note) = self.paging(args.page, args.size);
         let name = args
@@ -150,7 +149,7 @@ impl McpServer {
             .query("size", size)
             .query_opt("name", name);
         let notes = ws_note.into_iter().chain(size_note).collect();
-        self.list_page(&creds, call, "prompts", notes).await
+        self.list_page(&creds, call, size, "prompts", notes).await
     }
 
     /// Create a prompt.
@@ -169,7 +168,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<CreatePromptArgs>,
         ext: Extensions,
-    ) -> ToolResult<ActionOutput> {
+    ) -> Result<Json<ActionOutput>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let name = text_arg("name", &args.name)?;
         let mut body = json!({ "name": name });
@@ -199,7 +198,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<PromptIdArgs>,
         ext: Extensions,
-    ) -> ToolResult<ItemOutput<Prompt>> {
+    ) -> Result<Json<ItemOutput<Prompt>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let id = uuid_arg("promptId", &args.prompt_id)?;
         let path = format!("/v1/private/prompts/{id}");
@@ -224,7 +223,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<PromptVersionArgs>,
         ext: Extensions,
-    ) -> ToolResult<ItemOutput<PromptVersion>> {
+    ) -> Result<Json<ItemOutput<PromptVersion>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let name = text_arg("name", &args.name)?;
         let mut body = json!({ "name": name });
@@ -265,7 +264,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<PromptIdArgs>,
         ext: Extensions,
-    ) -> ToolResult<ActionOutput> {
+    ) -> Result<Json<ActionOutput>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let id = uuid_arg("promptId", &args.prompt_id)?;
         let path = format!("/v1/private/prompts/{id}");
@@ -293,7 +292,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<SavePromptVersionArgs>,
         ext: Extensions,
-    ) -> ToolResult<ItemOutput<PromptVersion>> {
+    ) -> Result<Json<ItemOutput<PromptVersion>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let name = text_arg("name", &args.name)?;
         let template = text_arg("template", &args.template)?;

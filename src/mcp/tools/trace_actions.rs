@@ -11,12 +11,16 @@
 )]
 
 use reqwest::Method;
-use rmcp::{handler::server::wrapper::Parameters, model::Extensions, schemars, tool, tool_router};
+use rmcp::{
+    handler::server::wrapper::{Json, Parameters},
+    model::Extensions,
+    schemars, tool, tool_router,
+};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::common::{
-    ActionOutput, ListOutput, ToolError, ToolResult, default_page, default_size, text_arg, uuid_arg,
+    ActionOutput, ListOutput, ToolError, default_page, default_size, text_arg, uuid_arg,
 };
 use crate::{
     mcp::McpServer,
@@ -178,7 +182,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<SearchTracesArgs>,
         ext: Extensions,
-    ) -> ToolResult<ListOutput<Trace>> {
+    ) -> Result<Json<ListOutput<Trace>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let filters = match &args.filters {
             Some(f) => f.to_filters().map_err(ToolError::invalid)?,
@@ -212,7 +216,7 @@ impl McpServer {
                 .query_opt("sorting", sorting)
                 .query_opt("search", search),
         );
-        self.list_page(&creds, call, "traces", notes).await
+        self.list_page(&creds, call, size, "traces", notes).await
     }
 
     /// Score a trace.
@@ -231,7 +235,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<AddFeedbackArgs>,
         ext: Extensions,
-    ) -> ToolResult<ActionOutput> {
+    ) -> Result<Json<ActionOutput>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let id = uuid_arg("traceId", &args.trace_id)?;
         if args.scores.is_empty() || args.scores.len() > MAX_SCORES {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::common::{
-    ItemOutput, ListOutput, ToolResult, date_arg, default_page, default_size, text_arg, uuid_arg,
+    ItemOutput, ListOutput, ToolError, date_arg, default_page, default_size, text_arg, uuid_arg,
 };
 use crate::{
     mcp::McpServer,
@@ -120,7 +120,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<ListTracesArgs>,
         ext: Extensions,
-    ) -> ToolResult<ListOutput<Trace>> {
+    ) -> Result<Json<ListOutput<Trace>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let mut notes: Vec<String> = ws_note.into_iter().collect();
         let (page, size, size_note) = self.paging(args.page, args.size);
@@ -139,7 +139,7 @@ impl McpServer {
                 .query("size", size)
                 .query("truncate", true),
         );
-        self.list_page(&creds, call, "traces", notes).await
+        self.list_page(&creds, call, size, "traces", notes).await
     }
 
     /// One trace in full.
@@ -153,7 +153,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<TraceIdArgs>,
         ext: Extensions,
-    ) -> ToolResult<ItemOutput<Trace>> {
+    ) -> Result<Json<ItemOutput<Trace>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let id = uuid_arg("traceId", &args.trace_id)?;
         let path = format!("/v1/private/traces/{id}");
@@ -179,7 +179,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<TraceStatsArgs>,
         ext: Extensions,
-    ) -> ToolResult<ItemOutput<ProjectStats>> {
+    ) -> Result<Json<ItemOutput<ProjectStats>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let from = args
             .start_date
@@ -233,7 +233,7 @@ impl McpServer {
         &self,
         Parameters(args): Parameters<ThreadsArgs>,
         ext: Extensions,
-    ) -> ToolResult<ListOutput<TraceThread>> {
+    ) -> Result<Json<ListOutput<TraceThread>>, ToolError> {
         let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let mut notes: Vec<String> = ws_note.into_iter().collect();
         let thread_id = args
@@ -258,7 +258,7 @@ impl McpServer {
                     .query("size", size)
                     .query("truncate", true),
             );
-            return self.list_page(&creds, call, "threads", notes).await;
+            return self.list_page(&creds, call, size, "threads", notes).await;
         };
         let mut body = Map::new();
         project.insert_into(&mut body);
