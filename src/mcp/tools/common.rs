@@ -5,10 +5,10 @@ use rmcp::{
     handler::server::wrapper::Json,
     model::{ContentBlock, Extensions, IntoContents},
 };
-use schemars::JsonSchema;
-use serde::{Serialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use super::output::{ActionOutput, ItemOutput, ListOutput};
 use crate::{
     mcp::McpServer,
     opik::{Call, Credentials, OpikClient, OpikError, types::Page},
@@ -74,60 +74,6 @@ impl IntoContents for ToolError {
 
 /// What every tool returns: typed structured content, or a tool error.
 pub type ToolResult<T> = Result<Json<T>, ToolError>;
-
-/// A page of entities.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ListOutput<T> {
-    /// One-line summary, e.g. "Found 42 traces (showing page 1 of 5)".
-    pub summary: String,
-    /// 1-based page number.
-    pub page: u64,
-    /// Page size used.
-    pub size: u64,
-    /// Total matching entities.
-    pub total: u64,
-    /// The entities on this page.
-    pub items: Vec<T>,
-    /// What the server changed or cut (page size reduced, long strings truncated, defaults used).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
-
-/// One entity.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ItemOutput<T> {
-    /// One-line summary.
-    pub summary: String,
-    /// The entity.
-    pub item: T,
-    /// What the server changed or cut.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
-
-/// The outcome of a write.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ActionOutput {
-    /// What was done.
-    pub summary: String,
-    /// Id of the entity created or affected, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Extra facts about the write.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
-
-impl ActionOutput {
-    /// A summary and an id.
-    pub fn new(summary: impl Into<String>, id: Option<String>) -> Json<Self> {
-        Json(Self {
-            summary: summary.into(),
-            id,
-            notes: Vec::new(),
-        })
-    }
-}
 
 /// Default page for list tools.
 pub fn default_page() -> u32 {
@@ -398,6 +344,55 @@ mod tests {
                 .message
                 .contains("startDate")
         );
+    }
+
+    fn server() -> McpServer {
+        let settings = std::sync::Arc::new(crate::config::Settings::default());
+        crate::mcp::McpEngine::new(settings)
+            .expect("engine")
+            .handler()
+    }
+
+    #[test]
+    fn caller_credentials_win_over_the_workspace_argument() {
+        let server = server();
+        let (c, note) = server.credentials(&Extensions::new(), Some("arg-ws"));
+        assert_eq!(c.workspace.as_deref(), Some("arg-ws"));
+        assert!(
+            c.api_key.is_none() && note.is_none(),
+            "server key applies by fallback"
+        );
+
+        let mut ext = Extensions::new();
+        ext.insert(Credentials {
+            api_key: Some("caller-key".to_string().into()),
+            workspace: Some("caller-ws".into()),
+        });
+        let (c, note) = server.credentials(&ext, Some("arg-ws"));
+        assert_eq!(c.workspace.as_deref(), Some("caller-ws"));
+        assert!(note.expect("note").contains("\"arg-ws\" ignored"));
+        assert!(
+            !format!("{c:?}").contains("caller-key"),
+            "Debug never shows the key"
+        );
+
+        let mut ext = Extensions::new();
+        ext.insert(Credentials {
+            api_key: Some("caller-key".to_string().into()),
+            workspace: None,
+        });
+        let (c, note) = server.credentials(&ext, Some("arg-ws"));
+        assert_eq!(c.workspace.as_deref(), Some("arg-ws"));
+        assert!(c.api_key.is_some() && note.is_none());
+    }
+
+    #[test]
+    fn page_sizes_are_clamped_to_the_configured_limit() {
+        let server = server();
+        assert_eq!(server.paging(0, 10), (1, 10, None));
+        let (_, size, note) = server.paging(2, 1000);
+        assert_eq!(size, 100);
+        assert!(note.expect("note").contains("reduced"));
     }
 
     #[test]

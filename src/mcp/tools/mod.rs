@@ -12,6 +12,7 @@ mod help;
 mod info;
 mod integration;
 mod metrics;
+mod output;
 mod projects;
 mod prompts;
 mod trace_actions;

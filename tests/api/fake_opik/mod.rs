@@ -9,6 +9,7 @@
 //! (a Prism proxy validating every request and response against the spec, forwarding here).
 
 pub mod data;
+mod library;
 mod routes;
 
 use std::{

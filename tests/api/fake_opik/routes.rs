@@ -12,9 +12,16 @@ use poem::{
 };
 use serde_json::{Value, json};
 
-use super::{FakeState, data};
+use super::{
+    FakeState, data,
+    library::{
+        create_dataset, create_prompt, create_version, delete_dataset, delete_items, delete_prompt,
+        get_dataset, get_prompt, list_datasets, list_items, list_prompts, put_items,
+        retrieve_version,
+    },
+};
 
-type Q = Query<HashMap<String, String>>;
+pub(super) type Q = Query<HashMap<String, String>>;
 type St<'a> = Data<&'a Arc<FakeState>>;
 
 /// The routes, relative to the `/opik/api` prefix.
@@ -65,22 +72,22 @@ fn errors(code: u16, message: &str) -> Response {
     json_response(code, json!({"errors": [message]}))
 }
 
-fn json_response(code: u16, body: Value) -> Response {
+pub(super) fn json_response(code: u16, body: Value) -> Response {
     Response::builder()
         .status(StatusCode::from_u16(code).expect("status"))
         .content_type("application/json")
         .body(Body::from_string(body.to_string()))
 }
 
-fn ok(body: Value) -> Response {
+pub(super) fn ok(body: Value) -> Response {
     json_response(200, body)
 }
 
-fn no_content() -> Response {
+pub(super) fn no_content() -> Response {
     Response::builder().status(StatusCode::NO_CONTENT).finish()
 }
 
-fn created(req: &Request, kind: &str, id: &str) -> Response {
+pub(super) fn created(req: &Request, kind: &str, id: &str) -> Response {
     let host = req
         .headers()
         .get("host")
@@ -95,7 +102,7 @@ fn created(req: &Request, kind: &str, id: &str) -> Response {
         .finish()
 }
 
-fn paging(q: &Q) -> (usize, usize) {
+pub(super) fn paging(q: &Q) -> (usize, usize) {
     let n = |k: &str, d: usize| {
         q.get(k)
             .and_then(|v| v.parse().ok())
@@ -105,7 +112,7 @@ fn paging(q: &Q) -> (usize, usize) {
     (n("page", 1), n("size", 10))
 }
 
-fn find<'a>(list: &'a [Value], key: &str, value: &str) -> Option<&'a Value> {
+pub(super) fn find<'a>(list: &'a [Value], key: &str, value: &str) -> Option<&'a Value> {
     list.iter().find(|v| v[key] == value)
 }
 
@@ -255,186 +262,5 @@ fn add_feedback(state: St<'_>, Path(id): Path<String>, Json(body): Json<Value>) 
     let scores = trace["feedback_scores"].as_array_mut().expect("array");
     scores.retain(|s| s["name"] != body["name"]);
     scores.push(json!({"name": body["name"], "value": body["value"], "source": body["source"]}));
-    no_content()
-}
-
-#[handler]
-fn list_prompts(state: St<'_>, q: Q) -> Response {
-    let (page, size) = paging(&q);
-    let data = state.data.lock().expect("lock");
-    let items = data.prompts.iter().filter(|p| {
-        q.get("name")
-            .is_none_or(|n| p["name"].as_str().unwrap_or("").contains(n.as_str()))
-    });
-    ok(data::page(items.cloned().collect(), page, size))
-}
-
-#[handler]
-fn create_prompt(req: &Request, state: St<'_>, Json(body): Json<Value>) -> Response {
-    let mut data = state.data.lock().expect("lock");
-    let name = body["name"].as_str().unwrap_or_default().to_string();
-    if find(&data.prompts, "name", &name).is_some() {
-        return error(409, "Prompt already exists");
-    }
-    let id = data.new_id();
-    data.prompts.push(json!({
-        "id": id, "name": name, "description": body.get("description").cloned().unwrap_or(json!("")),
-        "tags": body.get("tags").cloned().unwrap_or(json!([])), "template_structure": "text",
-        "version_count": 0, "created_at": "2025-06-02T00:00:00Z", "last_updated_at": "2025-06-02T00:00:00Z"
-    }));
-    created(req, "prompts", &id)
-}
-
-#[handler]
-fn get_prompt(state: St<'_>, Path(id): Path<String>) -> Response {
-    let data = state.data.lock().expect("lock");
-    let Some(prompt) = find(&data.prompts, "id", &id) else {
-        return error(404, "Prompt not found");
-    };
-    let mut prompt = prompt.clone();
-    if let Some(v) = data
-        .versions
-        .iter()
-        .rev()
-        .find(|v| v["prompt_id"] == id.as_str())
-    {
-        prompt["latest_version"] = v.clone();
-    }
-    ok(prompt)
-}
-
-#[handler]
-fn delete_prompt(state: St<'_>, Path(id): Path<String>) -> Response {
-    let mut data = state.data.lock().expect("lock");
-    data.prompts.retain(|p| p["id"] != id.as_str());
-    data.versions.retain(|v| v["prompt_id"] != id.as_str());
-    no_content()
-}
-
-#[handler]
-fn create_version(state: St<'_>, Json(body): Json<Value>) -> Response {
-    let mut data = state.data.lock().expect("lock");
-    let name = body["name"].as_str().unwrap_or_default().to_string();
-    let prompt_id = match find(&data.prompts, "name", &name) {
-        Some(p) => p["id"].as_str().unwrap_or_default().to_string(),
-        None => {
-            let id = data.new_id();
-            data.prompts
-                .push(json!({"id": id, "name": name, "template_structure": "text"}));
-            id
-        }
-    };
-    let (id, commit) = (data.new_id(), data.new_commit());
-    let template = body["version"]["template"].as_str().unwrap_or_default();
-    let mut v = data::version(&id, &prompt_id, &commit, template);
-    for key in ["change_description", "metadata", "type"] {
-        if let Some(x) = body["version"].get(key) {
-            v[key] = x.clone();
-        }
-    }
-    data.versions.push(v.clone());
-    ok(v)
-}
-
-#[handler]
-fn retrieve_version(state: St<'_>, Json(body): Json<Value>) -> Response {
-    let data = state.data.lock().expect("lock");
-    let Some(prompt) = find(
-        &data.prompts,
-        "name",
-        body["name"].as_str().unwrap_or_default(),
-    ) else {
-        return error(404, "Prompt not found");
-    };
-    let found = data.versions.iter().rev().find(|v| {
-        v["prompt_id"] == prompt["id"] && body.get("commit").is_none_or(|c| v["commit"] == *c)
-    });
-    match found {
-        Some(v) => ok(v.clone()),
-        None => error(404, "Prompt version not found"),
-    }
-}
-
-#[handler]
-fn list_datasets(state: St<'_>, q: Q) -> Response {
-    let (page, size) = paging(&q);
-    let data = state.data.lock().expect("lock");
-    let items = data.datasets.iter().filter(|d| {
-        q.get("name")
-            .is_none_or(|n| d["name"].as_str().unwrap_or("").contains(n.as_str()))
-    });
-    ok(data::page(items.cloned().collect(), page, size))
-}
-
-#[handler]
-fn create_dataset(req: &Request, state: St<'_>, Json(body): Json<Value>) -> Response {
-    let mut data = state.data.lock().expect("lock");
-    let id = data.new_id();
-    data.datasets.push(json!({
-        "id": id, "name": body["name"], "description": body.get("description").cloned().unwrap_or(json!("")),
-        "tags": [], "dataset_items_count": 0, "experiment_count": 0,
-        "created_at": "2025-06-02T00:00:00Z", "last_updated_at": "2025-06-02T00:00:00Z"
-    }));
-    created(req, "datasets", &id)
-}
-
-#[handler]
-fn get_dataset(state: St<'_>, Path(id): Path<String>) -> Response {
-    let data = state.data.lock().expect("lock");
-    match find(&data.datasets, "id", &id) {
-        Some(d) => ok(d.clone()),
-        None => error(404, "Dataset not found"),
-    }
-}
-
-#[handler]
-fn delete_dataset(state: St<'_>, Path(id): Path<String>) -> Response {
-    let mut data = state.data.lock().expect("lock");
-    data.datasets.retain(|d| d["id"] != id.as_str());
-    data.items.retain(|i| i["dataset_id"] != id.as_str());
-    no_content()
-}
-
-#[handler]
-fn list_items(state: St<'_>, Path(id): Path<String>, q: Q) -> Response {
-    let (page, size) = paging(&q);
-    let data = state.data.lock().expect("lock");
-    if find(&data.datasets, "id", &id).is_none() {
-        return error(404, "Dataset not found");
-    }
-    let items = data
-        .items
-        .iter()
-        .filter(|i| i["dataset_id"] == id.as_str())
-        .cloned()
-        .collect();
-    let mut body = data::page(items, page, size);
-    body["columns"] = json!([]);
-    ok(body)
-}
-
-#[handler]
-fn put_items(state: St<'_>, Json(body): Json<Value>) -> Response {
-    let mut data = state.data.lock().expect("lock");
-    let dataset = body["dataset_id"].as_str().unwrap_or_default().to_string();
-    if find(&data.datasets, "id", &dataset).is_none() {
-        return error(404, "Dataset not found");
-    }
-    for item in body["items"].as_array().cloned().unwrap_or_default() {
-        let id = item["id"]
-            .as_str()
-            .map(str::to_owned)
-            .unwrap_or_else(|| data.new_id());
-        data.items
-            .push(data::item(&id, &dataset, item["data"].clone()));
-    }
-    no_content()
-}
-
-#[handler]
-fn delete_items(state: St<'_>, Json(body): Json<Value>) -> Response {
-    let mut data = state.data.lock().expect("lock");
-    let ids: Vec<Value> = body["item_ids"].as_array().cloned().unwrap_or_default();
-    data.items.retain(|i| !ids.contains(&i["id"]));
     no_content()
 }
