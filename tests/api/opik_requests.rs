@@ -86,7 +86,7 @@ async fn write_tools_send_the_documented_bodies() {
         "add-trace-feedback",
         json!({"traceId": ids::TRACE_SHORT, "scores": [
             {"name": "relevance", "value": 0.5, "reason": "ok", "categoryName": "quality"},
-            {"name": "tone", "value": 1, "source": "ui"}
+            {"name": "tone", "value": -2.5, "source": "ui"}
         ]}),
     )
     .await;
@@ -101,7 +101,7 @@ async fn write_tools_send_the_documented_bodies() {
         bodies,
         [
             json!({"name": "relevance", "value": 0.5, "source": "sdk", "reason": "ok", "category_name": "quality"}),
-            json!({"name": "tone", "value": 1.0, "source": "ui"}),
+            json!({"name": "tone", "value": -2.5, "source": "ui"}),
         ]
     );
 

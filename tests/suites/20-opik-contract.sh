@@ -2,7 +2,8 @@
 # Contract check: every request opik-mcp sends to Opik, and every answer of the fake Opik the
 # tests use, must be valid against the official Opik OpenAPI spec.
 #
-# How: the end-to-end tests (tests/api/opik_e2e.rs: every tool, resource and prompt) run with
+# How: the end-to-end tests (tests/api/opik_e2e/: every tool, resource and prompt) and the
+# request-shape tests (tests/api/opik_requests.rs) run with
 # their fake Opik bound to a fixed port, and the app pointed at a Prism proxy in front of it.
 # `prism proxy --errors` validates each request (path, query, body) before forwarding and each
 # response after; a violation becomes a 422/500 the tests see as a failed tool call. The spec's
@@ -64,8 +65,9 @@ grep -q "Prism is listening" "$WORK/prism.log" || fail "prism did not start with
 echo "prism $PRISM_VERSION proxy on :$PRISM_PORT validating against the patched spec; fake Opik on :$FAKE_PORT"
 OPIK_FAKE_ADDR="127.0.0.1:$FAKE_PORT" OPIK_CONTRACT_API_URL="http://127.0.0.1:$PRISM_PORT" \
     timeout 240 cargo nextest run --test api --test-threads 1 --no-fail-fast \
-    -E 'test(/^opik_e2e::/)' 2>&1 | tee "$WORK/nextest.log" | grep -E "PASS|FAIL|Summary|panicked|failed"
+    -E 'test(/^opik_(e2e|requests)::/)' 2>&1 | tee "$WORK/nextest.log" | grep -E "PASS|FAIL|Summary|panicked|failed"
 tests_rc=${PIPESTATUS[0]}
+[ "$tests_rc" = "0" ] || grep -A6 'panicked' "$WORK/nextest.log" | head -60
 
 forwarded=$(grep -c 'Forwarding' "$WORK/prism.log" || true)
 rejected=$(grep -cE 'UNPROCESSABLE_ENTITY|VIOLATIONS|NO_PATH_MATCHED|NO_METHOD_MATCHED' "$WORK/prism.log" || true)
