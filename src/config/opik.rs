@@ -186,3 +186,63 @@ fn secret_from_scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretSt
     let s = string_from_scalar(d)?;
     Ok((!s.is_empty()).then(|| SecretString::from(s)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key_of(e: ConfigError) -> &'static str {
+        match e {
+            ConfigError::Invalid { key, .. } => key,
+            ConfigError::Load(m) => panic!("unexpected load error {m}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_valid_and_build_a_client() {
+        let s = OpikSettings::default();
+        assert!(s.validate().is_ok());
+        assert!(s.validate_against(60).is_ok());
+        assert_eq!(s.client().expect("client").base_url(), DEFAULT_API_URL);
+    }
+
+    #[test]
+    fn out_of_range_limits_name_their_key() {
+        let bad = [
+            OpikSettings {
+                max_page_size: 0,
+                ..OpikSettings::default()
+            },
+            OpikSettings {
+                retries: 9,
+                ..OpikSettings::default()
+            },
+            OpikSettings {
+                max_string_chars: 10,
+                ..OpikSettings::default()
+            },
+        ];
+        let keys: Vec<_> = bad
+            .into_iter()
+            .map(|s| key_of(s.validate().expect_err("invalid")))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "opik.max_page_size",
+                "opik.retries",
+                "opik.max_string_chars"
+            ]
+        );
+    }
+
+    #[test]
+    fn opik_timeout_must_end_before_the_mcp_request_timeout() {
+        let s = OpikSettings {
+            request_timeout_ms: 60_000,
+            ..OpikSettings::default()
+        };
+        let e = s.validate_against(60).expect_err("too long");
+        assert_eq!(key_of(e), "opik.request_timeout_ms");
+    }
+}
