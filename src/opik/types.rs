@@ -17,13 +17,13 @@ pub type Extra = Map<String, Value>;
 pub struct Page<T> {
     /// 1-based page number.
     #[serde(default)]
-    pub page: Option<u64>,
+    pub page: Option<i64>,
     /// Page size.
     #[serde(default)]
-    pub size: Option<u64>,
+    pub size: Option<i64>,
     /// Total matching entities.
     #[serde(default)]
-    pub total: Option<u64>,
+    pub total: Option<i64>,
     /// The entities.
     #[serde(default = "Vec::new")]
     pub content: Vec<T>,
@@ -100,7 +100,7 @@ entity!(
         /// Thread (conversation) id.
         thread_id: String,
         /// Number of spans.
-        span_count: u64,
+        span_count: i64,
     }
 );
 
@@ -124,7 +124,7 @@ entity!(
         /// Last message.
         last_message: Value,
         /// Number of messages.
-        number_of_messages: u64,
+        number_of_messages: i64,
         /// `active` or `inactive`.
         status: String,
         /// Feedback scores.
@@ -168,7 +168,7 @@ entity!(
         /// Tags.
         tags: Vec<String>,
         /// Number of versions.
-        version_count: u64,
+        version_count: i64,
         /// Creation time.
         created_at: String,
         /// Last update time.
@@ -214,9 +214,9 @@ entity!(
         /// Tags.
         tags: Vec<String>,
         /// Number of items.
-        dataset_items_count: u64,
+        dataset_items_count: i64,
         /// Number of experiments run on it.
-        experiment_count: u64,
+        experiment_count: i64,
         /// Creation time.
         created_at: String,
         /// Last update time.

@@ -230,9 +230,12 @@ impl McpServer {
     ) -> ToolResult<ListOutput<T>> {
         let raw = self.opik().get_json(creds, call).await?;
         let page: Page<T> = self.bounded(raw, &mut notes)?;
-        let (p, size) = (page.page.unwrap_or(1), u64::from(size.max(1)));
-        let total = page.total.unwrap_or(page.content.len() as u64);
-        let pages = total.div_ceil(size).max(1);
+        // i64 throughout: JSON Schema `int64` is a format clients know (`uint64` is not).
+        let (p, size) = (page.page.unwrap_or(1), i64::from(size.max(1)));
+        let total = page
+            .total
+            .unwrap_or_else(|| i64::try_from(page.content.len()).unwrap_or(i64::MAX));
+        let pages = (total.max(0).saturating_add(size - 1) / size).max(1);
         Ok(Json(ListOutput {
             summary: format!("Found {total} {what} (showing page {p} of {pages})"),
             page: p,

@@ -11,11 +11,11 @@ pub struct ListOutput<T> {
     /// One-line summary, e.g. "Found 42 traces (showing page 1 of 5)".
     pub summary: String,
     /// 1-based page number.
-    pub page: u64,
+    pub page: i64,
     /// Page size used.
-    pub size: u64,
+    pub size: i64,
     /// Total matching entities.
-    pub total: u64,
+    pub total: i64,
     /// The entities on this page.
     pub items: Vec<T>,
     /// What the server changed or cut (page size reduced, long strings truncated, defaults used).
