@@ -41,7 +41,7 @@ impl Application {
             .context("listener has no socket address")?;
         let engines = CancellationToken::new();
         let draining = CancellationToken::new();
-        let engine = McpEngine::new(Arc::clone(&settings));
+        let engine = McpEngine::new(Arc::clone(&settings))?;
         let registry = SessionRegistry::new(
             Arc::clone(&engine),
             engines.clone(),
@@ -101,7 +101,7 @@ impl Application {
 pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     let settings = Arc::new(settings);
     let engines = CancellationToken::new();
-    let engine = McpEngine::new(Arc::clone(&settings));
+    let engine = McpEngine::new(Arc::clone(&settings))?;
     let registry = SessionRegistry::new(
         engine,
         engines.clone(),

@@ -82,6 +82,8 @@ impl Settings {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.server.validate()?;
         self.opik.validate()?;
+        self.opik
+            .validate_against(self.server.request_timeout_secs)?;
         self.log.validate()?;
         Ok(())
     }

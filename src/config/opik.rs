@@ -28,6 +28,29 @@ pub struct OpikSettings {
     pub self_hosted: bool,
     /// Enabled toolsets, comma-separated. Flag `--toolsets`, env `OPIK_TOOLSETS`. Default `core`.
     pub toolsets: Toolsets,
+    /// Milliseconds to establish a TCP/TLS connection to Opik.
+    /// Env `OPIK_MCP_OPIK__CONNECT_TIMEOUT_MS`. Default 5000.
+    pub connect_timeout_ms: u64,
+    /// Milliseconds one Opik request may take, body included; must stay below
+    /// `server.request_timeout_secs`. Env `OPIK_MCP_OPIK__REQUEST_TIMEOUT_MS`. Default 20000.
+    pub request_timeout_ms: u64,
+    /// Extra attempts for idempotent GETs after a refused connection or a 429/502/503/504
+    /// (never for writes, never after a timeout). Env `OPIK_MCP_OPIK__RETRIES`. Default 2.
+    pub retries: u32,
+    /// Milliseconds before the first retry; doubles for each further one.
+    /// Env `OPIK_MCP_OPIK__RETRY_BACKOFF_MS`. Default 200.
+    pub retry_backoff_ms: u64,
+    /// Largest Opik response body read, bytes; larger fails the call.
+    /// Env `OPIK_MCP_OPIK__MAX_RESPONSE_BYTES`. Default 8388608 (8 MiB).
+    pub max_response_bytes: usize,
+    /// Idle pooled connections kept per Opik host. Env `OPIK_MCP_OPIK__POOL_MAX_IDLE`. Default 32.
+    pub pool_max_idle: usize,
+    /// Largest page size a tool asks Opik for; larger requests are reduced and say so.
+    /// Env `OPIK_MCP_OPIK__MAX_PAGE_SIZE`. Default 100.
+    pub max_page_size: u32,
+    /// Longest string (characters) a tool returns; longer ones are cut with a marker and the
+    /// result says how many were cut. Env `OPIK_MCP_OPIK__MAX_STRING_CHARS`. Default 4000.
+    pub max_string_chars: usize,
 }
 
 impl Default for OpikSettings {
@@ -38,6 +61,14 @@ impl Default for OpikSettings {
             workspace: "default".into(),
             self_hosted: false,
             toolsets: Toolsets::default(),
+            connect_timeout_ms: 5_000,
+            request_timeout_ms: 20_000,
+            retries: 2,
+            retry_backoff_ms: 200,
+            max_response_bytes: 8 * 1024 * 1024,
+            pool_max_idle: 32,
+            max_page_size: 100,
+            max_string_chars: 4_000,
         }
     }
 }
@@ -68,7 +99,68 @@ impl OpikSettings {
                 "must be at most 256 printable characters",
             ));
         }
+        self.validate_limits()
+    }
+
+    fn validate_limits(&self) -> Result<(), ConfigError> {
+        let checks: [(&'static str, bool, &str); 7] = [
+            (
+                "opik.connect_timeout_ms",
+                (1..=60_000).contains(&self.connect_timeout_ms),
+                "must be 1..=60000",
+            ),
+            (
+                "opik.request_timeout_ms",
+                (1..=600_000).contains(&self.request_timeout_ms),
+                "must be 1..=600000",
+            ),
+            ("opik.retries", self.retries <= 5, "must be at most 5"),
+            (
+                "opik.retry_backoff_ms",
+                self.retry_backoff_ms <= 10_000,
+                "must be at most 10000",
+            ),
+            (
+                "opik.max_response_bytes",
+                self.max_response_bytes >= 1024,
+                "must be at least 1024",
+            ),
+            (
+                "opik.max_page_size",
+                (1..=1000).contains(&self.max_page_size),
+                "must be 1..=1000",
+            ),
+            (
+                "opik.max_string_chars",
+                self.max_string_chars >= 64,
+                "must be at least 64",
+            ),
+        ];
+        match checks.into_iter().find(|(_, ok, _)| !ok) {
+            Some((key, _, message)) => Err(ConfigError::invalid(key, message)),
+            None => Ok(()),
+        }
+    }
+
+    /// Cross-section check: an Opik call must fail (as a tool error) before the MCP request
+    /// that carries it times out, or the caller sees a transport timeout instead.
+    pub(crate) fn validate_against(&self, request_timeout_secs: u64) -> Result<(), ConfigError> {
+        if self.request_timeout_ms >= request_timeout_secs.saturating_mul(1000) {
+            return Err(ConfigError::invalid(
+                "opik.request_timeout_ms",
+                format!(
+                    "must be below server.request_timeout_secs ({request_timeout_secs} s), \
+                     got {} ms",
+                    self.request_timeout_ms
+                ),
+            ));
+        }
         Ok(())
+    }
+
+    /// The Opik REST client these settings describe.
+    pub fn client(&self) -> Result<crate::opik::OpikClient, crate::opik::OpikError> {
+        crate::opik::OpikClient::new(self)
     }
 }
 
@@ -93,4 +185,64 @@ fn string_from_scalar<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Erro
 fn secret_from_scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
     let s = string_from_scalar(d)?;
     Ok((!s.is_empty()).then(|| SecretString::from(s)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key_of(e: ConfigError) -> &'static str {
+        match e {
+            ConfigError::Invalid { key, .. } => key,
+            ConfigError::Load(m) => panic!("unexpected load error {m}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_valid_and_build_a_client() {
+        let s = OpikSettings::default();
+        assert!(s.validate().is_ok());
+        assert!(s.validate_against(60).is_ok());
+        assert_eq!(s.client().expect("client").base_url(), DEFAULT_API_URL);
+    }
+
+    #[test]
+    fn out_of_range_limits_name_their_key() {
+        let bad = [
+            OpikSettings {
+                max_page_size: 0,
+                ..OpikSettings::default()
+            },
+            OpikSettings {
+                retries: 9,
+                ..OpikSettings::default()
+            },
+            OpikSettings {
+                max_string_chars: 10,
+                ..OpikSettings::default()
+            },
+        ];
+        let keys: Vec<_> = bad
+            .into_iter()
+            .map(|s| key_of(s.validate().expect_err("invalid")))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "opik.max_page_size",
+                "opik.retries",
+                "opik.max_string_chars"
+            ]
+        );
+    }
+
+    #[test]
+    fn opik_timeout_must_end_before_the_mcp_request_timeout() {
+        let s = OpikSettings {
+            request_timeout_ms: 60_000,
+            ..OpikSettings::default()
+        };
+        let e = s.validate_against(60).expect_err("too long");
+        assert_eq!(key_of(e), "opik.request_timeout_ms");
+    }
 }

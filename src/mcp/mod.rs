@@ -3,6 +3,8 @@
 //! `mcp` knows no HTTP. `transports/*` feed it messages through a session's
 //! (Sink, Stream) pair; see `src/mcp/README.md` for the design.
 
+mod prompts;
+mod resources;
 pub mod tools;
 
 use std::{borrow::Cow, sync::Arc};
@@ -11,13 +13,18 @@ use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     handler::server::{router::tool::ToolRouter, tool::ToolCallContext},
     model::{
-        CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-        PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
+        Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+        ListToolsResult, PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams,
+        ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
     },
     service::RequestContext,
 };
 
-use crate::config::Settings;
+use crate::{
+    config::Settings,
+    opik::{OpikClient, OpikError},
+};
 
 /// What the server tells clients it offers (the `instructions` of `initialize`).
 pub const INSTRUCTIONS: &str = "opik-mcp exposes Opik (LLM observability by Comet) to assistants: \
@@ -37,28 +44,54 @@ pub fn all_versions() -> Cow<'static, [ProtocolVersion]> {
 /// How long 2026-07-28 clients may cache list results, in milliseconds.
 pub const LIST_TTL_MS: u64 = 60_000;
 
-/// Everything sessions share: settings and the tool router, built once.
+/// 2026-07-28 list results carry cache hints (`ttlMs`, `cacheScope`); earlier revisions don't.
+macro_rules! with_cache_hints {
+    ($result:expr, $context:expr) => {{
+        let result = $result;
+        if $context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
+        {
+            // Lists only change with the configuration (a restart): clients may cache them.
+            result
+                .with_ttl_ms(LIST_TTL_MS)
+                .with_cache_scope(rmcp::model::CacheScope::Public)
+        } else {
+            result
+        }
+    }};
+}
+
+/// Everything sessions share: settings, the Opik client and the tool router, built once.
 pub struct McpEngine {
     settings: Arc<Settings>,
+    opik: OpikClient,
     router: ToolRouter<McpServer>,
     listed: Arc<Vec<Tool>>,
 }
 
 impl McpEngine {
     /// Build the engine from validated settings.
-    pub fn new(settings: Arc<Settings>) -> Arc<Self> {
+    pub fn new(settings: Arc<Settings>) -> Result<Arc<Self>, OpikError> {
+        let opik = settings.opik.client()?;
         let router = tools::router(&settings);
         let listed = Arc::new(router.list_all());
-        Arc::new(Self {
+        Ok(Arc::new(Self {
             settings,
+            opik,
             router,
             listed,
-        })
+        }))
     }
 
     /// The effective settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The Opik REST client.
+    pub fn opik(&self) -> &OpikClient {
+        &self.opik
     }
 
     /// A handler for one session.
@@ -99,14 +132,15 @@ impl ServerHandler for McpServer {
         reason = "2025-11-25 clients may call logging/setLevel (SEP-2577 deprecates it from 2026-07-28)"
     )]
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_logging()
-                .build(),
-        )
-        .with_server_info(Implementation::new("opik-mcp", env!("CARGO_PKG_VERSION")))
-        .with_instructions(INSTRUCTIONS.to_string())
+        let caps = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_logging()
+            .enable_resources()
+            .enable_prompts()
+            .build();
+        ServerConfig::new(caps)
+            .with_server_info(Implementation::new("opik-mcp", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS.to_string())
     }
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
@@ -132,16 +166,8 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let mut result = ListToolsResult::with_all_items(self.engine.listed.to_vec());
-        if context
-            .protocol_version()
-            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
-        {
-            // The list only changes with the configuration (a restart): clients may cache it.
-            result.ttl_ms = Some(LIST_TTL_MS);
-            result.cache_scope = Some(rmcp::model::CacheScope::Public);
-        }
-        Ok(result)
+        let tools = ListToolsResult::with_all_items(self.engine.listed.to_vec());
+        Ok(with_cache_hints!(tools, context))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -158,5 +184,57 @@ impl ServerHandler for McpServer {
         }
         let tcc = ToolCallContext::new(self, request, context);
         self.engine.router.call(tcc).await
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let list = ListResourcesResult::with_all_items(resources::list(self.engine.settings()));
+        Ok(with_cache_hints!(list, context))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let list = ListResourceTemplatesResult::with_all_items(resources::templates(
+            self.engine.settings(),
+        ));
+        Ok(with_cache_hints!(list, context))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        resources::read(self, &request.uri, &context.extensions)
+            .await
+            .map(Into::into)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let list = ListPromptsResult::with_all_items(prompts::list(self.engine.settings()));
+        Ok(with_cache_hints!(list, context))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        prompts::get(
+            self.engine.settings(),
+            &request.name,
+            request.arguments.as_ref(),
+        )
+        .map(Into::into)
     }
 }

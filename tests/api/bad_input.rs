@@ -197,7 +197,13 @@ fn engine_cases(t: Target, out: &mut Vec<Case>) {
             "unknown tool",
             rpc("tools/call", json!({"name": "nope", "arguments": {}})),
         ),
-        ("tool missing argument", call(json!({}))),
+        (
+            "tool missing argument",
+            rpc(
+                "tools/call",
+                json!({"name": "get-trace-by-id", "arguments": {}}),
+            ),
+        ),
         ("tool wrong-typed argument", call(json!({"topic": 5}))),
         ("tool unknown enum value", call(json!({"topic": "weather"}))),
         (

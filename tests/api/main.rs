@@ -3,10 +3,16 @@
 
 mod bad_input;
 mod concurrency;
+mod fake_opik;
 mod health;
 mod helpers;
 mod modern;
+mod opik_e2e;
+mod opik_failures;
+mod opik_requests;
+mod opik_support;
 mod sessions;
 mod shutdown;
 mod sse;
 mod streamable;
+mod tool_inventory;

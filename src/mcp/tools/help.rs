@@ -19,6 +19,27 @@ pub(crate) fn text(topic: HelpTopic, subtopic: Option<&str>) -> String {
     }
 }
 
+/// Every topic's title and features, for `get-opik-help` without a topic.
+pub(crate) fn overview() -> String {
+    let topics = [
+        HelpTopic::General,
+        HelpTopic::Projects,
+        HelpTopic::Traces,
+        HelpTopic::Prompts,
+        HelpTopic::Datasets,
+        HelpTopic::Metrics,
+    ];
+    let mut out = String::from(
+        "# Opik help\nAsk again with a topic (general, projects, traces, prompts, datasets, \
+         metrics) and optionally a subtopic (features, limitations, examples).\n",
+    );
+    for t in topics {
+        let (title, features, _, _) = parts(t);
+        out.push_str(&format!("\n## {title}\n{features}\n"));
+    }
+    out
+}
+
 fn parts(topic: HelpTopic) -> (&'static str, &'static str, &'static str, &'static str) {
     match topic {
         HelpTopic::General => (
@@ -34,7 +55,8 @@ fn parts(topic: HelpTopic) -> (&'static str, &'static str, &'static str, &'stati
             "Projects",
             "A project groups the traces of one application. Projects are listed by page and \
              can be created with a name and description.",
-            "Deleting a project deletes its traces; this server does not offer it.",
+            "Deleting a project deletes its traces; this server does not offer it. Trace tools \
+             default to the first listed project when none is named.",
             "list-projects {\"page\":1,\"size\":10}; create-project {\"name\":\"my-app\"}",
         ),
         HelpTopic::Traces => (
@@ -42,7 +64,8 @@ fn parts(topic: HelpTopic) -> (&'static str, &'static str, &'static str, &'stati
             "A trace is one run (input, output, metadata, timing, cost); spans are its steps \
              (LLM calls, tools, retrieval). Threads group traces of one conversation. Traces can \
              be listed, searched with filters, read by id, summarised with stats and scored.",
-            "Trace, span and thread calls need a project (projectName or projectId).",
+            "Trace, thread and stats calls work on one project (projectName or projectId; the \
+             first listed project when neither is given). Lists return at most 100 per page.",
             "list-traces {\"projectName\":\"my-app\",\"size\":5}; get-trace-by-id {\"traceId\":\"…\"}",
         ),
         HelpTopic::Prompts => (

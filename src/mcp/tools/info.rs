@@ -1,11 +1,16 @@
-//! Tools that need no Opik call: `get-server-info` and `get-opik-help`.
+//! The `core` capability tools, which need no Opik call: `get-server-info`, `get-opik-help`,
+//! `get-opik-examples`, `get-opik-metrics-info` and `get-opik-tracing-info`.
 
 use rmcp::{
-    ErrorData, handler::server::wrapper::Parameters, model::CallToolResult, schemars, tool,
-    tool_router,
+    handler::server::wrapper::{Json, Parameters},
+    schemars, tool, tool_router,
 };
 use serde::{Deserialize, Serialize};
 
+use super::{
+    common::ToolError,
+    guides::{self, MetricInfo, TracingTopic},
+};
 use crate::mcp::McpServer;
 
 /// Arguments of `get-server-info` (none are needed).
@@ -65,11 +70,56 @@ pub enum HelpTopic {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HelpArgs {
-    /// The topic: general, projects, traces, prompts, datasets or metrics.
-    pub topic: HelpTopic,
+    /// Optional topic: general, projects, traces, prompts, datasets or metrics. Omit for an
+    /// overview of every topic.
+    #[serde(default)]
+    pub topic: Option<HelpTopic>,
     /// Optional sub-topic: features, limitations or examples.
     #[serde(default)]
     pub subtopic: Option<String>,
+}
+
+/// A text answer.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct TextOutput {
+    /// The text (markdown).
+    pub text: String,
+}
+
+/// Arguments of `get-opik-examples`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExamplesArgs {
+    /// Optional task, e.g. "create prompt", "log trace", "evaluate response". Omit to list the
+    /// tasks with examples.
+    #[serde(default)]
+    pub task: Option<String>,
+}
+
+/// Arguments of `get-opik-metrics-info`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsInfoArgs {
+    /// Optional metric name (e.g. hallucination, answerrelevance, moderation); case and
+    /// punctuation are ignored. Omit for every metric.
+    #[serde(default)]
+    pub metric: Option<String>,
+}
+
+/// Evaluation metrics.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct MetricsInfo {
+    /// The metrics asked for.
+    pub metrics: Vec<MetricInfo>,
+}
+
+/// Arguments of `get-opik-tracing-info`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TracingInfoArgs {
+    /// Optional topic: traces, spans, feedback, search or visualization. Omit for all.
+    #[serde(default)]
+    pub topic: Option<TracingTopic>,
 }
 
 #[tool_router(router = info_router, vis = "pub(crate)")]
@@ -84,7 +134,7 @@ impl McpServer {
     pub async fn get_server_info(
         &self,
         Parameters(_args): Parameters<ServerInfoArgs>,
-    ) -> Result<CallToolResult, ErrorData> {
+    ) -> Result<Json<ServerInfo>, ToolError> {
         let engine = self.engine();
         let s = engine.settings();
         let info = ServerInfo {
@@ -106,29 +156,118 @@ impl McpServer {
                 .map(|v| v.to_string())
                 .collect(),
         };
-        let value = serde_json::to_value(&info)
-            .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
-        let mut result = CallToolResult::structured(value);
-        result.content = vec![rmcp::model::ContentBlock::text(
-            serde_json::to_string_pretty(&info).unwrap_or_default(),
-        )];
-        Ok(result)
+        Ok(Json(info))
     }
 
     /// Static how-to text for Opik topics.
     #[tool(
         name = "get-opik-help",
-        description = "How-to help for Opik: topic general, projects, traces, prompts, datasets \
-                       or metrics; optional subtopic features, limitations or examples.",
+        description = "How-to help for Opik: optional topic general, projects, traces, prompts, \
+                       datasets or metrics; optional subtopic features, limitations or examples.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     pub async fn get_opik_help(
         &self,
         Parameters(args): Parameters<HelpArgs>,
-    ) -> Result<CallToolResult, ErrorData> {
-        let text = super::help::text(args.topic, args.subtopic.as_deref());
-        Ok(CallToolResult::success(vec![
-            rmcp::model::ContentBlock::text(text),
-        ]))
+    ) -> Result<Json<TextOutput>, ToolError> {
+        let text = match args.topic {
+            Some(topic) => super::help::text(topic, args.subtopic.as_deref()),
+            None => super::help::overview(),
+        };
+        Ok(Json(TextOutput { text }))
+    }
+
+    /// Worked examples for common Opik tasks.
+    #[tool(
+        name = "get-opik-examples",
+        description = "Worked examples (steps and code) for a task such as \"create prompt\", \
+                       \"log trace\" or \"evaluate response\"; without a task, lists the tasks.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    pub async fn get_opik_examples(
+        &self,
+        Parameters(args): Parameters<ExamplesArgs>,
+    ) -> Result<Json<TextOutput>, ToolError> {
+        let tasks = guides::EXAMPLES
+            .iter()
+            .map(|e| e.task)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let text = match args.task.as_deref().map(guides::best_example) {
+            Some(Some(e)) => {
+                let steps: Vec<String> = e
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| format!("{}. {s}", i + 1))
+                    .collect();
+                format!(
+                    "# Example: {}\n\n{}\n\n## Steps\n{}\n\n## Code\n```python\n{}```",
+                    e.task,
+                    e.description,
+                    steps.join("\n"),
+                    e.code
+                )
+            }
+            Some(None) => format!(
+                "No example matches {:?}. Available tasks: {tasks}",
+                args.task.unwrap_or_default()
+            ),
+            None => format!("Available tasks: {tasks}"),
+        };
+        Ok(Json(TextOutput { text }))
+    }
+
+    /// Opik's built-in evaluation metrics.
+    #[tool(
+        name = "get-opik-metrics-info",
+        description = "Describe Opik's evaluation metrics (heuristic and LLM-judge): what each \
+                       measures, its range and inputs; optionally one metric by name.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    pub async fn get_opik_metrics_info(
+        &self,
+        Parameters(args): Parameters<MetricsInfoArgs>,
+    ) -> Result<Json<MetricsInfo>, ToolError> {
+        let all = guides::metrics();
+        let Some(wanted) = args.metric else {
+            return Ok(Json(MetricsInfo { metrics: all }));
+        };
+        let norm = |s: &str| {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase()
+        };
+        let key = norm(&wanted);
+        let found: Vec<MetricInfo> = all
+            .iter()
+            .filter(|m| norm(&m.name) == key)
+            .cloned()
+            .collect();
+        if found.is_empty() {
+            let names: Vec<&str> = all.iter().map(|m| m.name.as_str()).collect();
+            return Err(ToolError::invalid(format!(
+                "unknown metric {wanted:?}; known metrics: {}",
+                names.join(", ")
+            )));
+        }
+        Ok(Json(MetricsInfo { metrics: found }))
+    }
+
+    /// How tracing works in Opik.
+    #[tool(
+        name = "get-opik-tracing-info",
+        description = "Explain Opik tracing: traces, spans, feedback, search or visualization \
+                       (optional topic; all topics when omitted).",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    pub async fn get_opik_tracing_info(
+        &self,
+        Parameters(args): Parameters<TracingInfoArgs>,
+    ) -> Result<Json<TextOutput>, ToolError> {
+        Ok(Json(TextOutput {
+            text: guides::tracing_text(args.topic),
+        }))
     }
 }

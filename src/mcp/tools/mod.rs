@@ -1,9 +1,22 @@
 //! The tool router: every tool group contributes a `#[tool_router]` impl on
 //! [`McpServer`](super::McpServer); [`router`] merges them and keeps only the tools of the
 //! enabled toolsets, so a disabled tool is exactly as unknown as a missing one.
+//!
+//! The 28 tools and their toolsets follow the legacy TypeScript server (`legacy/typescript/
+//! src/index.ts` upstream): `search-traces` belongs to `expert-trace-actions` there.
 
+pub(crate) mod common;
+mod datasets;
+mod guides;
 mod help;
 mod info;
+mod integration;
+mod metrics;
+mod output;
+mod projects;
+mod prompts;
+mod trace_actions;
+mod traces;
 
 use rmcp::handler::server::router::tool::ToolRouter;
 
@@ -11,9 +24,35 @@ use super::McpServer;
 use crate::config::{Settings, Toolset};
 
 /// Which toolset each tool belongs to. A tool missing here is never enabled.
-const TOOLSETS: &[(&str, Toolset)] = &[
+pub const TOOLSETS: &[(&str, Toolset)] = &[
     ("get-server-info", Toolset::Core),
     ("get-opik-help", Toolset::Core),
+    ("get-opik-examples", Toolset::Core),
+    ("get-opik-metrics-info", Toolset::Core),
+    ("get-opik-tracing-info", Toolset::Core),
+    ("list-projects", Toolset::Core),
+    ("list-traces", Toolset::Core),
+    ("get-trace-by-id", Toolset::Core),
+    ("get-trace-stats", Toolset::Core),
+    ("get-trace-threads", Toolset::Core),
+    ("search-traces", Toolset::ExpertTraceActions),
+    ("add-trace-feedback", Toolset::ExpertTraceActions),
+    ("create-project", Toolset::ExpertProjectActions),
+    ("get-prompts", Toolset::ExpertPrompts),
+    ("create-prompt", Toolset::ExpertPrompts),
+    ("get-prompt-by-id", Toolset::ExpertPrompts),
+    ("get-prompt-version", Toolset::ExpertPrompts),
+    ("delete-prompt", Toolset::ExpertPrompts),
+    ("save-prompt-version", Toolset::ExpertPrompts),
+    ("list-datasets", Toolset::ExpertDatasets),
+    ("get-dataset-by-id", Toolset::ExpertDatasets),
+    ("create-dataset", Toolset::ExpertDatasets),
+    ("delete-dataset", Toolset::ExpertDatasets),
+    ("list-dataset-items", Toolset::ExpertDatasets),
+    ("create-dataset-item", Toolset::ExpertDatasets),
+    ("delete-dataset-item", Toolset::ExpertDatasets),
+    ("opik-integration-docs", Toolset::Integration),
+    ("get-metrics", Toolset::Metrics),
 ];
 
 /// The toolset of a tool, if it has one.
@@ -21,9 +60,21 @@ pub fn toolset_of(name: &str) -> Option<Toolset> {
     TOOLSETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
+/// Every tool of every group, before toolset filtering.
+pub(crate) fn all_tools() -> ToolRouter<McpServer> {
+    McpServer::info_router()
+        + McpServer::projects_router()
+        + McpServer::traces_router()
+        + McpServer::trace_actions_router()
+        + McpServer::prompts_router()
+        + McpServer::datasets_router()
+        + McpServer::integration_router()
+        + McpServer::metrics_router()
+}
+
 /// The router of every enabled tool.
 pub(crate) fn router(settings: &Settings) -> ToolRouter<McpServer> {
-    let mut router = McpServer::info_router();
+    let mut router = all_tools();
     let names: Vec<String> = router
         .list_all()
         .into_iter()
@@ -36,4 +87,28 @@ pub(crate) fn router(settings: &Settings) -> ToolRouter<McpServer> {
         }
     }
     router
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_has_a_toolset_and_every_toolset_entry_a_tool() {
+        let names: Vec<String> = all_tools()
+            .list_all()
+            .into_iter()
+            .map(|t| t.name.into())
+            .collect();
+        assert_eq!(names.len(), 28, "{names:?}");
+        for n in &names {
+            assert!(toolset_of(n).is_some(), "{n} has no toolset");
+        }
+        for (n, _) in TOOLSETS {
+            assert!(
+                names.iter().any(|x| x == n),
+                "{n} is in TOOLSETS but not a tool"
+            );
+        }
+    }
 }

@@ -1,0 +1,370 @@
+//! `OpikClient`: the one HTTP client every tool and resource uses to reach Opik.
+//!
+//! reqwest (rustls + aws-lc-rs, HTTP/2 via ALPN) with a connection pool, connect and request
+//! timeouts, bounded retries with exponential backoff for idempotent GETs only, and a response
+//! size cap enforced while streaming the body. Auth follows Opik's convention (see
+//! `shared/notes/opik-rest-api.md` §1): the raw key is the whole `Authorization` value (no
+//! `Bearer`), the workspace goes in `Comet-Workspace`, and self-hosted Opik gets neither.
+
+use std::{sync::Arc, time::Duration};
+
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use reqwest::{
+    Method, StatusCode,
+    header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION},
+};
+use secrecy::ExposeSecret;
+use serde_json::Value;
+
+use super::{Credentials, OpikError};
+use crate::config::OpikSettings;
+
+/// The workspace header Opik reads (`RequestContext.WORKSPACE_HEADER` in the backend).
+pub const WORKSPACE_HEADER: &str = "Comet-Workspace";
+
+/// A cheap-to-clone handle on the shared HTTP client and its settings.
+#[derive(Clone)]
+pub struct OpikClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    /// Base URL without a trailing slash; every path starts with `/`.
+    base: String,
+    defaults: Credentials,
+    self_hosted: bool,
+    retries: u32,
+    backoff: Duration,
+    timeout: Duration,
+    max_bytes: usize,
+}
+
+/// A successful (2xx) answer.
+#[derive(Debug)]
+pub struct Reply {
+    /// The 2xx status.
+    pub status: u16,
+    /// The `Location` header of a `201 Created`.
+    pub location: Option<String>,
+    /// The body (at most `opik.max_response_bytes`).
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// The body as JSON.
+    pub fn json(&self) -> Result<Value, OpikError> {
+        if self.body.is_empty() {
+            return Err(OpikError::Malformed(format!(
+                "empty body with status {}",
+                self.status
+            )));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| OpikError::Malformed(e.to_string()))
+    }
+
+    /// The id of a created entity: the last segment of `Location` (creates answer
+    /// `201` + `Location: <base>/v1/private/<kind>/<id>` with an empty body).
+    pub fn created_id(&self) -> Option<String> {
+        let loc = self.location.as_deref()?;
+        let last = loc.trim_end_matches('/').rsplit('/').next()?;
+        (!last.is_empty()).then(|| last.to_string())
+    }
+}
+
+/// One request: method, path under the base URL, query pairs and an optional JSON body.
+#[derive(Debug)]
+pub struct Call<'a> {
+    method: Method,
+    path: &'a str,
+    query: Vec<(&'static str, String)>,
+    body: Option<&'a Value>,
+}
+
+impl<'a> Call<'a> {
+    /// `GET path`.
+    pub fn get(path: &'a str) -> Self {
+        Self::new(Method::GET, path)
+    }
+
+    /// `method path` with no query or body yet.
+    pub fn new(method: Method, path: &'a str) -> Self {
+        Self {
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Add a query pair.
+    pub fn query(mut self, key: &'static str, value: impl ToString) -> Self {
+        self.query.push((key, value.to_string()));
+        self
+    }
+
+    /// Add a query pair when the value is present.
+    pub fn query_opt(self, key: &'static str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(v) => self.query(key, v),
+            None => self,
+        }
+    }
+
+    /// Send `body` as JSON.
+    pub fn body(mut self, body: &'a Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+impl OpikClient {
+    /// Build the client from validated settings.
+    pub fn new(s: &OpikSettings) -> Result<Self, OpikError> {
+        let timeout = Duration::from_millis(s.request_timeout_ms);
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("opik-mcp/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_millis(s.connect_timeout_ms))
+            .timeout(timeout)
+            .pool_max_idle_per_host(s.pool_max_idle)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build()
+            .map_err(|e| OpikError::Build(e.to_string()))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base: s.api_url.trim_end_matches('/').to_string(),
+                defaults: Credentials {
+                    api_key: s.api_key.clone(),
+                    workspace: Some(s.workspace.clone()),
+                },
+                self_hosted: s.self_hosted,
+                retries: s.retries,
+                backoff: Duration::from_millis(s.retry_backoff_ms),
+                timeout,
+                max_bytes: s.max_response_bytes,
+            }),
+        })
+    }
+
+    /// The configured base URL.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// The configured (server-wide) credentials.
+    pub fn defaults(&self) -> &Credentials {
+        &self.inner.defaults
+    }
+
+    /// GET `path` and parse the JSON body.
+    pub async fn get_json(&self, creds: &Credentials, call: Call<'_>) -> Result<Value, OpikError> {
+        self.send(creds, call).await?.json()
+    }
+
+    /// Send one request; GETs are retried on refused connections and 429/502/503/504.
+    pub async fn send(&self, creds: &Credentials, call: Call<'_>) -> Result<Reply, OpikError> {
+        let attempts = if call.method == Method::GET {
+            self.inner.retries + 1
+        } else {
+            1
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = std::time::Instant::now();
+            let result = self.attempt(creds, &call).await;
+            tracing::debug!(
+                opik.method = %call.method,
+                opik.path = call.path,
+                opik.status = result.as_ref().map(|r| r.status).ok().or_else(|| result.as_ref().err().and_then(OpikError::status)),
+                opik.attempt = attempt,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "opik call"
+            );
+            match result {
+                Err(e) if attempt < attempts && retryable(&e) => {
+                    let delay = self.inner.backoff * 2u32.saturating_pow(attempt - 1);
+                    tokio::time::sleep(delay).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn attempt(&self, creds: &Credentials, call: &Call<'_>) -> Result<Reply, OpikError> {
+        let mut url = url::Url::parse(&format!("{}{}", self.inner.base, call.path))
+            .map_err(|e| OpikError::Build(format!("bad URL for {}: {e}", call.path)))?;
+        if !call.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(call.query.iter());
+        }
+        let mut req = self
+            .inner
+            .http
+            .request(call.method.clone(), url)
+            .headers(self.auth_headers(creds));
+        if let Some(body) = call.body {
+            let bytes = serde_json::to_vec(body).map_err(|e| OpikError::Build(e.to_string()))?;
+            req = req.header(CONTENT_TYPE, "application/json").body(bytes);
+        }
+        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = self.read_capped(resp).await?;
+        if status.is_success() {
+            Ok(Reply {
+                status: status.as_u16(),
+                location,
+                body,
+            })
+        } else {
+            Err(OpikError::from_status(status.as_u16(), &body))
+        }
+    }
+
+    /// `Accept`, plus `Authorization` and `Comet-Workspace` unless self-hosted. The caller's
+    /// credentials win over the configured ones, field by field.
+    fn auth_headers(&self, creds: &Credentials) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if self.inner.self_hosted {
+            return h;
+        }
+        let defaults = &self.inner.defaults;
+        if let Some(key) = creds.api_key.as_ref().or(defaults.api_key.as_ref())
+            && let Ok(mut v) = HeaderValue::from_str(key.expose_secret())
+        {
+            v.set_sensitive(true);
+            h.insert(AUTHORIZATION, v);
+        }
+        if let Some(ws) = creds.workspace.as_ref().or(defaults.workspace.as_ref())
+            && let Ok(v) = HeaderValue::from_str(ws)
+        {
+            h.insert(WORKSPACE_HEADER, v);
+        }
+        h
+    }
+
+    /// Read the body, failing as soon as it exceeds the cap (checked against
+    /// `Content-Length` first, then while streaming, so a huge body is never buffered).
+    async fn read_capped(&self, resp: reqwest::Response) -> Result<Bytes, OpikError> {
+        let limit = self.inner.max_bytes;
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(OpikError::TooLarge { limit });
+        }
+        let mut buf = BytesMut::new();
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| self.transport_error(e))?;
+            if buf.len() + chunk.len() > limit {
+                return Err(OpikError::TooLarge { limit });
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(buf.freeze())
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> OpikError {
+        if e.is_timeout() {
+            OpikError::Timeout(self.inner.timeout)
+        } else if e.is_connect() {
+            OpikError::Connect {
+                url: self.inner.base.clone(),
+                reason: root_cause(&e),
+            }
+        } else {
+            OpikError::Transport(root_cause(&e))
+        }
+    }
+}
+
+/// Worth another attempt for an idempotent request: the request surely did not run
+/// (refused connection) or Opik asked us to come back (429, 502, 503, 504). Timeouts are not
+/// retried: the caller's MCP request would time out first.
+fn retryable(e: &OpikError) -> bool {
+    match e {
+        OpikError::Connect { .. } | OpikError::RateLimited { .. } => true,
+        OpikError::Server { status, .. } => [
+            StatusCode::BAD_GATEWAY,
+            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::GATEWAY_TIMEOUT,
+        ]
+        .iter()
+        .any(|s| s.as_u16() == *status),
+        _ => false,
+    }
+}
+
+/// The innermost error message (reqwest's own text is "error sending request for url (…)").
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(location: Option<&str>) -> Reply {
+        Reply {
+            status: 201,
+            location: location.map(str::to_owned),
+            body: Bytes::new(),
+        }
+    }
+
+    #[test]
+    fn created_id_is_the_last_location_segment() {
+        let r = reply(Some(
+            "http://h/api/v1/private/projects/0190babc-62a0-71d2-832a-0feffa4676eb",
+        ));
+        assert_eq!(
+            r.created_id().as_deref(),
+            Some("0190babc-62a0-71d2-832a-0feffa4676eb")
+        );
+        assert_eq!(reply(None).created_id(), None);
+    }
+
+    #[test]
+    fn empty_body_is_malformed_not_a_panic() {
+        assert!(matches!(reply(None).json(), Err(OpikError::Malformed(_))));
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        assert!(retryable(&OpikError::from_status(503, b"")));
+        assert!(retryable(&OpikError::from_status(429, b"")));
+        assert!(!retryable(&OpikError::from_status(500, b"")));
+        assert!(!retryable(&OpikError::from_status(404, b"")));
+        assert!(!retryable(&OpikError::Timeout(Duration::from_secs(1))));
+    }
+
+    #[test]
+    fn self_hosted_sends_no_credentials_and_callers_override_defaults() {
+        let mut s = OpikSettings {
+            api_key: Some("server-key".to_string().into()),
+            workspace: "server-ws".into(),
+            ..OpikSettings::default()
+        };
+        let client = OpikClient::new(&s).expect("client");
+        let caller = Credentials {
+            api_key: Some("caller-key".to_string().into()),
+            workspace: None,
+        };
+        let h = client.auth_headers(&caller);
+        assert_eq!(h[AUTHORIZATION], "caller-key");
+        assert!(h[AUTHORIZATION].is_sensitive());
+        assert_eq!(h[WORKSPACE_HEADER], "server-ws");
+        s.self_hosted = true;
+        let h = OpikClient::new(&s).expect("client").auth_headers(&caller);
+        assert!(h.get(AUTHORIZATION).is_none() && h.get(WORKSPACE_HEADER).is_none());
+    }
+}

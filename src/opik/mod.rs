@@ -1,0 +1,38 @@
+//! The Opik REST API: client, error and response types.
+//!
+//! Facts and gotchas this module encodes are in `shared/notes/opik-rest-api.md`; the contract is
+//! `shared/opik/openapi.yaml` (checked in CI by `tests/suites/20-opik-contract.sh`).
+
+mod client;
+mod error;
+pub mod query;
+pub mod types;
+
+pub use client::{Call, OpikClient, Reply, WORKSPACE_HEADER};
+pub use error::{OpikError, upstream_message};
+
+use secrecy::SecretString;
+
+/// Who an Opik call acts as. Each field left `None` falls back to the server's configured
+/// value ([`OpikClient::defaults`]).
+///
+/// The HTTP layer may attach a `Credentials` to a request's extensions (for example from a
+/// verified JWT claim or a trusted header); tools and resources then use it instead of the
+/// server's key and workspace. The key is a [`SecretString`], so `Debug` never shows it.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    /// The API key sent as the raw `Authorization` value.
+    pub api_key: Option<SecretString>,
+    /// The workspace sent as `Comet-Workspace`.
+    pub workspace: Option<String>,
+}
+
+impl Credentials {
+    /// Credentials that set only the workspace.
+    pub fn workspace(workspace: impl Into<String>) -> Self {
+        Self {
+            api_key: None,
+            workspace: Some(workspace.into()),
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Snapshot of everything the server lists (tools with their descriptions, input and output
+//! schemas and annotations; resources, templates and prompts), so any change to the surface a
+//! client sees shows up in review. Update with `INSTA_UPDATE=always cargo nextest run
+//! tool_inventory` (or `cargo insta review`) after an intended change.
+
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app_with;
+
+async fn listed(method: &str, key: &str) -> Value {
+    let app = spawn_app_with(|s| s.opik.toolsets = "all".parse().expect("toolsets")).await;
+    let sid = app.initialize().await;
+    let reply = app.rpc(&sid, 1, method, json!({})).await;
+    reply["result"][key].clone()
+}
+
+#[tokio::test]
+async fn tool_inventory_matches_the_snapshot() {
+    let tools = listed("tools/list", "tools").await;
+    assert_eq!(tools.as_array().expect("tools").len(), 28);
+    insta::assert_json_snapshot!("tools", tools);
+}
+
+#[tokio::test]
+async fn resource_and_prompt_inventory_matches_the_snapshot() {
+    let inventory = json!({
+        "resources": listed("resources/list", "resources").await,
+        "resourceTemplates": listed("resources/templates/list", "resourceTemplates").await,
+        "prompts": listed("prompts/list", "prompts").await,
+    });
+    insta::assert_json_snapshot!("resources_and_prompts", inventory);
+}
