@@ -3,11 +3,13 @@
 //! `main.rs` only wires CLI, config, telemetry and [`startup::Application`];
 //! everything else lives in these modules.
 
+pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mcp;
+pub mod ratelimit;
 pub mod session;
 pub mod startup;
 pub mod telemetry;

@@ -17,7 +17,13 @@ use rmcp::{
     service::RequestContext,
 };
 
-use crate::config::Settings;
+use crate::{
+    auth::{Principal, ToolScopes},
+    config::Settings,
+    error::codes,
+    ratelimit::{Decision, ToolLimits},
+    session::{Observers, SecurityEvent, SecurityEventKind},
+};
 
 /// What the server tells clients it offers (the `instructions` of `initialize`).
 pub const INSTRUCTIONS: &str = "opik-mcp exposes Opik (LLM observability by Comet) to assistants: \
@@ -29,23 +35,60 @@ pub fn supported_versions() -> Cow<'static, [ProtocolVersion]> {
     Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2025_11_25))
 }
 
-/// Everything sessions share: settings and the tool router, built once.
+/// Everything sessions share: settings, the tool router, the scope of each tool and the
+/// per-tool quotas, built once.
 pub struct McpEngine {
     settings: Arc<Settings>,
     router: ToolRouter<McpServer>,
     listed: Arc<Vec<Tool>>,
+    scopes: ToolScopes,
+    limits: ToolLimits,
+    observers: Observers,
 }
 
 impl McpEngine {
     /// Build the engine from validated settings.
-    pub fn new(settings: Arc<Settings>) -> Arc<Self> {
+    pub fn new(settings: Arc<Settings>, observers: Observers) -> Arc<Self> {
         let router = tools::router(&settings);
         let listed = Arc::new(router.list_all());
+        let scopes = ToolScopes::new(&tools::all_tools(), &settings.auth.scopes);
+        let limits = ToolLimits::new(&settings.rate_limit);
         Arc::new(Self {
             settings,
             router,
             listed,
+            scopes,
+            limits,
+            observers,
         })
+    }
+
+    /// The scope each tool needs.
+    pub fn scopes(&self) -> &ToolScopes {
+        &self.scopes
+    }
+
+    /// The per-tool quotas.
+    pub fn tool_limits(&self) -> &ToolLimits {
+        &self.limits
+    }
+
+    /// Whether the caller may see and call `tool`. Requests without a principal come from
+    /// stdio (a local, trusted pipe); the HTTP transports always attach one.
+    fn may_call(&self, principal: Option<&Principal>, tool: &str) -> bool {
+        principal.is_none_or(|p| p.has_scope(self.scopes.required(tool)))
+    }
+
+    fn report(&self, kind: SecurityEventKind, p: &Principal, reason: &str, tool: &str) {
+        self.observers.security_event(&SecurityEvent {
+            kind,
+            principal: Some(p.id()),
+            client_ip: None,
+            credential: p.credential_tag(),
+            reason,
+            target: tool,
+            session: None,
+        });
     }
 
     /// The effective settings.
@@ -79,6 +122,23 @@ impl McpServer {
     }
 }
 
+/// Count a tool call against the per-tool quota; over quota is a JSON-RPC error carrying
+/// the retry time (`data.retryAfterSecs`).
+fn check_tool_quota(engine: &McpEngine, p: &Principal, tool: &str) -> Result<(), ErrorData> {
+    match engine.limits.check(p.id(), tool) {
+        Decision::Unlimited | Decision::Allowed { .. } => Ok(()),
+        Decision::Limited { limit, retry_after } => {
+            engine.report(SecurityEventKind::RateLimited, p, "per_tool", tool);
+            let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+            Err(ErrorData::new(
+                rmcp::model::ErrorCode(codes::RATE_LIMITED),
+                format!("rate limit exceeded for tool {tool}; retry after {secs} s"),
+                Some(serde_json::json!({ "retryAfterSecs": secs, "limit": limit })),
+            ))
+        }
+    }
+}
+
 /// The error for a tool that does not exist *or* is not enabled: the two must be
 /// indistinguishable so disabled tools leak nothing.
 pub fn unknown_tool(name: &str) -> ErrorData {
@@ -99,9 +159,17 @@ impl ServerHandler for McpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.engine.listed.to_vec()))
+        let principal = context.extensions.get::<Principal>();
+        let tools = self
+            .engine
+            .listed
+            .iter()
+            .filter(|t| self.engine.may_call(principal, &t.name))
+            .cloned()
+            .collect();
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -115,6 +183,22 @@ impl ServerHandler for McpServer {
     ) -> Result<CallToolResponse, ErrorData> {
         if !self.engine.router.has_route(&request.name) {
             return Err(unknown_tool(&request.name));
+        }
+        let principal = context.extensions.get::<Principal>().cloned();
+        if !self.engine.may_call(principal.as_ref(), &request.name) {
+            // Same answer as a missing tool: a caller learns nothing about tools it may not use.
+            if let Some(p) = &principal {
+                let reason = self.engine.scopes.required(&request.name);
+                self.engine
+                    .report(SecurityEventKind::ToolDenied, p, reason, &request.name);
+            }
+            return Err(unknown_tool(&request.name));
+        }
+        if let Some(p) = principal
+            .as_ref()
+            .filter(|p| !crate::ratelimit::exempt(&self.engine.settings.rate_limit, p))
+        {
+            check_tool_quota(&self.engine, p, &request.name)?;
         }
         let tcc = ToolCallContext::new(self, request, context);
         self.engine.router.call(tcc).await

@@ -21,9 +21,19 @@ pub fn toolset_of(name: &str) -> Option<Toolset> {
     TOOLSETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
+/// The router of every tool, enabled or not (tool groups merge their routers here).
+fn full_router() -> ToolRouter<McpServer> {
+    McpServer::info_router()
+}
+
+/// Every tool this build knows, enabled or not (for config checks and scope decisions).
+pub fn all_tools() -> Vec<rmcp::model::Tool> {
+    full_router().list_all()
+}
+
 /// The router of every enabled tool.
 pub(crate) fn router(settings: &Settings) -> ToolRouter<McpServer> {
-    let mut router = McpServer::info_router();
+    let mut router = full_router();
     let names: Vec<String> = router
         .list_all()
         .into_iter()
