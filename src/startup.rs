@@ -15,7 +15,7 @@ use crate::{
     http::{AppState, AppStateInner, build_app, tls::TlsReloader},
     mcp::McpEngine,
     ratelimit::{HttpLimits, KeyedLimiter},
-    session::{EndReason, LogObserver, Observers, SessionRegistry},
+    session::{EndReason, LogObserver, Observer, Observers, SessionRegistry},
     transports,
 };
 
@@ -35,6 +35,14 @@ impl Application {
     /// Refuses to start without authentication on a non-loopback bind unless
     /// `auth.allow_unauthenticated` is set; a bad TLS file or JWT key fails here, naming it.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, Vec::new()).await
+    }
+
+    /// [`Self::build`] with extra event subscribers (audit stores, tests).
+    pub async fn build_with(
+        settings: Settings,
+        extra_observers: Vec<Arc<dyn Observer>>,
+    ) -> anyhow::Result<Self> {
         check_exposure(&settings)?;
         check_tool_names(&settings)?;
         let settings = Arc::new(settings);
@@ -69,7 +77,7 @@ impl Application {
         };
         let engines = CancellationToken::new();
         let draining = CancellationToken::new();
-        let observers = observers();
+        let observers = observers_with(extra_observers);
         let engine = McpEngine::new(Arc::clone(&settings), observers.clone());
         let registry = SessionRegistry::new(
             Arc::clone(&engine),
@@ -192,7 +200,13 @@ pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
 
 /// The subscribers to session and request events (audit and metrics add theirs here).
 fn observers() -> Observers {
-    Observers::new(vec![Arc::new(LogObserver)])
+    observers_with(Vec::new())
+}
+
+fn observers_with(extra: Vec<Arc<dyn Observer>>) -> Observers {
+    let mut list: Vec<Arc<dyn Observer>> = vec![Arc::new(LogObserver)];
+    list.extend(extra);
+    Observers::new(list)
 }
 
 /// `auth.mode = none` only on loopback, unless explicitly allowed.

@@ -4,6 +4,7 @@
 mod concurrency;
 mod health;
 mod helpers;
+mod security;
 mod sessions;
 mod shutdown;
 mod sse;

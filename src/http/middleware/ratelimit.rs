@@ -98,14 +98,24 @@ impl<E: Endpoint> Endpoint for IpRateLimitEndpoint<E> {
         if state.settings.rate_limit.exempt_loopback && ip.is_some_and(|ip| ip.is_loopback()) {
             return Ok(self.inner.call(req).await?.into_response());
         }
-        let key: Arc<str> = match ip {
-            Some(ip) => format!("ip:{ip}").into(),
-            None => Arc::from("ip:unknown"),
-        };
+        let key = ip_key(ip);
         if let Decision::Limited { limit, retry_after } = state.limits.check_ip(&key) {
             return Ok(limited(state, &req, None, "per_ip", limit, retry_after));
         }
         Ok(self.inner.call(req).await?.into_response())
+    }
+}
+
+/// The per-IP key. An IPv6 client usually holds a whole /64, so IPv6 addresses are keyed by
+/// their /64 prefix: otherwise one client could mint 2^64 keys.
+fn ip_key(ip: Option<std::net::IpAddr>) -> Arc<str> {
+    match ip {
+        Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("ip6:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3]).into()
+        }
+        Some(ip) => format!("ip:{}", ip.to_canonical()).into(),
+        None => Arc::from("ip:unknown"),
     }
 }
 
@@ -206,4 +216,22 @@ fn capped_stream(mut resp: Response, permit: Option<StreamPermit>, lifetime: Dur
         });
     resp.set_body(Body::from_bytes_stream(capped));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64_prefix() {
+        let a = ip_key(Some("2001:db8:1:2:aaaa::1".parse().expect("ip")));
+        let b = ip_key(Some("2001:db8:1:2:bbbb::9".parse().expect("ip")));
+        let c = ip_key(Some("2001:db8:1:3::1".parse().expect("ip")));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(
+            &*ip_key(Some("::ffff:10.0.0.1".parse().expect("ip"))),
+            "ip:10.0.0.1"
+        );
+    }
 }
