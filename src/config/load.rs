@@ -55,7 +55,10 @@ pub fn load(cli: &Cli) -> Result<Settings, ConfigError> {
     fig = fig.merge(
         Env::prefixed(ENV_PREFIX)
             .split("__")
-            .filter(|k| k.as_str() != "config"),
+            // Only `OPIK_MCP_TRANSPORT` and `OPIK_MCP_<SECTION>__<KEY>` (split to
+            // `section.key`) are settings; other `OPIK_MCP_*` names (the test harness's
+            // `OPIK_MCP_BIN`…) must not fail start-up.
+            .filter(|k| k.as_str().eq_ignore_ascii_case("transport") || k.as_str().contains('.')),
     );
     fig = cli.overlay(fig);
     let settings: Settings = fig
