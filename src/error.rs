@@ -23,6 +23,8 @@ pub mod codes {
     pub const TRANSPORT: i32 = -32000;
     /// Unknown or ended session.
     pub const SESSION_NOT_FOUND: i32 = -32001;
+    /// A quota was exceeded; `data.retryAfterSecs` says when to retry.
+    pub const RATE_LIMITED: i32 = -32029;
 }
 
 /// Everything the HTTP side can refuse a request for.
@@ -79,6 +81,41 @@ pub enum ApiError {
     /// The session's queue is full (back-pressure).
     #[error("session is busy: too many queued messages; retry shortly")]
     QueueFull,
+    /// No or invalid credentials; `challenge` is the `WWW-Authenticate` value.
+    #[error("unauthorized: {message}")]
+    Unauthenticated {
+        /// `WWW-Authenticate` value.
+        challenge: String,
+        /// Why, without credential content.
+        message: String,
+    },
+    /// Valid credentials lacking a required scope.
+    #[error("forbidden: {message}")]
+    InsufficientScope {
+        /// `WWW-Authenticate` value (`error="insufficient_scope"`).
+        challenge: String,
+        /// Which scope is missing.
+        message: String,
+    },
+    /// A request quota was exceeded.
+    #[error("rate limit exceeded ({limiter}); retry after {retry_after_secs} s")]
+    RateLimited {
+        /// Which quota.
+        limiter: &'static str,
+        /// Burst size, for `x-ratelimit-limit`.
+        limit: u32,
+        /// Seconds until a request is allowed again.
+        retry_after_secs: u64,
+    },
+    /// A per-principal cap on open streams or sessions was reached.
+    #[error("too many {0} open for this principal (limit {1}); close some first")]
+    TooMany(&'static str, usize),
+    /// Request headers larger than the limit.
+    #[error("request headers too large: the limit is {0} bytes")]
+    HeadersTooLarge(usize),
+    /// The request did not complete in time.
+    #[error("request timeout: no response within {0} s")]
+    RequestTimeout(u64),
     /// Unexpected failure; details are logged, not returned.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -104,6 +141,11 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) | ApiError::QueueFull => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } | ApiError::TooMany(..) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
@@ -115,7 +157,12 @@ impl ApiError {
             ApiError::InvalidParams(_) => codes::INVALID_PARAMS,
             ApiError::UnknownSession | ApiError::SessionGone(_) => codes::SESSION_NOT_FOUND,
             ApiError::Internal(_) => codes::INTERNAL_ERROR,
-            ApiError::MissingSessionId(_)
+            ApiError::RateLimited { .. } | ApiError::TooMany(..) => codes::RATE_LIMITED,
+            ApiError::Unauthenticated { .. }
+            | ApiError::InsufficientScope { .. }
+            | ApiError::HeadersTooLarge(_)
+            | ApiError::RequestTimeout(_)
+            | ApiError::MissingSessionId(_)
             | ApiError::MalformedSessionId(_)
             | ApiError::NotAcceptable(_)
             | ApiError::UnsupportedMediaType
@@ -151,6 +198,12 @@ impl ApiError {
             ApiError::Unavailable(_) => "unavailable",
             ApiError::QueueFull => "queue_full",
             ApiError::Internal(_) => "internal_error",
+            ApiError::Unauthenticated { .. } => "unauthorized",
+            ApiError::InsufficientScope { .. } => "insufficient_scope",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::TooMany(..) => "too_many",
+            ApiError::HeadersTooLarge(_) => "headers_too_large",
+            ApiError::RequestTimeout(_) => "request_timeout",
         }
     }
 
@@ -187,6 +240,27 @@ impl ApiError {
             resp.headers_mut()
                 .insert("retry-after", poem::http::HeaderValue::from_static("1"));
         }
+        let h = resp.headers_mut();
+        if let ApiError::Unauthenticated { challenge, .. }
+        | ApiError::InsufficientScope { challenge, .. } = &self
+            && let Ok(v) = poem::http::HeaderValue::from_str(challenge)
+        {
+            h.insert("www-authenticate", v);
+        }
+        if let ApiError::RateLimited {
+            limit,
+            retry_after_secs,
+            ..
+        } = &self
+        {
+            h.insert("retry-after", (*retry_after_secs).into());
+            h.insert("x-ratelimit-limit", (*limit).into());
+            h.insert("x-ratelimit-remaining", 0u32.into());
+            h.insert("x-ratelimit-reset", (*retry_after_secs).into());
+        }
+        if matches!(self, ApiError::TooMany(..)) {
+            h.insert("retry-after", poem::http::HeaderValue::from_static("5"));
+        }
         if matches!(self, ApiError::MethodNotAllowed) {
             resp.headers_mut().insert(
                 "allow",
@@ -215,6 +289,18 @@ pub async fn shape_poem_error(err: poem::Error) -> Response {
         .status(status)
         .content_type("application/json")
         .body(body.to_string())
+}
+
+impl From<crate::session::RegistryError> for ApiError {
+    fn from(e: crate::session::RegistryError) -> Self {
+        use crate::session::RegistryError;
+        match e {
+            RegistryError::Full(_) | RegistryError::ShuttingDown => {
+                ApiError::Unavailable(e.to_string())
+            }
+            RegistryError::OwnerFull(n) => ApiError::TooMany("sessions", n),
+        }
+    }
 }
 
 /// An [`ApiError`] on an MCP route: renders as a JSON-RPC error.

@@ -3,12 +3,14 @@
 //! `main.rs` only wires CLI, config, telemetry and [`startup::Application`];
 //! everything else lives in these modules.
 
+pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mcp;
 pub mod opik;
+pub mod ratelimit;
 pub mod session;
 pub mod startup;
 pub mod telemetry;

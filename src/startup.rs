@@ -5,61 +5,126 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use anyhow::Context;
 use poem::{
     Server,
-    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+    listener::{Acceptor, AcceptorExt, BoxAcceptor, Listener, TcpListener},
 };
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::Settings,
-    http::{AppState, AppStateInner, build_app},
+    auth::{Authenticator, JwksCache},
+    config::{AuthMode, Settings},
+    http::{AppState, AppStateInner, build_app, tls::TlsReloader},
     mcp::McpEngine,
-    session::{EndReason, LogObserver, Observers, SessionRegistry},
+    ratelimit::{HttpLimits, KeyedLimiter},
+    session::{EndReason, LogObserver, Observer, Observers, SessionRegistry},
     transports,
 };
 
 /// The HTTP service, bound and ready to run.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    acceptor: BoxAcceptor,
     addr: SocketAddr,
     state: AppState,
     engines: CancellationToken,
+    tls: Option<Arc<TlsReloader>>,
+    jwks: Option<Arc<JwksCache>>,
 }
 
 impl Application {
     /// Build the service and bind its listener (port 0 picks a free port).
+    ///
+    /// Refuses to start without authentication on a non-loopback bind unless
+    /// `auth.allow_unauthenticated` is set; a bad TLS file or JWT key fails here, naming it.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, Vec::new()).await
+    }
+
+    /// [`Self::build`] with extra event subscribers (audit stores, tests).
+    pub async fn build_with(
+        settings: Settings,
+        extra_observers: Vec<Arc<dyn Observer>>,
+    ) -> anyhow::Result<Self> {
+        check_exposure(&settings)?;
+        check_tool_names(&settings)?;
         let settings = Arc::new(settings);
+        let tls = match settings.tls.enabled() {
+            true => Some(TlsReloader::new(&settings.tls)?),
+            false => None,
+        };
+        let jwks = match (&settings.auth.jwt.jwks_url, settings.auth.mode.jwt()) {
+            (Some(url), true) => Some(Arc::new(JwksCache::new(&settings.auth.jwt, url)?)),
+            _ => None,
+        };
+        if let Some(jwks) = &jwks {
+            // An unreachable issuer must not stop start-up: tokens fail until keys arrive.
+            if let Err(e) = jwks.fetch().await {
+                tracing::warn!(error = %e, "JWKS not loaded at start-up; will retry");
+            }
+        }
+        let auth = Arc::new(Authenticator::new(&settings.auth, jwks.clone())?);
         let bind = settings.server.bind_address();
-        let acceptor = TcpListener::bind(bind.clone())
+        let tcp = TcpListener::bind(bind.clone())
             .into_acceptor()
             .await
             .map_err(|e| bind_error(&bind, e))?;
-        let addr = acceptor
+        let addr = tcp
             .local_addr()
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("listener has no socket address")?;
+        let acceptor = match &tls {
+            Some(reloader) => reloader.acceptor(tcp).boxed(),
+            None => tcp.boxed(),
+        };
         let engines = CancellationToken::new();
         let draining = CancellationToken::new();
-        let engine = McpEngine::new(Arc::clone(&settings))?;
+        let observers = observers_with(extra_observers);
+        let engine = McpEngine::new(Arc::clone(&settings), observers.clone())?;
         let registry = SessionRegistry::new(
             Arc::clone(&engine),
             engines.clone(),
             draining.clone(),
-            observers(),
+            observers.clone(),
         );
+        let limits = Arc::new(HttpLimits::new(&settings.rate_limit));
         let state = AppState::new(AppStateInner {
             settings,
             engine,
             registry,
             draining,
+            auth,
+            limits,
+            observers,
         });
         Ok(Self {
             acceptor,
             addr,
             state,
             engines,
+            tls,
+            jwks,
         })
+    }
+
+    /// Whether the listener speaks HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// The TLS reloader (reload counters), when TLS is on.
+    pub fn tls_reloader(&self) -> Option<Arc<TlsReloader>> {
+        self.tls.clone()
+    }
+
+    /// The JWKS cache, when one is configured.
+    pub fn jwks(&self) -> Option<Arc<JwksCache>> {
+        self.jwks.clone()
+    }
+
+    /// Every rate limiter (HTTP and per tool), for measurements.
+    pub fn rate_limiters(&self) -> Vec<Arc<KeyedLimiter>> {
+        let mut all = self.state.limits.limiters();
+        all.extend(self.state.engine.tool_limits().limiters());
+        all
     }
 
     /// The bound address.
@@ -84,10 +149,26 @@ impl Application {
         let draining = state.draining.clone();
         tokio::spawn(shutdown_on_signal(draining.clone()));
         tokio::spawn(Arc::clone(&state.registry).run_sweeper(self.engines.clone()));
+        let stop = self.engines.clone();
+        let sweep = Duration::from_secs(state.settings.rate_limit.sweep_interval_secs);
+        tokio::spawn(crate::ratelimit::run_sweeper(
+            self.rate_limiters(),
+            sweep,
+            stop.clone(),
+        ));
+        if let Some(tls) = &self.tls {
+            tokio::spawn(Arc::clone(tls).run(stop.clone()));
+        }
+        if let Some(jwks) = &self.jwks {
+            tokio::spawn(Arc::clone(jwks).run_refresher(stop));
+        }
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         tracing::info!(address = %self.addr, mcp_path = %state.settings.server.mcp_path, "listening");
         let app = build_app(state.clone());
+        let idle = Duration::from_secs(state.settings.limits.idle_connection_secs);
         let result = Server::new_with_acceptor(self.acceptor)
+            .idle_timeout(idle)
+            .http2_max_header_list_size(state.settings.limits.max_header_bytes as u32)
             .run_with_graceful_shutdown(app, draining.cancelled_owned(), Some(grace))
             .await;
         state.registry.close_all(EndReason::Shutdown);
@@ -101,13 +182,10 @@ impl Application {
 pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     let settings = Arc::new(settings);
     let engines = CancellationToken::new();
-    let engine = McpEngine::new(Arc::clone(&settings))?;
-    let registry = SessionRegistry::new(
-        engine,
-        engines.clone(),
-        CancellationToken::new(),
-        observers(),
-    );
+    let observers = observers();
+    let engine = McpEngine::new(Arc::clone(&settings), observers.clone())?;
+    let registry =
+        SessionRegistry::new(engine, engines.clone(), CancellationToken::new(), observers);
     let result = transports::stdio::serve(
         registry,
         tokio::io::stdin(),
@@ -122,7 +200,61 @@ pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
 
 /// The subscribers to session and request events (audit and metrics add theirs here).
 fn observers() -> Observers {
-    Observers::new(vec![Arc::new(LogObserver)])
+    observers_with(Vec::new())
+}
+
+fn observers_with(extra: Vec<Arc<dyn Observer>>) -> Observers {
+    let mut list: Vec<Arc<dyn Observer>> = vec![Arc::new(LogObserver)];
+    list.extend(extra);
+    Observers::new(list)
+}
+
+/// `auth.mode = none` only on loopback, unless explicitly allowed.
+fn check_exposure(settings: &Settings) -> anyhow::Result<()> {
+    let auth = &settings.auth;
+    if auth.mode == AuthMode::None
+        && !settings.server.binds_loopback()
+        && !auth.allow_unauthenticated
+    {
+        anyhow::bail!(
+            "refusing to serve without authentication on the non-loopback address {host} \
+             (server.host): anyone who can reach the port could use the server. Set auth.mode \
+             (--auth-mode jwt|api-key|both), bind to loopback (--sse-host 127.0.0.1), or accept \
+             the risk with auth.allow_unauthenticated = true (--allow-unauthenticated)",
+            host = settings.server.host
+        );
+    }
+    if auth.mode == AuthMode::None && auth.allow_unauthenticated {
+        tracing::warn!(host = %settings.server.host, "serving WITHOUT authentication (--allow-unauthenticated)");
+    }
+    Ok(())
+}
+
+/// Tool names in per-tool settings must exist (a typo would silently not apply).
+fn check_tool_names(settings: &Settings) -> anyhow::Result<()> {
+    let known: Vec<String> = crate::mcp::tools::all_tools()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    let keys = [
+        (
+            "auth.scopes.tools",
+            settings.auth.scopes.tools.keys().collect::<Vec<_>>(),
+        ),
+        (
+            "rate_limit.tools",
+            settings.rate_limit.tools.keys().collect(),
+        ),
+    ];
+    for (key, names) in keys {
+        if let Some(unknown) = names.into_iter().find(|n| !known.contains(n)) {
+            anyhow::bail!(
+                "invalid configuration: {key}: unknown tool {unknown:?}; known tools: {}",
+                known.join(", ")
+            );
+        }
+    }
+    Ok(())
 }
 
 fn bind_error(bind: &str, e: std::io::Error) -> anyhow::Error {

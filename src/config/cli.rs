@@ -109,6 +109,43 @@ pub struct Cli {
     /// [env: OPIK_MCP_LOG__FILTER] [default: info]
     #[arg(long = "log-filter", global = true, value_name = "FILTER")]
     pub log_filter: Option<String>,
+
+    /// Authentication: none, jwt, api-key or both; none is refused on a non-loopback bind
+    /// unless --allow-unauthenticated [env: OPIK_MCP_AUTH__MODE] [default: none]
+    #[arg(long = "auth-mode", global = true, value_name = "MODE")]
+    pub auth_mode: Option<String>,
+
+    /// Serve without authentication on a non-loopback address (anyone who can reach the port
+    /// can use the server) [env: OPIK_MCP_AUTH__ALLOW_UNAUTHENTICATED] [default: false]
+    #[arg(long = "allow-unauthenticated", global = true, num_args = 0..=1,
+          default_missing_value = "true", value_name = "BOOL")]
+    pub allow_unauthenticated: Option<bool>,
+
+    /// Canonical URL of the MCP endpoint, the audience JWTs must carry
+    /// [env: OPIK_MCP_AUTH__RESOURCE] [default: none]
+    #[arg(long = "resource-url", global = true, value_name = "URL")]
+    pub resource_url: Option<String>,
+
+    /// Required JWT issuer (iss) [env: OPIK_MCP_AUTH__JWT__ISSUER] [default: none]
+    #[arg(long = "jwt-issuer", global = true, value_name = "URL")]
+    pub jwt_issuer: Option<String>,
+
+    /// JWKS URL of the JWT issuer [env: OPIK_MCP_AUTH__JWT__JWKS_URL] [default: none]
+    #[arg(long = "jwks-url", global = true, value_name = "URL")]
+    pub jwks_url: Option<String>,
+
+    /// TLS certificate chain, PEM; enables HTTPS [env: OPIK_MCP_TLS__CERT_PATH] [default: none]
+    #[arg(long = "tls-cert", global = true, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// TLS private key, PEM [env: OPIK_MCP_TLS__KEY_PATH] [default: none]
+    #[arg(long = "tls-key", global = true, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+
+    /// CA bundle, PEM, for client certificates (mTLS)
+    /// [env: OPIK_MCP_TLS__CLIENT_CA_PATH] [default: none]
+    #[arg(long = "tls-client-ca", global = true, value_name = "FILE")]
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 /// Subcommands.
@@ -138,6 +175,18 @@ impl Cli {
         fig = set(fig, "opik.self_hosted", &self.self_hosted);
         fig = set(fig, "opik.toolsets", &self.toolsets);
         fig = set(fig, "log.format", &self.log_format);
+        fig = set(fig, "auth.mode", &self.auth_mode);
+        fig = set(
+            fig,
+            "auth.allow_unauthenticated",
+            &self.allow_unauthenticated,
+        );
+        fig = set(fig, "auth.resource", &self.resource_url);
+        fig = set(fig, "auth.jwt.issuer", &self.jwt_issuer);
+        fig = set(fig, "auth.jwt.jwks_url", &self.jwks_url);
+        fig = set(fig, "tls.cert_path", &self.tls_cert);
+        fig = set(fig, "tls.key_path", &self.tls_key);
+        fig = set(fig, "tls.client_ca_path", &self.tls_client_ca);
         set(fig, "log.filter", &self.log_filter)
     }
 }

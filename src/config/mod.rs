@@ -3,10 +3,15 @@
 //! Every section is a plain serde struct with `#[serde(default)]`; [`load`] merges the layers with
 //! figment and [`Settings::validate`] runs the cross-field checks whose errors name the key.
 
+mod auth;
 mod cli;
+mod cors;
+mod limits;
 mod load;
 mod opik;
+mod rate_limit;
 mod server;
+mod tls;
 mod toolsets;
 
 pub use cli::{Cli, Command};
@@ -14,6 +19,14 @@ pub use load::{ENV_VARS, load};
 pub use opik::OpikSettings;
 pub use server::{LogFormat, LogSettings, ServerSettings};
 pub use toolsets::{Toolset, Toolsets};
+
+pub use auth::{
+    ApiKeySettings, AuthMode, AuthSettings, JwtSettings, PemKeySettings, ScopeSettings,
+};
+pub use cors::CorsSettings;
+pub use limits::LimitsSettings;
+pub use rate_limit::{Limit, RateLimitSettings};
+pub use tls::{ClientAuth, TlsSettings, TlsVersion};
 
 use serde::Deserialize;
 
@@ -50,6 +63,16 @@ pub struct Settings {
     pub opik: OpikSettings,
     /// Logging.
     pub log: LogSettings,
+    /// HTTPS.
+    pub tls: TlsSettings,
+    /// Authentication and scopes.
+    pub auth: AuthSettings,
+    /// Browser cross-origin access.
+    pub cors: CorsSettings,
+    /// Request quotas.
+    pub rate_limit: RateLimitSettings,
+    /// Resource bounds.
+    pub limits: LimitsSettings,
 }
 
 /// A configuration error that names the offending key.
@@ -85,6 +108,11 @@ impl Settings {
         self.opik
             .validate_against(self.server.request_timeout_secs)?;
         self.log.validate()?;
+        self.tls.validate()?;
+        self.auth.validate()?;
+        self.cors.validate(self.auth.mode != AuthMode::None)?;
+        self.rate_limit.validate()?;
+        self.limits.validate(self.server.keep_alive_secs)?;
         Ok(())
     }
 }

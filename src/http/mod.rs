@@ -4,6 +4,8 @@ pub mod headers;
 mod health;
 pub mod middleware;
 mod state;
+pub mod tls;
+pub mod wellknown;
 
 pub use state::{AppState, Inner as AppStateInner};
 
@@ -16,13 +18,26 @@ use crate::transports::{sse, streamable};
 
 /// Build the poem application.
 ///
-/// Middleware order, outermost first:
-/// catch-panic → access-log → Host/Origin check (MCP routes only) → routes.
-/// Later layers (request id, metrics, timeout, CORS, rate limit, auth) slot in between,
-/// in the order written in `shared/STYLE.md` §12.
+/// Middleware order, outermost first (STYLE.md §12):
+/// catch-panic → (request-id) → access-log → (metrics) → request limits (timeout + header
+/// size; body size is enforced where the body is read, 413) → routes. On the MCP routes:
+/// Host/Origin check → CORS → rate limit per client IP → auth → rate limit per principal
+/// (and SSE stream caps) → handler. Rate limiting is split around auth: the per-IP quota
+/// caps floods of bad credentials before any verification work, and the per-principal quota
+/// needs the authenticated principal as its key. CORS sits outside auth so preflights (which
+/// carry no credentials) are answered and 401s are readable by browser clients. The
+/// protected-resource metadata and health endpoints are public.
 pub fn build_app(state: AppState) -> impl Endpoint + 'static {
-    let guard = middleware::HostOriginCheck::from_settings(&state.settings.server);
-    let mcp_path = state.settings.server.mcp_path.clone();
+    let s = &state.settings;
+    let mcp_path = s.server.mcp_path.clone();
+    let origin_check =
+        middleware::HostOriginCheck::from_settings(&s.server).with_origins(&s.cors.allowed_origins);
+    let cors = middleware::Cors::new(&s.cors, origin_check.clone(), &mcp_path);
+    let limits = middleware::RequestLimits {
+        max_header_bytes: s.limits.max_header_bytes,
+        timeout: s.limits.request_timeout(),
+        mcp_path: mcp_path.clone(),
+    };
 
     let mcp_routes = Route::new()
         .at(
@@ -48,15 +63,21 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
                 streamable::endpoint(req, body, state).await
             }),
         )
-        .with(guard);
+        .with(middleware::PrincipalRateLimit(state.clone()))
+        .with(middleware::Authenticate(state.clone()))
+        .with(middleware::IpRateLimit(state.clone()))
+        .with(cors)
+        .with(origin_check);
 
-    Route::new()
+    let public = Route::new()
         .at("/health", poem::get(health::health))
         .at("/healthz", poem::get(health::healthz))
-        .at("/readyz", poem::get(health::readyz))
+        .at("/readyz", poem::get(health::readyz));
+    wellknown::register(public, s, &state.engine)
         .nest("/", mcp_routes)
         .data(state)
         .catch_all_error(crate::error::shape_poem_error)
+        .with(limits)
         .with(middleware::AccessLog)
         .with(CatchPanic::new())
         .into_endpoint()

@@ -4,7 +4,13 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Settings, mcp::McpEngine, session::SessionRegistry};
+use crate::{
+    auth::Authenticator,
+    config::Settings,
+    mcp::McpEngine,
+    ratelimit::HttpLimits,
+    session::{Observers, SessionRegistry},
+};
 
 /// Handles every HTTP handler needs; cheap to clone.
 #[derive(Clone)]
@@ -20,6 +26,12 @@ pub struct Inner {
     pub registry: Arc<SessionRegistry>,
     /// Fires when the server starts draining (SIGTERM/SIGINT): SSE streams end.
     pub draining: CancellationToken,
+    /// Authentication of the HTTP transports.
+    pub auth: Arc<Authenticator>,
+    /// HTTP request quotas and stream caps.
+    pub limits: Arc<HttpLimits>,
+    /// Subscribers to security events (and session/request events).
+    pub observers: Observers,
 }
 
 impl AppState {

@@ -22,8 +22,12 @@ use rmcp::{
 };
 
 use crate::{
+    auth::{Principal, ToolScopes},
     config::Settings,
+    error::codes,
     opik::{OpikClient, OpikError},
+    ratelimit::{Decision, ToolLimits},
+    session::{Observers, SecurityEvent, SecurityEventKind},
 };
 
 /// What the server tells clients it offers (the `instructions` of `initialize`).
@@ -62,26 +66,63 @@ macro_rules! with_cache_hints {
     }};
 }
 
-/// Everything sessions share: settings, the Opik client and the tool router, built once.
+/// Everything sessions share: settings, the Opik client, the tool router, the scope of each
+/// tool and the per-tool quotas, built once.
 pub struct McpEngine {
     settings: Arc<Settings>,
     opik: OpikClient,
     router: ToolRouter<McpServer>,
     listed: Arc<Vec<Tool>>,
+    scopes: ToolScopes,
+    limits: ToolLimits,
+    observers: Observers,
 }
 
 impl McpEngine {
     /// Build the engine from validated settings.
-    pub fn new(settings: Arc<Settings>) -> Result<Arc<Self>, OpikError> {
+    pub fn new(settings: Arc<Settings>, observers: Observers) -> Result<Arc<Self>, OpikError> {
         let opik = settings.opik.client()?;
         let router = tools::router(&settings);
         let listed = Arc::new(router.list_all());
+        let scopes = ToolScopes::new(&tools::all_tools(), &settings.auth.scopes);
+        let limits = ToolLimits::new(&settings.rate_limit);
         Ok(Arc::new(Self {
             settings,
             opik,
             router,
             listed,
+            scopes,
+            limits,
+            observers,
         }))
+    }
+
+    /// The scope each tool needs.
+    pub fn scopes(&self) -> &ToolScopes {
+        &self.scopes
+    }
+
+    /// The per-tool quotas.
+    pub fn tool_limits(&self) -> &ToolLimits {
+        &self.limits
+    }
+
+    /// Whether the caller may see and call `tool`. Requests without a principal come from
+    /// stdio (a local, trusted pipe); the HTTP transports always attach one.
+    fn may_call(&self, principal: Option<&Principal>, tool: &str) -> bool {
+        principal.is_none_or(|p| p.has_scope(self.scopes.required(tool)))
+    }
+
+    fn report(&self, kind: SecurityEventKind, p: &Principal, reason: &str, tool: &str) {
+        self.observers.security_event(&SecurityEvent {
+            kind,
+            principal: Some(p.id()),
+            client_ip: None,
+            credential: p.credential_tag(),
+            reason,
+            target: tool,
+            session: None,
+        });
     }
 
     /// The effective settings.
@@ -117,6 +158,23 @@ impl McpServer {
     /// The shared engine.
     pub fn engine(&self) -> &McpEngine {
         &self.engine
+    }
+}
+
+/// Count a tool call against the per-tool quota; over quota is a JSON-RPC error carrying
+/// the retry time (`data.retryAfterSecs`).
+fn check_tool_quota(engine: &McpEngine, p: &Principal, tool: &str) -> Result<(), ErrorData> {
+    match engine.limits.check(p.id(), tool) {
+        Decision::Unlimited | Decision::Allowed { .. } => Ok(()),
+        Decision::Limited { limit, retry_after } => {
+            engine.report(SecurityEventKind::RateLimited, p, "per_tool", tool);
+            let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+            Err(ErrorData::new(
+                rmcp::model::ErrorCode(codes::RATE_LIMITED),
+                format!("rate limit exceeded for tool {tool}; retry after {secs} s"),
+                Some(serde_json::json!({ "retryAfterSecs": secs, "limit": limit })),
+            ))
+        }
     }
 }
 
@@ -166,8 +224,28 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let tools = ListToolsResult::with_all_items(self.engine.listed.to_vec());
-        Ok(with_cache_hints!(tools, context))
+        let principal = context.extensions.get::<Principal>();
+        let tools: Vec<Tool> = self
+            .engine
+            .listed
+            .iter()
+            .filter(|t| self.engine.may_call(principal, &t.name))
+            .cloned()
+            .collect();
+        let result = ListToolsResult::with_all_items(tools);
+        if context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
+        {
+            // Which tools are listed depends on the caller's scopes when auth is on.
+            let scope = if self.engine.settings().auth.mode == crate::config::AuthMode::None {
+                rmcp::model::CacheScope::Public
+            } else {
+                rmcp::model::CacheScope::Private
+            };
+            return Ok(result.with_ttl_ms(LIST_TTL_MS).with_cache_scope(scope));
+        }
+        Ok(result)
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -181,6 +259,22 @@ impl ServerHandler for McpServer {
     ) -> Result<CallToolResponse, ErrorData> {
         if !self.engine.router.has_route(&request.name) {
             return Err(unknown_tool(&request.name));
+        }
+        let principal = context.extensions.get::<Principal>().cloned();
+        if !self.engine.may_call(principal.as_ref(), &request.name) {
+            // Same answer as a missing tool: a caller learns nothing about tools it may not use.
+            if let Some(p) = &principal {
+                let reason = self.engine.scopes.required(&request.name);
+                self.engine
+                    .report(SecurityEventKind::ToolDenied, p, reason, &request.name);
+            }
+            return Err(unknown_tool(&request.name));
+        }
+        if let Some(p) = principal
+            .as_ref()
+            .filter(|p| !crate::ratelimit::exempt(&self.engine.settings.rate_limit, p))
+        {
+            check_tool_quota(&self.engine, p, &request.name)?;
         }
         let tcc = ToolCallContext::new(self, request, context);
         self.engine.router.call(tcc).await

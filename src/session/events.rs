@@ -1,7 +1,7 @@
 //! Observation hooks: the audit trail, metrics and logs subscribe to session and request
 //! events here instead of being called from the transports.
 
-use std::{sync::Arc, time::Duration};
+use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use rmcp::model::{JsonObject, RequestId};
 
@@ -54,6 +54,65 @@ pub struct RequestEvent<'a> {
     pub latency: Duration,
 }
 
+/// The kind of a security decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityEventKind {
+    /// Credentials accepted (every authenticated request).
+    Authenticated,
+    /// Credentials missing or invalid (401).
+    AuthenticationFailed,
+    /// Authenticated but lacking a required scope (403).
+    Forbidden,
+    /// A tool the principal may not call was called (answered as an unknown tool).
+    ToolDenied,
+    /// A quota was exceeded (429, or a JSON-RPC error for a tool call).
+    RateLimited,
+    /// A request named a session owned by someone else (answered 404).
+    SessionBindingViolation,
+    /// A cap on streams or sessions per principal was reached (429).
+    CapReached,
+}
+
+impl SecurityEventKind {
+    /// Stable name for logs, metrics and storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecurityEventKind::Authenticated => "authenticated",
+            SecurityEventKind::AuthenticationFailed => "authentication_failed",
+            SecurityEventKind::Forbidden => "forbidden",
+            SecurityEventKind::ToolDenied => "tool_denied",
+            SecurityEventKind::RateLimited => "rate_limited",
+            SecurityEventKind::SessionBindingViolation => "session_binding_violation",
+            SecurityEventKind::CapReached => "cap_reached",
+        }
+    }
+
+    /// Whether this is a refusal (logged at warn) rather than an acceptance.
+    pub fn is_denial(self) -> bool {
+        !matches!(self, SecurityEventKind::Authenticated)
+    }
+}
+
+/// One authentication/authorization decision, rate-limit hit or session-binding violation.
+/// Never carries credentials: only a short hash of them.
+#[derive(Debug, Clone)]
+pub struct SecurityEvent<'a> {
+    /// What happened.
+    pub kind: SecurityEventKind,
+    /// Principal id (`jwt:<sub>`, `key:<name>`, `ip:<addr>`), when known.
+    pub principal: Option<&'a str>,
+    /// Client IP, when known.
+    pub client_ip: Option<IpAddr>,
+    /// Short hash of the credential presented (see `auth::credential_tag`), if any.
+    pub credential: Option<&'a str>,
+    /// Machine-readable reason (`token expired`, `missing_credentials`, `per_principal`…).
+    pub reason: &'a str,
+    /// What was asked for: the HTTP path, or the tool name for tool decisions.
+    pub target: &'a str,
+    /// Log tag of the session concerned, if any.
+    pub session: Option<&'a str>,
+}
+
 /// A subscriber to session and request events. Must not block: called on the hot path.
 pub trait Observer: Send + Sync + 'static {
     /// A session was created.
@@ -62,6 +121,8 @@ pub trait Observer: Send + Sync + 'static {
     fn session_closed(&self, _session: &Session, _reason: EndReason) {}
     /// A request was answered.
     fn request_finished(&self, _session: &Session, _event: &RequestEvent<'_>) {}
+    /// A security decision was taken (authn/authz, rate limit, session binding).
+    fn security_event(&self, _event: &SecurityEvent<'_>) {}
 }
 
 /// The set of observers, fanned out in order.
@@ -85,6 +146,11 @@ impl Observers {
     pub(crate) fn request_finished(&self, s: &Session, e: &RequestEvent<'_>) {
         self.0.iter().for_each(|o| o.request_finished(s, e));
     }
+
+    /// Fan a security event out to every observer.
+    pub fn security_event(&self, e: &SecurityEvent<'_>) {
+        self.0.iter().for_each(|o| o.security_event(e));
+    }
 }
 
 /// Logs every finished request at debug level (no arguments: they may hold secrets).
@@ -100,5 +166,27 @@ impl Observer for LogObserver {
             latency_ms = e.latency.as_secs_f64() * 1000.0,
             "mcp request"
         );
+    }
+
+    fn security_event(&self, e: &SecurityEvent<'_>) {
+        macro_rules! emit {
+            ($level:ident) => {
+                tracing::$level!(
+                    security.kind = e.kind.as_str(),
+                    security.reason = e.reason,
+                    security.principal = e.principal.unwrap_or_default(),
+                    security.credential = e.credential.unwrap_or_default(),
+                    security.target = e.target,
+                    client.ip = ?e.client_ip,
+                    mcp.session = e.session.unwrap_or_default(),
+                    "security event"
+                )
+            };
+        }
+        if e.kind.is_denial() {
+            emit!(warn);
+        } else {
+            emit!(debug);
+        }
     }
 }

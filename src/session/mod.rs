@@ -11,7 +11,9 @@ mod live;
 mod registry;
 mod sink;
 
-pub use events::{LogObserver, Observer, Observers, Outcome, RequestEvent};
+pub use events::{
+    LogObserver, Observer, Observers, Outcome, RequestEvent, SecurityEvent, SecurityEventKind,
+};
 pub use live::{
     ClientInfo, Origin, ReplyWaiter, SendError, Session, StreamAttachError, TransportKind,
 };

@@ -71,6 +71,9 @@ pub enum RegistryError {
     /// The server is shutting down.
     #[error("the server is shutting down")]
     ShuttingDown,
+    /// The owner already holds `limits.max_sessions_per_principal` sessions.
+    #[error("this principal already holds its limit of {0} sessions")]
+    OwnerFull(usize),
 }
 
 /// All live sessions.
@@ -79,6 +82,9 @@ pub struct SessionRegistry {
     ended: Mutex<HashMap<SessionId, (Instant, EndReason)>>,
     count: AtomicUsize,
     max: usize,
+    /// Live sessions per owner (authenticated sessions only).
+    owned: DashMap<Arc<str>, usize>,
+    max_per_owner: usize,
     queue: usize,
     idle_ttl: Duration,
     engine: Arc<McpEngine>,
@@ -104,6 +110,8 @@ impl SessionRegistry {
             ended: Mutex::new(HashMap::new()),
             count: AtomicUsize::new(0),
             max: s.max_sessions,
+            owned: DashMap::new(),
+            max_per_owner: engine.settings().limits.max_sessions_per_principal,
             queue: s.session_queue,
             idle_ttl: s.session_idle_ttl(),
             engine,
@@ -116,6 +124,11 @@ impl SessionRegistry {
     /// Live sessions.
     pub fn len(&self) -> usize {
         self.count.load(Ordering::Relaxed)
+    }
+
+    /// Live sessions owned by `owner`.
+    pub fn owned_by(&self, owner: &str) -> usize {
+        self.owned.get(owner).map_or(0, |n| *n)
     }
 
     /// Whether there are no live sessions.
@@ -135,6 +148,15 @@ impl SessionRegistry {
         if self.count.fetch_add(1, Ordering::AcqRel) >= self.max {
             self.count.fetch_sub(1, Ordering::AcqRel);
             return Err(RegistryError::Full(self.max));
+        }
+        if let Some(owner) = &origin.owner {
+            let mut n = self.owned.entry(Arc::clone(owner)).or_insert(0);
+            if *n >= self.max_per_owner {
+                drop(n);
+                self.count.fetch_sub(1, Ordering::AcqRel);
+                return Err(RegistryError::OwnerFull(self.max_per_owner));
+            }
+            *n += 1;
         }
         let id = SessionId::generate();
         let (tx, rx) = mpsc::channel(self.queue);
@@ -216,6 +238,12 @@ impl SessionRegistry {
             return false;
         };
         self.count.fetch_sub(1, Ordering::AcqRel);
+        if let Some(owner) = &session.origin().owner {
+            self.owned.remove_if_mut(owner, |_, n| {
+                *n = n.saturating_sub(1);
+                *n == 0
+            });
+        }
         session.close();
         self.observers.session_closed(&session, reason);
         let mut ended = self.ended.lock().unwrap_or_else(|p| p.into_inner());

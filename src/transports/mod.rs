@@ -11,18 +11,62 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use poem::web::sse::{Event, SSE};
-use rmcp::model::ServerJsonRpcMessage;
+use rmcp::model::{ClientJsonRpcMessage, GetExtensions, ServerJsonRpcMessage};
 use tokio_util::sync::CancellationToken;
+
+use crate::{
+    auth::Principal,
+    session::{SecurityEvent, SecurityEventKind},
+};
 
 /// Outbound messages buffered per stream before a consumer counts as too slow.
 pub const STREAM_BUFFER: usize = 256;
 
-/// The origin of a session created by `req`: the client address (the auth layer adds the
-/// owner).
+/// The origin of a session created by `req`: the client address and the authenticated
+/// principal that will own it.
 pub(crate) fn origin_of(req: &poem::Request) -> crate::session::Origin {
     crate::session::Origin {
         remote_addr: req.remote_addr().as_socket_addr().map(|a| a.to_string()),
-        owner: None,
+        owner: req
+            .extensions()
+            .get::<Principal>()
+            .and_then(Principal::owner),
+    }
+}
+
+/// Session binding: a session answers only to the principal that created it. Anyone else
+/// (another subject, or no subject at all) gets exactly the error of an unknown session, and
+/// the attempt is reported as a security event.
+pub(crate) fn check_owner(
+    req: &poem::Request,
+    session: &crate::session::Session,
+    state: &crate::http::AppState,
+) -> Result<(), crate::error::ApiError> {
+    let principal = req.extensions().get::<Principal>();
+    let caller = principal.and_then(Principal::owner);
+    if caller.as_deref() == session.owner() {
+        return Ok(());
+    }
+    let tag = session.id().log_tag();
+    state.observers.security_event(&SecurityEvent {
+        kind: SecurityEventKind::SessionBindingViolation,
+        principal: principal.map(Principal::id),
+        client_ip: crate::http::middleware::client_ip(req, &state.settings.rate_limit),
+        credential: principal.and_then(Principal::credential_tag),
+        reason: "session owned by another principal",
+        target: req.uri().path(),
+        session: Some(&tag),
+    });
+    Err(crate::error::ApiError::UnknownSession)
+}
+
+/// Hand the request's principal to the MCP engine (rmcp request extensions), where tool
+/// listing and calls are filtered by scope.
+pub(crate) fn attach_principal(req: &poem::Request, msg: &mut ClientJsonRpcMessage) {
+    if let (Some(p), rmcp::model::JsonRpcMessage::Request(r)) =
+        (req.extensions().get::<Principal>(), msg)
+    {
+        r.request.extensions_mut().insert(p.clone());
     }
 }
 

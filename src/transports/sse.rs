@@ -38,12 +38,7 @@ pub async fn open_stream(req: &Request, state: AppState) -> Response {
         .create(TransportKind::Sse, super::origin_of(req))
     {
         Ok(s) => s,
-        Err(e) => {
-            return poem::IntoResponse::into_response(RpcError(
-                ApiError::Unavailable(e.to_string()),
-                None,
-            ));
-        }
+        Err(e) => return poem::IntoResponse::into_response(RpcError(e.into(), None)),
     };
     let rx = match session.attach_stream(STREAM_BUFFER) {
         Ok(rx) => rx,
@@ -82,9 +77,11 @@ pub async fn post_message(req: Request, body: Body, state: AppState) -> Response
 async fn post(req: &Request, body: Body, state: &AppState) -> Result<(), RpcError> {
     let id = session_id_from_query(req.uri().query())?;
     let session = live_session(&state.registry, &id)?;
+    super::check_owner(req, &session, state)?;
     headers::require_json_content(req)?;
     let bytes = headers::read_body(body, state.settings.server.max_body_bytes).await?;
-    let msg = jsonrpc::decode(&bytes)?;
+    let mut msg = jsonrpc::decode(&bytes)?;
+    super::attach_principal(req, &mut msg);
     let rid = jsonrpc::request_id(&msg);
     jsonrpc::admit(&session, &msg).map_err(|e| RpcError(e, rid.clone()))?;
     session.send(msg).map_err(|e| {

@@ -14,7 +14,7 @@ use crate::{
     domain::SessionId,
     error::{ApiError, RpcError},
     http::{AppState, headers},
-    session::{EndReason, Lookup, RegistryError, SendError, Session, TransportKind},
+    session::{EndReason, Lookup, SendError, Session, TransportKind},
 };
 
 /// The session header (case-insensitive on the wire).
@@ -42,7 +42,8 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
         .into());
     }
     let bytes = headers::read_body(body, state.settings.server.max_body_bytes).await?;
-    let msg = jsonrpc::decode_lenient(&bytes)?;
+    let mut msg = jsonrpc::decode_lenient(&bytes)?;
+    super::attach_principal(req, &mut msg);
     if super::modern::is_modern(req, &msg, &bytes) {
         return Ok(super::modern::handle(req, msg, &bytes, state).await);
     }
@@ -59,11 +60,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
         let session = state
             .registry
             .create(TransportKind::StreamableHttp, super::origin_of(req))
-            .map_err(|e| {
-                rpc(ApiError::Unavailable(match e {
-                    RegistryError::Full(_) | RegistryError::ShuttingDown => e.to_string(),
-                }))
-            })?;
+            .map_err(|e| rpc(e.into()))?;
         let reply = forward_request(&session, msg, state).await.map_err(rpc)?;
         if matches!(reply, JsonRpcMessage::Error(_)) {
             // A failed handshake leaves nothing to continue: do not hand out the id.
@@ -186,7 +183,10 @@ fn session_from_headers(req: &Request, state: &AppState) -> Result<Arc<Session>,
     // Well-formed per the spec but not one of ours: as unknown as an expired one.
     let id = SessionId::parse(raw).map_err(|_| ApiError::UnknownSession)?;
     match state.registry.lookup(&id) {
-        Lookup::Live(s) if s.transport() == TransportKind::StreamableHttp => Ok(s),
+        Lookup::Live(s) if s.transport() == TransportKind::StreamableHttp => {
+            super::check_owner(req, &s, state)?;
+            Ok(s)
+        }
         Lookup::Live(_) | Lookup::Ended(_) | Lookup::Unknown => Err(ApiError::UnknownSession),
     }
 }

@@ -22,7 +22,7 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub registry: Arc<SessionRegistry>,
-    shutdown: CancellationToken,
+    pub shutdown: CancellationToken,
     pub handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 

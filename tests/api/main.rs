@@ -11,6 +11,7 @@ mod opik_e2e;
 mod opik_failures;
 mod opik_requests;
 mod opik_support;
+mod security;
 mod sessions;
 mod shutdown;
 mod sse;

@@ -25,6 +25,11 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
         let start = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
+        // The credential is logged only as a short hash.
+        let auth = req.headers().get("authorization").map(|v| {
+            let v = String::from_utf8_lossy(v.as_bytes());
+            crate::auth::credential_tag(v.split_once(' ').map_or(&*v, |(_, t)| t.trim()))
+        });
         let resp = match self.0.call(req).await {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
@@ -33,6 +38,7 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
             http.method = %method,
             http.path = %path,
             http.status_code = resp.status().as_u16(),
+            http.auth = auth.as_deref().unwrap_or_default(),
             duration_ms = start.elapsed().as_secs_f64() * 1000.0,
             "request"
         );

@@ -17,6 +17,7 @@ use crate::{config::ServerSettings, error::ApiError, error::RpcError};
 pub struct HostOriginCheck {
     allowed_hosts: HashSet<String>,
     allowed_origins: HashSet<String>,
+    any_origin: bool,
     loopback_only: bool,
 }
 
@@ -34,8 +35,35 @@ impl HostOriginCheck {
                 .iter()
                 .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
                 .collect(),
+            any_origin: false,
             loopback_only: s.binds_loopback() && s.allowed_hosts.is_empty(),
         }
+    }
+
+    /// Also accept these origins (`cors.allowed_origins`; `"*"` accepts any origin).
+    pub fn with_origins<'a>(mut self, origins: impl IntoIterator<Item = &'a String>) -> Self {
+        for o in origins {
+            if o == "*" {
+                self.any_origin = true;
+            } else {
+                self.allowed_origins
+                    .insert(o.trim_end_matches('/').to_ascii_lowercase());
+            }
+        }
+        self
+    }
+
+    /// Whether a cross-origin browser request from `origin` gets CORS headers: a listed
+    /// origin, any origin with `"*"`, or a loopback origin on a loopback bind.
+    pub fn cors_allows(&self, origin: &str) -> bool {
+        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+        if self.any_origin || self.allowed_origins.contains(&origin) {
+            return true;
+        }
+        self.loopback_only
+            && origin
+                .split_once("://")
+                .is_some_and(|(_, a)| is_loopback_name(host_name(a)))
     }
 
     fn check(&self, req: &Request) -> std::result::Result<(), ApiError> {
@@ -66,7 +94,7 @@ impl HostOriginCheck {
             .to_str()
             .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
             .map_err(|_| ApiError::Forbidden("Origin is not valid".into()))?;
-        if self.allowed_origins.contains(&origin) {
+        if self.any_origin || self.allowed_origins.contains(&origin) {
             return Ok(());
         }
         let Some(origin_authority) = origin.split_once("://").map(|(_, a)| a) else {

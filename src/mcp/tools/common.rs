@@ -351,7 +351,7 @@ mod tests {
 
     fn server() -> McpServer {
         let settings = std::sync::Arc::new(crate::config::Settings::default());
-        crate::mcp::McpEngine::new(settings)
+        crate::mcp::McpEngine::new(settings, crate::session::Observers::default())
             .expect("engine")
             .handler()
     }

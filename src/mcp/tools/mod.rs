@@ -60,8 +60,8 @@ pub fn toolset_of(name: &str) -> Option<Toolset> {
     TOOLSETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// Every tool of every group, before toolset filtering.
-pub(crate) fn all_tools() -> ToolRouter<McpServer> {
+/// The router of every tool of every group, before toolset filtering.
+fn full_router() -> ToolRouter<McpServer> {
     McpServer::info_router()
         + McpServer::projects_router()
         + McpServer::traces_router()
@@ -72,9 +72,14 @@ pub(crate) fn all_tools() -> ToolRouter<McpServer> {
         + McpServer::metrics_router()
 }
 
+/// Every tool this build knows, enabled or not (for config checks and scope decisions).
+pub fn all_tools() -> Vec<rmcp::model::Tool> {
+    full_router().list_all()
+}
+
 /// The router of every enabled tool.
 pub(crate) fn router(settings: &Settings) -> ToolRouter<McpServer> {
-    let mut router = all_tools();
+    let mut router = full_router();
     let names: Vec<String> = router
         .list_all()
         .into_iter()
@@ -95,11 +100,7 @@ mod tests {
 
     #[test]
     fn every_tool_has_a_toolset_and_every_toolset_entry_a_tool() {
-        let names: Vec<String> = all_tools()
-            .list_all()
-            .into_iter()
-            .map(|t| t.name.into())
-            .collect();
+        let names: Vec<String> = all_tools().into_iter().map(|t| t.name.into()).collect();
         assert_eq!(names.len(), 28, "{names:?}");
         for n in &names {
             assert!(toolset_of(n).is_some(), "{n} has no toolset");

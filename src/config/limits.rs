@@ -1,0 +1,89 @@
+//! `[limits]`: bounds on headers, request time, sessions per principal and stream lifetime.
+//! (Body size and the per-session queue are `server.max_body_bytes` and
+//! `server.session_queue`.)
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::ConfigError;
+
+/// Resource bounds of the HTTP service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsSettings {
+    /// Largest total size of the request headers (names + values), bytes; more gets 431.
+    /// Env `OPIK_MCP_LIMITS__MAX_HEADER_BYTES`. Default 32768.
+    pub max_header_bytes: usize,
+    /// Seconds a request may take until its response starts (reading the body included);
+    /// longer gets 408. Streams (SSE bodies) are not cut by this. Env
+    /// `OPIK_MCP_LIMITS__REQUEST_TIMEOUT_SECS`. Default 90.
+    pub request_timeout_secs: u64,
+    /// Most live sessions one authenticated principal may hold; more gets 429. Anonymous
+    /// sessions are bounded only by `server.max_sessions`. Env
+    /// `OPIK_MCP_LIMITS__MAX_SESSIONS_PER_PRINCIPAL`. Default 100.
+    pub max_sessions_per_principal: usize,
+    /// Longest life of one SSE stream, seconds; it then ends and the client reconnects.
+    /// Env `OPIK_MCP_LIMITS__SSE_MAX_LIFETIME_SECS`. Default 86400.
+    pub sse_max_lifetime_secs: u64,
+    /// Seconds a connection may stay without any byte read or written before it is closed.
+    /// Must exceed `server.keep_alive_secs`. Env `OPIK_MCP_LIMITS__IDLE_CONNECTION_SECS`.
+    /// Default 300.
+    pub idle_connection_secs: u64,
+}
+
+impl Default for LimitsSettings {
+    fn default() -> Self {
+        Self {
+            max_header_bytes: 32 * 1024,
+            request_timeout_secs: 90,
+            max_sessions_per_principal: 100,
+            sse_max_lifetime_secs: 86_400,
+            idle_connection_secs: 300,
+        }
+    }
+}
+
+impl LimitsSettings {
+    /// The request deadline.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// The SSE stream lifetime cap.
+    pub fn sse_max_lifetime(&self) -> Duration {
+        Duration::from_secs(self.sse_max_lifetime_secs)
+    }
+
+    pub(crate) fn validate(&self, keep_alive_secs: u64) -> Result<(), ConfigError> {
+        if self.max_header_bytes < 1024 {
+            return Err(ConfigError::invalid(
+                "limits.max_header_bytes",
+                "must be at least 1024",
+            ));
+        }
+        let positive: [(&'static str, u64); 3] = [
+            ("limits.request_timeout_secs", self.request_timeout_secs),
+            (
+                "limits.max_sessions_per_principal",
+                self.max_sessions_per_principal as u64,
+            ),
+            ("limits.sse_max_lifetime_secs", self.sse_max_lifetime_secs),
+        ];
+        for (key, v) in positive {
+            if v == 0 {
+                return Err(ConfigError::invalid(key, "must be greater than 0"));
+            }
+        }
+        if self.idle_connection_secs <= keep_alive_secs {
+            return Err(ConfigError::invalid(
+                "limits.idle_connection_secs",
+                format!(
+                    "must be greater than server.keep_alive_secs ({keep_alive_secs}), or idle \
+                     SSE streams would be cut"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,12 @@
+//! The hardened pipeline: TLS, authentication, session binding, scopes, CORS, rate limits
+//! and limits, each against the real server over real sockets.
+
+mod binding;
+mod cors;
+mod jwks;
+mod jwt;
+mod limits;
+mod ratelimit;
+mod scopes;
+mod support;
+mod tls;
