@@ -50,7 +50,7 @@ for (const t of transports) {
       const client = await connect(t, mint('ts-writer', 'opik:read opik:write'));
       try {
         const names = (await client.listTools()).tools.map((x) => x.name).sort();
-        assert.deepEqual(names, ['get-opik-help', 'get-server-info']);
+        assert.ok(names.includes('get-opik-help') && names.includes('get-server-info'), names.join());
         const res = await client.callTool({ name: 'get-opik-help', arguments: { topic: 'general' } });
         assert.ok(!res.isError, JSON.stringify(res));
       } finally {
@@ -62,7 +62,8 @@ for (const t of transports) {
       const client = await connect(t, mint('ts-reader', 'opik:read'));
       try {
         const names = (await client.listTools()).tools.map((x) => x.name);
-        assert.deepEqual(names, ['get-server-info']);
+        assert.ok(names.includes('get-server-info'), names.join());
+        assert.ok(!names.includes('get-opik-help'), 'the write tool is hidden: ' + names.join());
         await assert.rejects(
           client.callTool({ name: 'get-opik-help', arguments: { topic: 'general' } }),
           /Unknown tool/,
