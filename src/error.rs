@@ -65,6 +65,9 @@ pub enum ApiError {
     /// Method not allowed on this path.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// No route for this path.
+    #[error("not found")]
+    NotFound,
     /// Session cap reached or shutting down.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -85,7 +88,7 @@ impl ApiError {
             | ApiError::MissingSessionId(_)
             | ApiError::MalformedSessionId(_)
             | ApiError::UnsupportedProtocolVersion(..) => StatusCode::BAD_REQUEST,
-            ApiError::UnknownSession => StatusCode::NOT_FOUND,
+            ApiError::UnknownSession | ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::SessionGone(_) => StatusCode::GONE,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -114,6 +117,7 @@ impl ApiError {
             | ApiError::UnsupportedProtocolVersion(..)
             | ApiError::StreamConflict
             | ApiError::MethodNotAllowed
+            | ApiError::NotFound
             | ApiError::Unavailable(_)
             | ApiError::QueueFull => codes::TRANSPORT,
         }
@@ -135,9 +139,23 @@ impl ApiError {
             ApiError::UnsupportedProtocolVersion(..) => "unsupported_protocol_version",
             ApiError::StreamConflict => "stream_conflict",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::NotFound => "not_found",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::QueueFull => "queue_full",
             ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The error for a request poem refused before our handlers ran (no route, wrong
+    /// method, unreadable request, a panic), so it gets our body shape too.
+    pub fn from_poem(e: &poem::Error) -> Self {
+        let status = e.status();
+        match status {
+            StatusCode::NOT_FOUND => ApiError::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::InvalidRequest("body too large".into()),
+            s if s.is_client_error() => ApiError::InvalidRequest(e.to_string()),
+            _ => ApiError::Internal(anyhow::anyhow!("{status}: {e}")),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mcp;
+pub mod openapi;
 pub mod session;
 pub mod startup;
 pub mod telemetry;

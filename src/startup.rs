@@ -11,16 +11,22 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     config::Settings,
-    http::{AppState, AppStateInner, build_app},
+    http::{AppState, AppStateInner, admin::build_admin_app, build_app, readiness::Readiness},
     mcp::McpEngine,
+    openapi,
     session::{EndReason, LogObserver, Observers, SessionRegistry},
+    telemetry::{self, MetricsObserver},
     transports,
 };
+
+/// How often the metrics recorder is tidied (histogram buffers drained) between scrapes.
+const METRICS_UPKEEP: Duration = Duration::from_secs(5);
 
 /// The HTTP service, bound and ready to run.
 pub struct Application {
     acceptor: TcpAcceptor,
     addr: SocketAddr,
+    admin: Option<(TcpAcceptor, SocketAddr)>,
     state: AppState,
     engines: CancellationToken,
 }
@@ -30,15 +36,15 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
         let bind = settings.server.bind_address();
-        let acceptor = TcpListener::bind(bind.clone())
-            .into_acceptor()
-            .await
-            .map_err(|e| bind_error(&bind, e))?;
-        let addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().copied())
-            .context("listener has no socket address")?;
+        let (acceptor, addr) = bind_listener(&bind, "--sse-port / SSE_PORT").await?;
+        let admin = if settings.admin.enabled {
+            Some(bind_listener(&settings.admin.bind_address(), "OPIK_MCP_ADMIN__PORT").await?)
+        } else {
+            None
+        };
+        let prometheus = telemetry::metrics::install();
+        let process = Arc::new(metrics_process::Collector::default());
+        process.describe();
         let engines = CancellationToken::new();
         let draining = CancellationToken::new();
         let engine = McpEngine::new(Arc::clone(&settings));
@@ -46,20 +52,43 @@ impl Application {
             Arc::clone(&engine),
             engines.clone(),
             draining.clone(),
-            observers(),
+            observers(&engine),
+        );
+        // Components add their checks here (store writable, audit queue below threshold,
+        // Opik reachable when configured) with `readiness.add(..)`.
+        let readiness = Readiness::new(settings.admin.readiness_timeout()).with_builtin(
+            draining.clone(),
+            Arc::clone(&registry),
+            settings.server.max_sessions,
         );
         let state = AppState::new(AppStateInner {
+            public_docs: openapi::public_docs(&settings)?,
+            admin_docs: openapi::admin_docs()?,
             settings,
             engine,
             registry,
             draining,
+            readiness,
+            prometheus,
+            process,
         });
         Ok(Self {
             acceptor,
             addr,
+            admin,
             state,
             engines,
         })
+    }
+
+    /// The admin listener's address, when it is enabled.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().map(|(_, a)| *a)
+    }
+
+    /// The readiness checks (add a check before or while running).
+    pub fn readiness(&self) -> Readiness {
+        self.state.readiness.clone()
     }
 
     /// The bound address.
@@ -86,12 +115,33 @@ impl Application {
         tokio::spawn(Arc::clone(&state.registry).run_sweeper(self.engines.clone()));
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         tracing::info!(address = %self.addr, mcp_path = %state.settings.server.mcp_path, "listening");
+        // The admin listener outlives the public one, so `/readyz` answers 503 while draining.
+        let admin_stop = CancellationToken::new();
+        let admin = self.admin.map(|(acceptor, addr)| {
+            tracing::info!(address = %addr, "admin listening");
+            let app = build_admin_app(state.clone());
+            let stop = admin_stop.clone();
+            tokio::spawn(async move {
+                Server::new_with_acceptor(acceptor)
+                    .run_with_graceful_shutdown(app, stop.cancelled_owned(), Some(grace))
+                    .await
+            })
+        });
+        tokio::spawn(metrics_upkeep(state.prometheus.clone(), admin_stop.clone()));
         let app = build_app(state.clone());
         let result = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, draining.cancelled_owned(), Some(grace))
             .await;
         state.registry.close_all(EndReason::Shutdown);
         self.engines.cancel();
+        admin_stop.cancel();
+        if let Some(admin) = admin {
+            match admin.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "admin listener failed"),
+                Err(e) => tracing::error!(error = %e, "admin listener task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
         tracing::info!("server stopped");
         result.context("HTTP server failed")
     }
@@ -102,12 +152,9 @@ pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     let settings = Arc::new(settings);
     let engines = CancellationToken::new();
     let engine = McpEngine::new(Arc::clone(&settings));
-    let registry = SessionRegistry::new(
-        engine,
-        engines.clone(),
-        CancellationToken::new(),
-        observers(),
-    );
+    let observers = observers(&engine);
+    let registry =
+        SessionRegistry::new(engine, engines.clone(), CancellationToken::new(), observers);
     let result = transports::stdio::serve(
         registry,
         tokio::io::stdin(),
@@ -120,16 +167,48 @@ pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     result
 }
 
-/// The subscribers to session and request events (audit and metrics add theirs here).
-fn observers() -> Observers {
-    Observers::new(vec![Arc::new(LogObserver)])
+/// The subscribers to session and request events (audit adds its own here).
+fn observers(engine: &McpEngine) -> Observers {
+    let tools = engine.tools().iter().map(|t| t.name.to_string());
+    Observers::new(vec![
+        Arc::new(LogObserver),
+        Arc::new(MetricsObserver::new(tools)),
+    ])
 }
 
-fn bind_error(bind: &str, e: std::io::Error) -> anyhow::Error {
+/// Bind a listener; port 0 picks a free port.
+async fn bind_listener(bind: &str, hint: &str) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
+    let acceptor = TcpListener::bind(bind.to_owned())
+        .into_acceptor()
+        .await
+        .map_err(|e| bind_error(bind, hint, e))?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .context("listener has no socket address")?;
+    Ok((acceptor, addr))
+}
+
+/// Keep the recorder's memory bounded even when nobody scrapes.
+async fn metrics_upkeep(
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+    stop: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(METRICS_UPKEEP);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => handle.run_upkeep(),
+        }
+    }
+}
+
+fn bind_error(bind: &str, hint: &str, e: std::io::Error) -> anyhow::Error {
     match e.kind() {
         std::io::ErrorKind::AddrInUse => anyhow::anyhow!(
             "cannot listen on {bind}: the port is already in use; stop the other process or \
-             choose another port with --sse-port / SSE_PORT"
+             choose another port with {hint}"
         ),
         std::io::ErrorKind::PermissionDenied => anyhow::anyhow!(
             "cannot listen on {bind}: permission denied (ports below 1024 need privileges)"

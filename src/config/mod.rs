@@ -3,12 +3,14 @@
 //! Every section is a plain serde struct with `#[serde(default)]`; [`load`] merges the layers with
 //! figment and [`Settings::validate`] runs the cross-field checks whose errors name the key.
 
+mod admin;
 mod cli;
 mod load;
 mod opik;
 mod server;
 mod toolsets;
 
+pub use admin::AdminSettings;
 pub use cli::{Cli, Command};
 pub use load::{ENV_VARS, load};
 pub use opik::OpikSettings;
@@ -50,6 +52,8 @@ pub struct Settings {
     pub opik: OpikSettings,
     /// Logging.
     pub log: LogSettings,
+    /// The admin listener (metrics, probes, admin API).
+    pub admin: AdminSettings,
 }
 
 /// A configuration error that names the offending key.
@@ -83,6 +87,7 @@ impl Settings {
         self.server.validate()?;
         self.opik.validate()?;
         self.log.validate()?;
+        self.admin.validate(self.server.port)?;
         Ok(())
     }
 }

@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Settings, mcp::McpEngine, session::SessionRegistry};
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use super::readiness::Readiness;
+use crate::{config::Settings, mcp::McpEngine, openapi::Docs, session::SessionRegistry};
 
 /// Handles every HTTP handler needs; cheap to clone.
 #[derive(Clone)]
@@ -20,6 +23,16 @@ pub struct Inner {
     pub registry: Arc<SessionRegistry>,
     /// Fires when the server starts draining (SIGTERM/SIGINT): SSE streams end.
     pub draining: CancellationToken,
+    /// Named readiness checks (`/readyz`); components add theirs at start-up.
+    pub readiness: Readiness,
+    /// Renders the Prometheus registry (`/metrics`).
+    pub prometheus: PrometheusHandle,
+    /// Process metrics (RSS, open fds, CPU, start time), sampled at scrape.
+    pub process: Arc<metrics_process::Collector>,
+    /// The public listener's OpenAPI document and explorer.
+    pub public_docs: Docs,
+    /// The admin listener's OpenAPI document and explorer.
+    pub admin_docs: Docs,
 }
 
 impl AppState {

@@ -14,6 +14,7 @@ use crate::{
     error::{ApiError, RpcError},
     http::{AppState, headers},
     session::{EndReason, Lookup, Session, SessionRegistry, TransportKind},
+    telemetry::labels::StreamKind,
 };
 
 /// Longest accepted query string on `/messages`.
@@ -45,6 +46,7 @@ pub async fn open_stream(req: &Request, state: AppState) -> Response {
             ));
         }
     };
+    super::note_session(req, &session);
     let rx = match session.attach_stream(STREAM_BUFFER) {
         Ok(rx) => rx,
         Err(_) => {
@@ -65,6 +67,7 @@ pub async fn open_stream(req: &Request, state: AppState) -> Response {
         first.chain(messages),
         state.draining.clone(),
         state.settings.server.keep_alive(),
+        StreamKind::LegacySse,
     )
 }
 
@@ -82,9 +85,11 @@ pub async fn post_message(req: Request, body: Body, state: AppState) -> Response
 async fn post(req: &Request, body: Body, state: &AppState) -> Result<(), RpcError> {
     let id = session_id_from_query(req.uri().query())?;
     let session = live_session(&state.registry, &id)?;
+    super::note_session(req, &session);
     headers::require_json_content(req)?;
     let bytes = headers::read_body(body, state.settings.server.max_body_bytes).await?;
     let msg = jsonrpc::decode(&bytes)?;
+    super::note_message(req, &msg);
     let rid = jsonrpc::request_id(&msg);
     jsonrpc::admit(&session, &msg).map_err(|e| RpcError(e, rid.clone()))?;
     session.send(msg).map_err(|e| {

@@ -15,6 +15,7 @@ use crate::{
     error::{ApiError, RpcError},
     http::{AppState, headers},
     session::{EndReason, Lookup, RegistryError, SendError, Session, TransportKind},
+    telemetry::labels::StreamKind,
 };
 
 /// The session header (case-insensitive on the wire).
@@ -43,6 +44,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
     }
     let bytes = headers::read_body(body, state.settings.server.max_body_bytes).await?;
     let msg = jsonrpc::decode(&bytes)?;
+    super::note_message(req, &msg);
     let id = jsonrpc::request_id(&msg);
     let rpc = |e: ApiError| RpcError(e, id.clone());
 
@@ -60,6 +62,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
                     RegistryError::Full(_) | RegistryError::ShuttingDown => e.to_string(),
                 }))
             })?;
+        super::note_session(req, &session);
         let reply = forward_request(&session, msg, state).await.map_err(rpc)?;
         if matches!(reply, JsonRpcMessage::Error(_)) {
             // A failed handshake leaves nothing to continue: do not hand out the id.
@@ -70,6 +73,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
     }
 
     let session = session_from_headers(req, state).map_err(rpc)?;
+    super::note_session(req, &session);
     check_protocol_version(req).map_err(rpc)?;
     match &msg {
         JsonRpcMessage::Request(_) => {
@@ -217,6 +221,7 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
         return Err(ApiError::NotAcceptable("Accept must list text/event-stream").into());
     }
     let session = session_from_headers(req, state)?;
+    super::note_session(req, &session);
     check_protocol_version(req)?;
     let rx = session
         .attach_stream(STREAM_BUFFER)
@@ -228,12 +233,14 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
         events,
         stop,
         state.settings.server.keep_alive(),
+        StreamKind::Streamable,
     ))
 }
 
 /// DELETE: end the session.
 fn delete(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     let session = session_from_headers(req, state)?;
+    super::note_session(req, &session);
     state.registry.end(session.id(), EndReason::Deleted);
     Ok(Response::builder().status(StatusCode::OK).finish())
 }
