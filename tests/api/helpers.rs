@@ -24,6 +24,8 @@ pub struct TestApp {
     pub admin: String,
     pub client: reqwest::Client,
     pub registry: Arc<SessionRegistry>,
+    /// The readiness checks (tests add their own).
+    pub readiness: opik_mcp::http::readiness::Readiness,
     shutdown: CancellationToken,
     pub handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -62,6 +64,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .unwrap_or_default();
     let shutdown = app.shutdown_token();
     let registry = app.registry();
+    let readiness = app.readiness();
     let handle = tokio::spawn(app.run_until_stopped());
     TestApp {
         base: format!("http://{addr}"),
@@ -71,6 +74,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
             .build()
             .expect("client"),
         registry,
+        readiness,
         shutdown,
         handle: Some(handle),
     }

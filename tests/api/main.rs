@@ -4,6 +4,10 @@
 mod concurrency;
 mod health;
 mod helpers;
+mod metrics;
+mod openapi;
+mod readiness;
+mod request_id;
 mod sessions;
 mod shutdown;
 mod sse;
