@@ -2,7 +2,7 @@
 
 use poem_openapi::{Enum, Object, OpenApi, payload::Json};
 
-use super::ApiTags;
+use super::PublicTags;
 
 /// The only status a serving process reports.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +31,7 @@ impl HealthApi {
     #[oai(
         path = "/health",
         method = "get",
-        tag = "ApiTags::Health",
+        tag = "PublicTags::Health",
         operation_id = "health"
     )]
     async fn health(&self) -> Json<Liveness> {

@@ -27,11 +27,16 @@ use poem_openapi::{OpenApiService, Tags};
 
 use crate::config::Settings;
 
-/// Operation groups.
+/// Operation groups of the public listener (the MCP group comes with the fragment).
 #[derive(Tags)]
-pub enum ApiTags {
+pub enum PublicTags {
     /// Liveness of the public listener.
     Health,
+}
+
+/// Operation groups of the admin listener.
+#[derive(Tags)]
+pub enum AdminTags {
     /// Probes and metrics of the admin listener.
     Probes,
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, payload::Json, payload::PlainText};
 
-use super::{ApiTags, health::Alive, health::Liveness};
+use super::{AdminTags, health::Alive, health::Liveness};
 use crate::{http::AppState, telemetry::metrics};
 
 /// Whether the service takes traffic.
@@ -61,7 +61,7 @@ impl ProbesApi {
     #[oai(
         path = "/healthz",
         method = "get",
-        tag = "ApiTags::Probes",
+        tag = "AdminTags::Probes",
         operation_id = "healthz"
     )]
     async fn healthz(&self) -> Json<Liveness> {
@@ -75,7 +75,7 @@ impl ProbesApi {
     #[oai(
         path = "/readyz",
         method = "get",
-        tag = "ApiTags::Probes",
+        tag = "AdminTags::Probes",
         operation_id = "readyz"
     )]
     async fn readyz(&self, state: Data<&AppState>) -> ReadyResponse {
@@ -111,7 +111,7 @@ impl ProbesApi {
     #[oai(
         path = "/metrics",
         method = "get",
-        tag = "ApiTags::Probes",
+        tag = "AdminTags::Probes",
         operation_id = "metrics"
     )]
     async fn metrics(&self, state: Data<&AppState>) -> PlainText<String> {

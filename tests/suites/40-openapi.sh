@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# OpenAPI contract of both listeners: each served document validates as OpenAPI 3
+# (openapi-spec-validator), and schemathesis finds no 5xx and no response contradicting the
+# document on the non-MCP operations (MCP operations are exercised by the Rust tests and the
+# interop suite: they need a session handshake a fuzzer cannot drive).
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/lib/serve.sh"
+art="$repo/tests/artifacts/openapi"
+mkdir -p "$art"
+t0=$SECONDS
+
+venv="${OPIK_MCP_OBS_VENV:-$HOME/.cache/opik-mcp-obs/venv}"
+req="$here/requirements-openapi.txt"
+if ! cmp -s "$req" "$venv/.requirements.txt" 2>/dev/null || [[ ! -x "$venv/bin/schemathesis" ]]; then
+  echo "openapi: installing $(grep -v '^#' "$req" | tr '\n' ' ')"
+  rm -rf "$venv" && python3 -m venv "$venv" \
+    && timeout 600 "$venv/bin/pip" install --quiet --disable-pip-version-check \
+      --cache-dir "$HOME/.cache/pip" -r "$req" \
+    && cp "$req" "$venv/.requirements.txt" \
+    || { echo "openapi: 0 passed, 1 failed (install)"; exit 1; }
+fi
+start_server "$art" || { echo "openapi: 0 passed, 1 failed (server)"; exit 1; }
+
+pass=0 fail=0
+check() {
+  local name=$1; shift
+  if "$@" >"$art/$name.log" 2>&1; then
+    pass=$((pass + 1)); echo "ok   $name"
+  else
+    fail=$((fail + 1)); echo "FAIL $name"; tail -n 40 "$art/$name.log"
+  fi
+}
+
+for side in public admin; do
+  base=$PUBLIC_URL; [[ $side == admin ]] && base=$ADMIN_URL
+  curl -fsS --max-time 5 "$base/openapi.json" -o "$art/$side.json"
+  curl -fsS --max-time 5 "$base/openapi.yaml" -o "$art/$side.yaml"
+  check "validate-$side-json" timeout 60 "$venv/bin/openapi-spec-validator" "$art/$side.json"
+  check "validate-$side-yaml" timeout 60 "$venv/bin/openapi-spec-validator" "$art/$side.yaml"
+  check "schemathesis-$side" timeout 300 "$venv/bin/schemathesis" run "$base/openapi.json" \
+    --url "$base" --exclude-tag Mcp --checks all --max-examples 50 --seed 7 \
+    --report junit --report-dir "$art/schemathesis-$side"
+done
+kill -0 "$SERVER_PID" 2>/dev/null || { echo "FAIL server died"; fail=$((fail + 1)); }
+echo "openapi: took $((SECONDS - t0)) s; logs in $art"
+echo "openapi: $pass passed, $fail failed"
+[[ $fail -eq 0 ]]
