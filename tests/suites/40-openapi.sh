@@ -10,7 +10,7 @@ art="$repo/tests/artifacts/openapi"
 mkdir -p "$art"
 t0=$SECONDS
 
-venv="${OPIK_MCP_OBS_VENV:-$HOME/.cache/opik-mcp-obs/venv}"
+venv="${OBS_SUITE_VENV:-$HOME/.cache/opik-mcp-obs/venv}"
 req="$here/requirements-openapi.txt"
 if ! cmp -s "$req" "$venv/.requirements.txt" 2>/dev/null || [[ ! -x "$venv/bin/schemathesis" ]]; then
   echo "openapi: installing $(grep -v '^#' "$req" | tr '\n' ' ')"

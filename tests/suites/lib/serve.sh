@@ -16,7 +16,8 @@ start_server() {
   [[ -x "$bin" ]] || { echo "server binary not found: $bin (cargo build first)"; return 2; }
   local port admin
   port="$(free_port)"; admin="$(free_port)"
-  OPIK_API_BASE_URL="http://127.0.0.1:9/opik/api" OPIK_MCP_ADMIN__PORT="$admin" \
+  # OPIK_MCP_BIN (set by tests/run.sh) is not a setting: the config loader would refuse it.
+  env -u OPIK_MCP_BIN OPIK_API_BASE_URL="http://127.0.0.1:9/opik/api" OPIK_MCP_ADMIN__PORT="$admin" \
     "$bin" --transport=sse --sse-host=127.0.0.1 --sse-port="$port" \
     --sse-log-path="$art/sse.log" >"$art/server.log" 2>&1 &
   SERVER_PID=$!
