@@ -10,16 +10,9 @@ art="$repo/tests/artifacts/openapi"
 mkdir -p "$art"
 t0=$SECONDS
 
-venv="${OBS_SUITE_VENV:-$HOME/.cache/opik-mcp-obs/venv}"
-req="$here/requirements-openapi.txt"
-if ! cmp -s "$req" "$venv/.requirements.txt" 2>/dev/null || [[ ! -x "$venv/bin/schemathesis" ]]; then
-  echo "openapi: installing $(grep -v '^#' "$req" | tr '\n' ' ')"
-  rm -rf "$venv" && python3 -m venv "$venv" \
-    && timeout 600 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-      --cache-dir "$HOME/.cache/pip" -r "$req" \
-    && cp "$req" "$venv/.requirements.txt" \
-    || { echo "openapi: 0 passed, 1 failed (install)"; exit 1; }
-fi
+source "$here/lib/venv.sh"
+ensure_venv || { echo "openapi: 0 passed, 1 failed (install)"; exit 1; }
+venv=$VENV
 start_server "$art" || { echo "openapi: 0 passed, 1 failed (server)"; exit 1; }
 
 pass=0 fail=0
