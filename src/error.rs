@@ -207,6 +207,19 @@ impl ApiError {
         }
     }
 
+    /// The error for a request poem refused before our handlers ran (no route, wrong
+    /// method, unreadable request, a panic), so it gets our body shape too.
+    pub fn from_poem(e: &poem::Error) -> Self {
+        let status = e.status();
+        match status {
+            StatusCode::NOT_FOUND => ApiError::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::InvalidRequest("body too large".into()),
+            s if s.is_client_error() => ApiError::InvalidRequest(e.to_string()),
+            _ => ApiError::Internal(anyhow::anyhow!("{status}: {e}")),
+        }
+    }
+
     fn log(&self) {
         if let ApiError::Internal(e) = self {
             tracing::error!(error.cause_chain = ?e, "internal error");
@@ -269,26 +282,6 @@ impl ApiError {
         }
         resp
     }
-}
-
-/// Give poem's own errors (unknown route, wrong method, unreadable request) the documented
-/// JSON shape instead of poem's plain-text bodies.
-pub async fn shape_poem_error(err: poem::Error) -> Response {
-    if err.is::<poem::error::NotFoundError>() {
-        return ApiError::NotFound.into_plain_response();
-    }
-    if err.is::<poem::error::MethodNotAllowedError>() {
-        return ApiError::MethodNotAllowed.into_plain_response();
-    }
-    let status = err.status();
-    if status.is_server_error() {
-        return ApiError::Internal(anyhow::anyhow!("{err}")).into_plain_response();
-    }
-    let body = json!({ "error": { "code": "bad_request", "message": err.to_string() } });
-    Response::builder()
-        .status(status)
-        .content_type("application/json")
-        .body(body.to_string())
 }
 
 impl From<crate::session::RegistryError> for ApiError {

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mcp;
+pub mod openapi;
 pub mod opik;
 pub mod ratelimit;
 pub mod session;

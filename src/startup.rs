@@ -5,24 +5,33 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use anyhow::Context;
 use poem::{
     Server,
-    listener::{Acceptor, AcceptorExt, BoxAcceptor, Listener, TcpListener},
+    listener::{Acceptor, AcceptorExt, BoxAcceptor, Listener, TcpAcceptor, TcpListener},
 };
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::{Authenticator, JwksCache},
     config::{AuthMode, Settings},
-    http::{AppState, AppStateInner, build_app, tls::TlsReloader},
+    http::{
+        AppState, AppStateInner, admin::build_admin_app, build_app, readiness::Readiness,
+        tls::TlsReloader,
+    },
     mcp::McpEngine,
+    openapi,
     ratelimit::{HttpLimits, KeyedLimiter},
     session::{EndReason, LogObserver, Observer, Observers, SessionRegistry},
+    telemetry::{self, MetricsObserver},
     transports,
 };
+
+/// How often the metrics recorder is tidied (histogram buffers drained) between scrapes.
+const METRICS_UPKEEP: Duration = Duration::from_secs(5);
 
 /// The HTTP service, bound and ready to run.
 pub struct Application {
     acceptor: BoxAcceptor,
     addr: SocketAddr,
+    admin: Option<(TcpAcceptor, SocketAddr)>,
     state: AppState,
     engines: CancellationToken,
     tls: Option<Arc<TlsReloader>>,
@@ -62,19 +71,19 @@ impl Application {
         }
         let auth = Arc::new(Authenticator::new(&settings.auth, jwks.clone())?);
         let bind = settings.server.bind_address();
-        let tcp = TcpListener::bind(bind.clone())
-            .into_acceptor()
-            .await
-            .map_err(|e| bind_error(&bind, e))?;
-        let addr = tcp
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().copied())
-            .context("listener has no socket address")?;
+        let (tcp, addr) = bind_listener(&bind, "--sse-port / SSE_PORT").await?;
         let acceptor = match &tls {
             Some(reloader) => reloader.acceptor(tcp).boxed(),
             None => tcp.boxed(),
         };
+        let admin = if settings.admin.enabled {
+            Some(bind_listener(&settings.admin.bind_address(), "OPIK_MCP_ADMIN__PORT").await?)
+        } else {
+            None
+        };
+        let prometheus = telemetry::metrics::install();
+        let process = Arc::new(metrics_process::Collector::default());
+        process.describe();
         let engines = CancellationToken::new();
         let draining = CancellationToken::new();
         let observers = observers_with(extra_observers);
@@ -85,8 +94,17 @@ impl Application {
             draining.clone(),
             observers.clone(),
         );
+        // Components add their checks here (store writable, audit queue below threshold,
+        // Opik reachable when configured) with `readiness.add(..)`.
+        let readiness = Readiness::new(settings.admin.readiness_timeout()).with_builtin(
+            draining.clone(),
+            Arc::clone(&registry),
+            settings.server.max_sessions,
+        );
         let limits = Arc::new(HttpLimits::new(&settings.rate_limit));
         let state = AppState::new(AppStateInner {
+            public_docs: openapi::public_docs(&settings)?,
+            admin_docs: openapi::admin_docs()?,
             settings,
             engine,
             registry,
@@ -94,10 +112,14 @@ impl Application {
             auth,
             limits,
             observers,
+            readiness,
+            prometheus,
+            process,
         });
         Ok(Self {
             acceptor,
             addr,
+            admin,
             state,
             engines,
             tls,
@@ -125,6 +147,16 @@ impl Application {
         let mut all = self.state.limits.limiters();
         all.extend(self.state.engine.tool_limits().limiters());
         all
+    }
+
+    /// The admin listener's address, when it is enabled.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().map(|(_, a)| *a)
+    }
+
+    /// The readiness checks (add a check before or while running).
+    pub fn readiness(&self) -> Readiness {
+        self.state.readiness.clone()
     }
 
     /// The bound address.
@@ -164,6 +196,19 @@ impl Application {
         }
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         tracing::info!(address = %self.addr, mcp_path = %state.settings.server.mcp_path, "listening");
+        // The admin listener outlives the public one, so `/readyz` answers 503 while draining.
+        let admin_stop = CancellationToken::new();
+        let admin = self.admin.map(|(acceptor, addr)| {
+            tracing::info!(address = %addr, "admin listening");
+            let app = build_admin_app(state.clone());
+            let stop = admin_stop.clone();
+            tokio::spawn(async move {
+                Server::new_with_acceptor(acceptor)
+                    .run_with_graceful_shutdown(app, stop.cancelled_owned(), Some(grace))
+                    .await
+            })
+        });
+        tokio::spawn(metrics_upkeep(state.prometheus.clone(), admin_stop.clone()));
         let app = build_app(state.clone());
         let idle = Duration::from_secs(state.settings.limits.idle_connection_secs);
         let result = Server::new_with_acceptor(self.acceptor)
@@ -173,6 +218,14 @@ impl Application {
             .await;
         state.registry.close_all(EndReason::Shutdown);
         self.engines.cancel();
+        admin_stop.cancel();
+        if let Some(admin) = admin {
+            match admin.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "admin listener failed"),
+                Err(e) => tracing::error!(error = %e, "admin listener task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
         tracing::info!("server stopped");
         result.context("HTTP server failed")
     }
@@ -204,7 +257,12 @@ fn observers() -> Observers {
 }
 
 fn observers_with(extra: Vec<Arc<dyn Observer>>) -> Observers {
-    let mut list: Vec<Arc<dyn Observer>> = vec![Arc::new(LogObserver)];
+    // Tool-name labels come only from the tools this build knows (bounded cardinality).
+    let tools = crate::mcp::tools::all_tools()
+        .into_iter()
+        .map(|t| t.name.to_string());
+    let mut list: Vec<Arc<dyn Observer>> =
+        vec![Arc::new(LogObserver), Arc::new(MetricsObserver::new(tools))];
     list.extend(extra);
     Observers::new(list)
 }
@@ -257,11 +315,39 @@ fn check_tool_names(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn bind_error(bind: &str, e: std::io::Error) -> anyhow::Error {
+/// Bind a listener; port 0 picks a free port.
+async fn bind_listener(bind: &str, hint: &str) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
+    let acceptor = TcpListener::bind(bind.to_owned())
+        .into_acceptor()
+        .await
+        .map_err(|e| bind_error(bind, hint, e))?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .context("listener has no socket address")?;
+    Ok((acceptor, addr))
+}
+
+/// Keep the recorder's memory bounded even when nobody scrapes.
+async fn metrics_upkeep(
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+    stop: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(METRICS_UPKEEP);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => handle.run_upkeep(),
+        }
+    }
+}
+
+fn bind_error(bind: &str, hint: &str, e: std::io::Error) -> anyhow::Error {
     match e.kind() {
         std::io::ErrorKind::AddrInUse => anyhow::anyhow!(
             "cannot listen on {bind}: the port is already in use; stop the other process or \
-             choose another port with --sse-port / SSE_PORT"
+             choose another port with {hint}"
         ),
         std::io::ErrorKind::PermissionDenied => anyhow::anyhow!(
             "cannot listen on {bind}: permission denied (ports below 1024 need privileges)"

@@ -18,6 +18,8 @@ fn bin() -> Command {
     ] {
         c.env_remove(var);
     }
+    // Parallel tests must not compete for the default admin port.
+    c.env("OPIK_MCP_ADMIN__PORT", "0");
     c
 }
 

@@ -3,6 +3,7 @@
 //! Every section is a plain serde struct with `#[serde(default)]`; [`load`] merges the layers with
 //! figment and [`Settings::validate`] runs the cross-field checks whose errors name the key.
 
+mod admin;
 mod auth;
 mod cli;
 mod cors;
@@ -14,6 +15,7 @@ mod server;
 mod tls;
 mod toolsets;
 
+pub use admin::AdminSettings;
 pub use cli::{Cli, Command};
 pub use load::{ENV_VARS, load};
 pub use opik::OpikSettings;
@@ -73,6 +75,8 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// Resource bounds.
     pub limits: LimitsSettings,
+    /// The admin listener (metrics, probes, admin API).
+    pub admin: AdminSettings,
 }
 
 /// A configuration error that names the offending key.
@@ -113,6 +117,7 @@ impl Settings {
         self.cors.validate(self.auth.mode != AuthMode::None)?;
         self.rate_limit.validate()?;
         self.limits.validate(self.server.keep_alive_secs)?;
+        self.admin.validate(self.server.port)?;
         Ok(())
     }
 }

@@ -1,8 +1,10 @@
-//! The HTTP service: routes and the middleware pipeline, assembled in one place.
+//! The HTTP service: routes and the middleware pipeline, assembled in one place, plus the
+//! admin listener's app ([`admin::build_admin_app`]).
 
+pub mod admin;
 pub mod headers;
-mod health;
 pub mod middleware;
+pub mod readiness;
 mod state;
 pub mod tls;
 pub mod wellknown;
@@ -10,23 +12,28 @@ pub mod wellknown;
 pub use state::{AppState, Inner as AppStateInner};
 
 use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, Request, Route, endpoint::make, middleware::CatchPanic,
-    web::Data,
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, endpoint::make,
+    http::HeaderValue, middleware::CatchPanic, web::Data,
 };
 
-use crate::transports::{sse, streamable};
+use crate::{
+    error::ApiError,
+    openapi,
+    transports::{sse, streamable},
+};
 
-/// Build the poem application.
+/// Build the public poem application.
 ///
 /// Middleware order, outermost first (STYLE.md §12):
-/// catch-panic → (request-id) → access-log → (metrics) → request limits (timeout + header
-/// size; body size is enforced where the body is read, 413) → routes. On the MCP routes:
+/// catch-panic → request-id → access-log → metrics → request limits (timeout + header size;
+/// body size is enforced where the body is read, 413) → routes. On the MCP routes:
 /// Host/Origin check → CORS → rate limit per client IP → auth → rate limit per principal
 /// (and SSE stream caps) → handler. Rate limiting is split around auth: the per-IP quota
 /// caps floods of bad credentials before any verification work, and the per-principal quota
 /// needs the authenticated principal as its key. CORS sits outside auth so preflights (which
 /// carry no credentials) are answered and 401s are readable by browser clients. The
-/// protected-resource metadata and health endpoints are public.
+/// protected-resource metadata and `/health` are public. Errors poem raises itself (no
+/// route, wrong method) get our body shapes.
 pub fn build_app(state: AppState) -> impl Endpoint + 'static {
     let s = &state.settings;
     let mcp_path = s.server.mcp_path.clone();
@@ -38,49 +45,95 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
         timeout: s.limits.request_timeout(),
         mcp_path: mcp_path.clone(),
     };
+    let guard = McpGuard {
+        state: state.clone(),
+        cors,
+        origin: origin_check,
+    };
 
-    let mcp_routes = Route::new()
+    let routes = Route::new()
         .at(
             "/sse",
-            poem::get(make(|req: Request| async move {
-                let state = app_state(&req);
-                sse::open_stream(&req, state).await
-            })),
+            guard.wrap(
+                poem::get(make(|req: Request| async move {
+                    let state = app_state(&req);
+                    sse::open_stream(&req, state).await
+                }))
+                .catch_all_error(rpc_shape),
+            ),
         )
         .at(
             "/messages",
-            poem::post(make(|mut req: Request| async move {
-                let body = req.take_body();
-                let state = app_state(&req);
-                sse::post_message(req, body, state).await
-            })),
+            guard.wrap(
+                poem::post(make(|mut req: Request| async move {
+                    let body = req.take_body();
+                    let state = app_state(&req);
+                    sse::post_message(req, body, state).await
+                }))
+                .catch_all_error(rpc_shape),
+            ),
         )
         .at(
             &mcp_path,
-            make(|mut req: Request| async move {
+            guard.wrap(make(|mut req: Request| async move {
                 let body = req.take_body();
                 let state = app_state(&req);
                 streamable::endpoint(req, body, state).await
-            }),
+            })),
         )
-        .with(middleware::PrincipalRateLimit(state.clone()))
-        .with(middleware::Authenticate(state.clone()))
-        .with(middleware::IpRateLimit(state.clone()))
-        .with(cors)
-        .with(origin_check);
+        .nest("/", openapi::public_service());
+    let routes = wellknown::register(routes, s, &state.engine);
+    let routes = state.public_docs.attach(routes);
 
-    let public = Route::new()
-        .at("/health", poem::get(health::health))
-        .at("/healthz", poem::get(health::healthz))
-        .at("/readyz", poem::get(health::readyz));
-    wellknown::register(public, s, &state.engine)
-        .nest("/", mcp_routes)
+    routes
+        .catch_all_error(|e| async move { plain_shape(&e) })
         .data(state)
-        .catch_all_error(crate::error::shape_poem_error)
         .with(limits)
-        .with(middleware::AccessLog)
-        .with(CatchPanic::new())
+        .with(middleware::HttpMetrics::new(&mcp_path))
+        .with(middleware::AccessLog::new(&mcp_path))
+        .with(middleware::RequestIdLayer)
+        .with(CatchPanic::new().with_handler(panic_response))
         .into_endpoint()
+}
+
+/// The middlewares every MCP route gets, innermost last: Host/Origin → CORS → per-IP rate
+/// limit → auth → per-principal rate limit → handler.
+struct McpGuard {
+    state: AppState,
+    cors: middleware::Cors,
+    origin: middleware::HostOriginCheck,
+}
+
+impl McpGuard {
+    fn wrap<E: Endpoint + 'static>(&self, ep: E) -> impl Endpoint + 'static {
+        ep.with(middleware::PrincipalRateLimit(self.state.clone()))
+            .with(middleware::Authenticate(self.state.clone()))
+            .with(middleware::IpRateLimit(self.state.clone()))
+            .with(self.cors.clone())
+            .with(self.origin.clone())
+    }
+}
+
+/// An error poem raised outside the MCP routes (no route, wrong method…) as the `Error`
+/// object. Every non-MCP route serves GET only.
+pub(crate) fn plain_shape(e: &poem::Error) -> Response {
+    let err = ApiError::from_poem(e);
+    let allow_get = matches!(err, ApiError::MethodNotAllowed);
+    let mut resp = err.into_plain_response();
+    if allow_get {
+        resp.headers_mut()
+            .insert("allow", HeaderValue::from_static("GET"));
+    }
+    resp
+}
+
+/// An error poem raised on an MCP route (wrong method) as a JSON-RPC error.
+async fn rpc_shape(e: poem::Error) -> Response {
+    ApiError::from_poem(&e).into_rpc_response(None)
+}
+
+pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
 }
 
 fn app_state(req: &Request) -> AppState {

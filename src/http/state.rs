@@ -4,10 +4,14 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use super::readiness::Readiness;
 use crate::{
     auth::Authenticator,
     config::Settings,
     mcp::McpEngine,
+    openapi::Docs,
     ratelimit::HttpLimits,
     session::{Observers, SessionRegistry},
 };
@@ -32,6 +36,16 @@ pub struct Inner {
     pub limits: Arc<HttpLimits>,
     /// Subscribers to security events (and session/request events).
     pub observers: Observers,
+    /// Named readiness checks (`/readyz`); components add theirs at start-up.
+    pub readiness: Readiness,
+    /// Renders the Prometheus registry (`/metrics`).
+    pub prometheus: PrometheusHandle,
+    /// Process metrics (RSS, open fds, CPU, start time), sampled at scrape.
+    pub process: Arc<metrics_process::Collector>,
+    /// The public listener's OpenAPI document and explorer.
+    pub public_docs: Docs,
+    /// The admin listener's OpenAPI document and explorer.
+    pub admin_docs: Docs,
 }
 
 impl AppState {

@@ -3,7 +3,7 @@
 
 use std::{net::IpAddr, sync::Arc, time::Duration};
 
-use rmcp::model::{JsonObject, RequestId};
+use rmcp::model::{ClientJsonRpcMessage, JsonObject, RequestId};
 
 use super::{EndReason, Session};
 
@@ -119,6 +119,8 @@ pub trait Observer: Send + Sync + 'static {
     fn session_opened(&self, _session: &Session) {}
     /// A session ended.
     fn session_closed(&self, _session: &Session, _reason: EndReason) {}
+    /// A client message (request, notification or response) was accepted into the session.
+    fn message_received(&self, _session: &Session, _msg: &ClientJsonRpcMessage) {}
     /// A request was answered.
     fn request_finished(&self, _session: &Session, _event: &RequestEvent<'_>) {}
     /// A security decision was taken (authn/authz, rate limit, session binding).
@@ -141,6 +143,10 @@ impl Observers {
 
     pub(crate) fn session_closed(&self, s: &Session, reason: EndReason) {
         self.0.iter().for_each(|o| o.session_closed(s, reason));
+    }
+
+    pub(crate) fn message_received(&self, s: &Session, m: &ClientJsonRpcMessage) {
+        self.0.iter().for_each(|o| o.message_received(s, m));
     }
 
     pub(crate) fn request_finished(&self, s: &Session, e: &RequestEvent<'_>) {

@@ -190,9 +190,9 @@ impl Session {
     }
 
     /// Remember a request so its reply can be reported to the observers.
-    fn track(&self, msg: &ClientJsonRpcMessage) -> Option<RequestId> {
+    fn track(&self, msg: &ClientJsonRpcMessage) {
         let JsonRpcMessage::Request(r) = msg else {
-            return None;
+            return;
         };
         let (name, arguments) = match &r.request {
             ClientRequest::CallToolRequest(c) => {
@@ -221,7 +221,6 @@ impl Session {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(r.id.clone(), entry);
-        Some(r.id.clone())
     }
 
     /// Take the bookkeeping of an answered request.
@@ -274,28 +273,31 @@ impl Session {
     /// Queue a message for the engine without waiting (back-pressure is an error, not memory).
     pub fn send(&self, msg: ClientJsonRpcMessage) -> Result<(), SendError> {
         self.touch();
-        let id = self.track(&msg);
-        self.inbound.try_send(msg).map_err(|e| {
-            if let Some(id) = &id {
-                self.untrack(id);
-            }
-            match e {
-                mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
-                mpsc::error::TrySendError::Closed(_) => SendError::Closed,
-            }
-        })
+        let permit = self.inbound.try_reserve().map_err(|e| match e {
+            mpsc::error::TrySendError::Full(()) => SendError::QueueFull,
+            mpsc::error::TrySendError::Closed(()) => SendError::Closed,
+        })?;
+        self.deliver(permit, msg);
+        Ok(())
     }
 
     /// Queue a message, waiting for room (stdio, where the one client waits for us anyway).
     pub async fn send_wait(&self, msg: ClientJsonRpcMessage) -> Result<(), SendError> {
         self.touch();
-        let id = self.track(&msg);
-        self.inbound.send(msg).await.map_err(|_| {
-            if let Some(id) = &id {
-                self.untrack(id);
-            }
-            SendError::Closed
-        })
+        let permit = self
+            .inbound
+            .reserve()
+            .await
+            .map_err(|_| SendError::Closed)?;
+        self.deliver(permit, msg);
+        Ok(())
+    }
+
+    /// Track, report and enqueue a message into a reserved slot (cannot fail).
+    fn deliver(&self, permit: mpsc::Permit<'_, ClientJsonRpcMessage>, msg: ClientJsonRpcMessage) {
+        self.track(&msg);
+        self.observers.message_received(self, &msg);
+        permit.send(msg);
     }
 
     /// Register interest in the reply to request `id`, before sending the request.
@@ -373,6 +375,11 @@ impl Session {
                 false
             }
         }
+    }
+
+    /// Client messages queued for the engine and not yet taken.
+    pub fn queue_depth(&self) -> usize {
+        self.inbound.max_capacity() - self.inbound.capacity()
     }
 
     /// End the session: cancel its engine and drop its stream and waiters.

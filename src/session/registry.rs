@@ -136,6 +136,14 @@ impl SessionRegistry {
         self.len() == 0
     }
 
+    /// Queued client messages across all sessions, and the deepest single queue.
+    pub fn queue_depths(&self) -> (usize, usize) {
+        self.sessions.iter().fold((0, 0), |(sum, max), s| {
+            let d = s.queue_depth();
+            (sum + d, max.max(d))
+        })
+    }
+
     /// Create a session and start its MCP engine.
     pub fn create(
         self: &Arc<Self>,

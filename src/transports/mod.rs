@@ -7,16 +7,19 @@ pub mod sse;
 pub mod stdio;
 pub mod streamable;
 
-use std::time::Duration;
+use std::{task::Poll, time::Duration};
 
+use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use poem::web::sse::{Event, SSE};
+use poem::web::sse::Event;
 use rmcp::model::{ClientJsonRpcMessage, GetExtensions, ServerJsonRpcMessage};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::Principal,
+    http::middleware::LogContext,
     session::{SecurityEvent, SecurityEventKind},
+    telemetry::{labels::StreamKind, metrics},
 };
 
 /// Outbound messages buffered per stream before a consumer counts as too slow.
@@ -81,24 +84,49 @@ pub(crate) fn message_event(msg: &ServerJsonRpcMessage) -> Event {
     }
 }
 
+/// Record the MCP method (and tool) of `msg` in the request's access-log context.
+pub(crate) fn note_message(req: &poem::Request, msg: &rmcp::model::ClientJsonRpcMessage) {
+    if let Some(ctx) = LogContext::of(req) {
+        ctx.message(msg);
+    }
+}
+
+/// Record the session of the request in its access-log context.
+pub(crate) fn note_session(req: &poem::Request, session: &crate::session::Session) {
+    if let Some(ctx) = LogContext::of(req) {
+        ctx.session(session);
+    }
+}
+
 /// Wrap a stream of events as an SSE response body that ends when `stop` fires and sends
-/// `:` keep-alive comments while idle.
+/// `:` keep-alive comments while idle (every `keep_alive`, as poem's `SSE::keep_alive`
+/// does; written here rather than with poem's `SSE` so keep-alives and open streams can be
+/// counted).
 pub(crate) fn sse_response(
     events: impl Stream<Item = Event> + Send + 'static,
     stop: CancellationToken,
     keep_alive: Duration,
+    kind: StreamKind,
 ) -> poem::Response {
-    use poem::IntoResponse;
-    let events = events.take_until(async move { stop.cancelled_owned().await });
-    let mut resp = SSE::new(events).keep_alive(keep_alive).into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        "cache-control",
-        poem::http::HeaderValue::from_static("no-cache, no-transform"),
-    );
-    h.insert(
-        "x-accel-buffering",
-        poem::http::HeaderValue::from_static("no"),
-    );
-    resp
+    let open = metrics::sse_stream_opened(kind);
+    let mut events = events
+        .take_until(async move { stop.cancelled_owned().await })
+        .map(|e| Bytes::from(e.to_string()))
+        .boxed();
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive);
+    let body = futures::stream::poll_fn(move |cx| {
+        let _open = &open;
+        if let Poll::Ready(next) = events.poll_next_unpin(cx) {
+            return Poll::Ready(next.map(Ok::<_, std::io::Error>));
+        }
+        tick.poll_tick(cx).map(|_| {
+            metrics::sse_keepalive();
+            Some(Ok(Bytes::from_static(b":\n\n")))
+        })
+    });
+    poem::Response::builder()
+        .content_type("text/event-stream")
+        .header("cache-control", "no-cache, no-transform")
+        .header("x-accel-buffering", "no")
+        .body(poem::Body::from_bytes_stream(body))
 }

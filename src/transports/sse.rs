@@ -14,6 +14,7 @@ use crate::{
     error::{ApiError, RpcError},
     http::{AppState, headers},
     session::{EndReason, Lookup, Session, SessionRegistry, TransportKind},
+    telemetry::labels::StreamKind,
 };
 
 /// Longest accepted query string on `/messages`.
@@ -40,6 +41,7 @@ pub async fn open_stream(req: &Request, state: AppState) -> Response {
         Ok(s) => s,
         Err(e) => return poem::IntoResponse::into_response(RpcError(e.into(), None)),
     };
+    super::note_session(req, &session);
     let rx = match session.attach_stream(STREAM_BUFFER) {
         Ok(rx) => rx,
         Err(_) => {
@@ -60,6 +62,7 @@ pub async fn open_stream(req: &Request, state: AppState) -> Response {
         first.chain(messages),
         state.draining.clone(),
         state.settings.server.keep_alive(),
+        StreamKind::LegacySse,
     )
 }
 
@@ -78,9 +81,11 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<(), RpcErro
     let id = session_id_from_query(req.uri().query())?;
     let session = live_session(&state.registry, &id)?;
     super::check_owner(req, &session, state)?;
+    super::note_session(req, &session);
     headers::require_json_content(req)?;
     let bytes = headers::read_body(body, state.settings.server.max_body_bytes).await?;
     let mut msg = jsonrpc::decode(&bytes)?;
+    super::note_message(req, &msg);
     super::attach_principal(req, &mut msg);
     let rid = jsonrpc::request_id(&msg);
     jsonrpc::admit(&session, &msg).map_err(|e| RpcError(e, rid.clone()))?;

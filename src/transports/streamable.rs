@@ -15,6 +15,7 @@ use crate::{
     error::{ApiError, RpcError},
     http::{AppState, headers},
     session::{EndReason, Lookup, SendError, Session, TransportKind},
+    telemetry::labels::StreamKind,
 };
 
 /// The session header (case-insensitive on the wire).
@@ -43,6 +44,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
     }
     let bytes = headers::read_body(body, state.settings.server.max_body_bytes).await?;
     let mut msg = jsonrpc::decode_lenient(&bytes)?;
+    super::note_message(req, &msg);
     super::attach_principal(req, &mut msg);
     if super::modern::is_modern(req, &msg, &bytes) {
         return Ok(super::modern::handle(req, msg, &bytes, state).await);
@@ -61,6 +63,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
             .registry
             .create(TransportKind::StreamableHttp, super::origin_of(req))
             .map_err(|e| rpc(e.into()))?;
+        super::note_session(req, &session);
         let reply = forward_request(&session, msg, state).await.map_err(rpc)?;
         if matches!(reply, JsonRpcMessage::Error(_)) {
             // A failed handshake leaves nothing to continue: do not hand out the id.
@@ -71,6 +74,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
     }
 
     let session = session_from_headers(req, state).map_err(rpc)?;
+    super::note_session(req, &session);
     check_protocol_version(req).map_err(rpc)?;
     match &msg {
         JsonRpcMessage::Request(_) => {
@@ -221,6 +225,7 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
         return Err(ApiError::NotAcceptable("Accept must list text/event-stream").into());
     }
     let session = session_from_headers(req, state)?;
+    super::note_session(req, &session);
     check_protocol_version(req)?;
     let rx = session
         .attach_stream(STREAM_BUFFER)
@@ -232,12 +237,14 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
         events,
         stop,
         state.settings.server.keep_alive(),
+        StreamKind::Streamable,
     ))
 }
 
 /// DELETE: end the session.
 fn delete(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     let session = session_from_headers(req, state)?;
+    super::note_session(req, &session);
     state.registry.end(session.id(), EndReason::Deleted);
     Ok(Response::builder().status(StatusCode::OK).finish())
 }

@@ -20,8 +20,12 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// A running application.
 pub struct TestApp {
     pub base: String,
+    /// Base URL of the admin listener.
+    pub admin: String,
     pub client: reqwest::Client,
     pub registry: Arc<SessionRegistry>,
+    /// The readiness checks (tests add their own).
+    pub readiness: opik_mcp::http::readiness::Readiness,
     pub shutdown: CancellationToken,
     pub handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -35,6 +39,7 @@ pub fn test_settings() -> Settings {
     s.server.host = "127.0.0.1".into();
     s.server.port = 0;
     s.server.log_path = "".into();
+    s.admin.port = 0;
     s
 }
 
@@ -53,16 +58,23 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.validate().expect("valid test settings");
     let app = Application::build(settings).await.expect("app builds");
     let addr = app.local_addr();
+    let admin = app
+        .admin_addr()
+        .map(|a| format!("http://{a}"))
+        .unwrap_or_default();
     let shutdown = app.shutdown_token();
     let registry = app.registry();
+    let readiness = app.readiness();
     let handle = tokio::spawn(app.run_until_stopped());
     TestApp {
         base: format!("http://{addr}"),
+        admin,
         client: reqwest::Client::builder()
             .pool_max_idle_per_host(200)
             .build()
             .expect("client"),
         registry,
+        readiness,
         shutdown,
         handle: Some(handle),
     }
@@ -72,6 +84,20 @@ impl TestApp {
     /// URL of `path` on this app.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// URL of `path` on the admin listener.
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("{}{}", self.admin, path)
+    }
+
+    /// GET `path` on the admin listener.
+    pub async fn admin_get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.admin_url(path))
+            .send()
+            .await
+            .expect("GET admin")
     }
 
     /// Start a graceful shutdown and wait for `run_until_stopped` to return.

@@ -1,47 +1,207 @@
-//! One access-log event per request.
+//! One access-log event per request (target `opik_mcp::access`), with stable fields:
+//! `request_id`, `http.method`, `http.route` (a template, never the raw path or query),
+//! `http.status_code`, `duration_ms`, `mcp.session` (a hash tag of the session id),
+//! `auth.subject_hash`, `http.auth` (a hash tag of the credential), `mcp.method` and
+//! `mcp.tool`; absent values are `-`.
+//!
+//! Handlers fill the MCP fields through the request's [`LogContext`]. Every event logged
+//! while the request is handled also carries the request id, from the `request` span.
+//! For SSE responses the event is written when the stream starts (status and headers).
 
-use std::time::Instant;
+use std::{
+    sync::{Arc, Mutex},
+    time::Instant,
+};
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use rmcp::model::{ClientJsonRpcMessage, ClientRequest, JsonRpcMessage};
+use tracing::Instrument;
 
-/// Logs method, path, status and duration of every request.
-pub struct AccessLog;
+use super::RequestId;
+use crate::{
+    session::Session,
+    telemetry::{
+        labels::{McpMethod, Route},
+        subject_hash,
+    },
+};
+
+/// Longest tool name written to the log.
+const MAX_TOOL: usize = 64;
+
+/// Per-request details the handlers add to the access-log event.
+#[derive(Debug, Default)]
+pub struct LogContext(Mutex<Fields>);
+
+#[derive(Debug, Default, Clone)]
+struct Fields {
+    session: Option<String>,
+    subject_hash: Option<String>,
+    method: Option<McpMethod>,
+    tool: Option<String>,
+}
+
+impl LogContext {
+    /// The context of `req`, when the access log is active.
+    pub fn of(req: &Request) -> Option<&Arc<LogContext>> {
+        req.extensions().get::<Arc<LogContext>>()
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Fields)) {
+        f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// Record the MCP method and, for `tools/call`, the tool name (sanitized: it is
+    /// client-controlled).
+    pub fn message(&self, msg: &ClientJsonRpcMessage) {
+        let tool = match msg {
+            JsonRpcMessage::Request(r) => match &r.request {
+                ClientRequest::CallToolRequest(c) => Some(sanitize(&c.params.name)),
+                _ => None,
+            },
+            _ => None,
+        };
+        self.with(|f| {
+            f.method = Some(McpMethod::of(msg));
+            f.tool = tool;
+        });
+    }
+
+    /// Record the session (as its log tag) and its owner (hashed).
+    pub fn session(&self, session: &Session) {
+        let tag = session.id().log_tag();
+        let owner = session.owner().map(subject_hash);
+        self.with(|f| {
+            f.session = Some(tag);
+            if owner.is_some() {
+                f.subject_hash = owner;
+            }
+        });
+    }
+
+    /// Record the authenticated subject (hashed; the auth layer calls this).
+    pub fn subject(&self, subject: &str) {
+        let h = subject_hash(subject);
+        self.with(|f| f.subject_hash = Some(h));
+    }
+
+    fn fields(&self) -> Fields {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+fn sanitize(name: &str) -> String {
+    let ok = name.len() <= MAX_TOOL
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:".contains(&b));
+    if ok {
+        name.to_owned()
+    } else {
+        "(invalid)".to_owned()
+    }
+}
+
+/// The middleware; `mcp_path` lets it name the Streamable HTTP route.
+pub struct AccessLog {
+    mcp_path: String,
+    quiet: bool,
+}
+
+impl AccessLog {
+    /// Log requests at info level, classifying routes with this Streamable HTTP path.
+    pub fn new(mcp_path: impl Into<String>) -> Self {
+        Self {
+            mcp_path: mcp_path.into(),
+            quiet: false,
+        }
+    }
+
+    /// Log at debug level instead (probe traffic).
+    pub fn quiet(self) -> Self {
+        Self {
+            quiet: true,
+            ..self
+        }
+    }
+}
 
 impl<E: Endpoint> Middleware<E> for AccessLog {
     type Output = AccessLogEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        AccessLogEndpoint(ep)
+        AccessLogEndpoint {
+            inner: ep,
+            mcp_path: self.mcp_path.clone(),
+            quiet: self.quiet,
+        }
     }
 }
 
 /// The endpoint wrapped by [`AccessLog`].
-pub struct AccessLogEndpoint<E>(E);
+pub struct AccessLogEndpoint<E> {
+    inner: E,
+    mcp_path: String,
+    quiet: bool,
+}
 
 impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> Result<Self::Output> {
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
         let start = Instant::now();
         let method = req.method().clone();
-        let path = req.uri().path().to_owned();
+        let route = Route::classify(req.uri().path(), &self.mcp_path);
         // The credential is logged only as a short hash.
         let auth = req.headers().get("authorization").map(|v| {
             let v = String::from_utf8_lossy(v.as_bytes());
             crate::auth::credential_tag(v.split_once(' ').map_or(&*v, |(_, t)| t.trim()))
         });
-        let resp = match self.0.call(req).await {
+        let rid = RequestId::of(&req).cloned().unwrap_or_else(RequestId::mint);
+        let ctx = Arc::new(LogContext::default());
+        req.extensions_mut().insert(Arc::clone(&ctx));
+        let span = tracing::info_span!("request", request_id = %rid);
+        let resp = match self.inner.call(req).instrument(span).await {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
         };
-        tracing::info!(
-            http.method = %method,
-            http.path = %path,
-            http.status_code = resp.status().as_u16(),
-            http.auth = auth.as_deref().unwrap_or_default(),
-            duration_ms = start.elapsed().as_secs_f64() * 1000.0,
-            "request"
-        );
+        let f = ctx.fields();
+        macro_rules! access {
+            ($level:expr) => {
+                tracing::event!(
+                    target: "opik_mcp::access",
+                    $level,
+                    request_id = %rid,
+                    http.method = %method,
+                    http.route = route.as_str(),
+                    http.status_code = resp.status().as_u16(),
+                    duration_ms = start.elapsed().as_secs_f64() * 1000.0,
+                    mcp.session = f.session.as_deref().unwrap_or("-"),
+                    auth.subject_hash = f.subject_hash.as_deref().unwrap_or("-"),
+                    http.auth = auth.as_deref().unwrap_or("-"),
+                    mcp.method = f.method.map_or("-", McpMethod::as_str),
+                    mcp.tool = f.tool.as_deref().unwrap_or("-"),
+                    "request"
+                )
+            };
+        }
+        if self.quiet {
+            access!(tracing::Level::DEBUG);
+        } else {
+            access!(tracing::Level::INFO);
+        }
         Ok(resp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_names_are_sanitized_for_the_log() {
+        assert_eq!(sanitize("get-server-info"), "get-server-info");
+        assert_eq!(sanitize("bad\nname"), "(invalid)");
+        assert_eq!(sanitize(&"x".repeat(65)), "(invalid)");
     }
 }

@@ -1,18 +1,22 @@
 //! poem middlewares: one concern per file.
 
-mod access_log;
+pub mod access_log;
 mod auth;
 mod cors;
 mod limits;
+mod metrics;
 mod origin;
 mod ratelimit;
+mod request_id;
 
-pub use access_log::AccessLog;
+pub use access_log::{AccessLog, LogContext};
 pub use auth::Authenticate;
 pub use cors::{ALLOW_HEADERS, ALLOW_METHODS, Cors, EXPOSE_HEADERS};
 pub use limits::RequestLimits;
+pub use metrics::HttpMetrics;
 pub use origin::HostOriginCheck;
 pub use ratelimit::{IpRateLimit, PrincipalRateLimit};
+pub use request_id::{REQUEST_ID_HEADER, RequestId, RequestIdLayer};
 
 use std::net::IpAddr;
 

@@ -10,7 +10,11 @@ use std::{collections::HashSet, net::IpAddr};
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
-use crate::{config::ServerSettings, error::ApiError, error::RpcError};
+use crate::{
+    config::ServerSettings,
+    error::{ApiError, RpcError},
+    telemetry::{labels::OriginRejection, metrics},
+};
 
 /// Configuration of the check, built once from settings.
 #[derive(Clone, Debug)]
@@ -66,7 +70,9 @@ impl HostOriginCheck {
                 .is_some_and(|(_, a)| is_loopback_name(host_name(a)))
     }
 
-    fn check(&self, req: &Request) -> std::result::Result<(), ApiError> {
+    fn check(&self, req: &Request) -> std::result::Result<(), (OriginRejection, ApiError)> {
+        let host_err = |m: String| (OriginRejection::Host, ApiError::Forbidden(m));
+        let origin_err = |m: String| (OriginRejection::Origin, ApiError::Forbidden(m));
         let host = req
             .headers()
             .get("host")
@@ -80,10 +86,10 @@ impl HostOriginCheck {
             .unwrap_or_default();
         let name = host_name(&host);
         if !self.allowed_hosts.is_empty() && !self.allowed_hosts.contains(name) {
-            return Err(ApiError::Forbidden(format!("Host {name:?} is not allowed")));
+            return Err(host_err(format!("Host {name:?} is not allowed")));
         }
         if self.loopback_only && !is_loopback_name(name) {
-            return Err(ApiError::Forbidden(format!(
+            return Err(host_err(format!(
                 "Host {name:?} is not allowed: this server is bound to loopback"
             )));
         }
@@ -93,14 +99,12 @@ impl HostOriginCheck {
         let origin = origin
             .to_str()
             .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
-            .map_err(|_| ApiError::Forbidden("Origin is not valid".into()))?;
+            .map_err(|_| origin_err("Origin is not valid".into()))?;
         if self.any_origin || self.allowed_origins.contains(&origin) {
             return Ok(());
         }
         let Some(origin_authority) = origin.split_once("://").map(|(_, a)| a) else {
-            return Err(ApiError::Forbidden(format!(
-                "Origin {origin:?} is not allowed"
-            )));
+            return Err(origin_err(format!("Origin {origin:?} is not allowed")));
         };
         if origin_authority == host {
             return Ok(());
@@ -108,9 +112,7 @@ impl HostOriginCheck {
         if self.loopback_only && is_loopback_name(host_name(origin_authority)) {
             return Ok(());
         }
-        Err(ApiError::Forbidden(format!(
-            "Origin {origin:?} is not allowed"
-        )))
+        Err(origin_err(format!("Origin {origin:?} is not allowed")))
     }
 }
 
@@ -150,7 +152,8 @@ impl<E: Endpoint> Endpoint for HostOriginEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, req: Request) -> Result<Self::Output> {
-        if let Err(e) = self.check.check(&req) {
+        if let Err((kind, e)) = self.check.check(&req) {
+            metrics::origin_rejected(kind);
             tracing::warn!(reason = %e, "request refused by Host/Origin check");
             return Ok(RpcError(e, None).into_response());
         }

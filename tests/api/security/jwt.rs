@@ -322,7 +322,8 @@ async fn without_jwt_there_is_no_resource_metadata_only_a_challenge() {
         .send()
         .await
         .expect("GET");
-    // Unknown paths under the MCP tree are behind auth: nothing is revealed without a key.
-    assert_eq!(resp.status(), 401);
-    assert!(challenge(&resp).contains(r#"realm="opik-mcp""#));
+    // Without JWT there is no authorization server to point at: the document does not exist.
+    assert_eq!(resp.status(), 404);
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "not_found");
 }

@@ -101,9 +101,16 @@ pub async fn spawn_secure(tweak: impl FnOnce(&mut Settings)) -> SecApp {
     let (jwks, tls, limiters) = (app.jwks(), app.tls_reloader(), app.rate_limiters());
     let shutdown = app.shutdown_token();
     let registry = app.registry();
+    let readiness = app.readiness();
+    let admin = app
+        .admin_addr()
+        .map(|a| format!("http://{a}"))
+        .unwrap_or_default();
     let handle = tokio::spawn(app.run_until_stopped());
     let app = TestApp {
         base: format!("{scheme}://{addr}"),
+        admin,
+        readiness,
         client: reqwest::Client::builder()
             .pool_max_idle_per_host(50)
             .build()

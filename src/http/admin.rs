@@ -1,0 +1,30 @@
+//! The admin listener's app: `/healthz`, `/readyz`, `/metrics`, its OpenAPI document and
+//! explorer, and (as it lands) the admin API. Served on `admin.host:admin.port`, apart from
+//! MCP traffic; this is what Kubernetes probes and Prometheus hit.
+
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, middleware::CatchPanic};
+
+use super::{AppState, middleware, panic_response, plain_shape};
+use crate::openapi;
+
+/// Build the admin poem application.
+///
+/// Middleware order, outermost first: catch-panic → request-id → access-log (at debug
+/// level: probes every few seconds would drown the access log; they are counted in the
+/// metrics) → metrics → routes.
+pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
+    let mcp_path = state.settings.server.mcp_path.clone();
+    let routes = Route::new()
+        // The admin API mounts here, e.g. `.nest("/admin", store::admin_api(..))`, and its
+        // `#[OpenApi]` type joins `openapi::admin_service()`.
+        .nest("/", openapi::admin_service());
+    let routes = state.admin_docs.attach(routes);
+    routes
+        .catch_all_error(|e| async move { plain_shape(&e) })
+        .data(state)
+        .with(middleware::HttpMetrics::new(&mcp_path))
+        .with(middleware::AccessLog::new(&mcp_path).quiet())
+        .with(middleware::RequestIdLayer)
+        .with(CatchPanic::new().with_handler(panic_response))
+        .into_endpoint()
+}

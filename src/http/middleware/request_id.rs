@@ -1,0 +1,109 @@
+//! Request ids: accept the caller's `X-Request-Id` when it is sane, otherwise mint one; store
+//! it in the request's extensions (for the access log and handlers) and return it on every
+//! response.
+//!
+//! Not poem's `RequestId` middleware: that one copies any incoming value unchecked (log
+//! injection, unbounded length) and drops the header when the inner endpoint errors.
+
+use std::sync::Arc;
+
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result, http::HeaderValue};
+
+/// The header carrying the id, both ways.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// Longest incoming id we keep.
+const MAX_LEN: usize = 128;
+
+/// The id of one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestId(Arc<str>);
+
+impl RequestId {
+    /// A fresh id: 128 random bits as 32 hex characters.
+    pub fn mint() -> Self {
+        Self(format!("{:032x}", rand::random::<u128>()).into())
+    }
+
+    /// An incoming id, if it is 1–128 characters of `[A-Za-z0-9._:+/=@-]`.
+    pub fn accept(value: &str) -> Option<Self> {
+        let ok = !value.is_empty()
+            && value.len() <= MAX_LEN
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._:+/=@-".contains(&b));
+        ok.then(|| Self(value.into()))
+    }
+
+    /// The id of `req` (set by [`RequestIdLayer`]), if any.
+    pub fn of(req: &Request) -> Option<&Self> {
+        req.extensions().get::<Self>()
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The middleware.
+pub struct RequestIdLayer;
+
+impl<E: Endpoint> Middleware<E> for RequestIdLayer {
+    type Output = RequestIdEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        RequestIdEndpoint(ep)
+    }
+}
+
+/// The endpoint wrapped by [`RequestIdLayer`].
+pub struct RequestIdEndpoint<E>(E);
+
+impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        let id = req
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(RequestId::accept)
+            .unwrap_or_else(RequestId::mint);
+        req.extensions_mut().insert(id.clone());
+        let mut resp = match self.0.call(req).await {
+            Ok(r) => r.into_response(),
+            Err(e) => e.into_response(),
+        };
+        if let Ok(v) = HeaderValue::from_str(id.as_str()) {
+            resp.headers_mut().insert(REQUEST_ID_HEADER, v);
+        }
+        Ok(resp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sane_incoming_ids_are_kept_and_others_refused() {
+        assert!(RequestId::accept("req-42_a.b:c").is_some());
+        assert!(RequestId::accept("").is_none());
+        assert!(RequestId::accept("a b").is_none());
+        assert!(RequestId::accept("line\nforged").is_none());
+        assert!(RequestId::accept(&"x".repeat(129)).is_none());
+    }
+
+    #[test]
+    fn minted_ids_are_32_hex_and_differ() {
+        let (a, b) = (RequestId::mint(), RequestId::mint());
+        assert_eq!(a.as_str().len(), 32);
+        assert_ne!(a, b);
+    }
+}

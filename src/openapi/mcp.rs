@@ -1,0 +1,248 @@
+//! The hand-written parts of the documents: the MCP endpoints (see the module doc of
+//! `openapi` for why they are not poem-openapi operations), the `Error` shape and the bearer
+//! scheme. Status codes and their meanings follow `error.rs` and the transports.
+
+use serde_json::{Value, json};
+
+/// Deep-merge `extra` into `doc`: objects merge key by key, arrays append.
+pub fn merge(doc: &mut Value, extra: &Value) {
+    match (doc, extra) {
+        (Value::Object(d), Value::Object(e)) => {
+            for (k, v) in e {
+                match d.get_mut(k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        d.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(d), Value::Array(e)) => d.extend(e.iter().cloned()),
+        (d, e) => *d = e.clone(),
+    }
+}
+
+/// Components both listeners share: the error shape and the bearer scheme.
+pub fn common() -> Value {
+    json!({
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "description": "The one error body of every non-MCP route (4xx and 5xx).",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {
+                                "code": {
+                                    "type": "string",
+                                    "description": "Stable snake_case code, e.g. `not_found`.",
+                                    "example": "not_found"
+                                },
+                                "message": {
+                                    "type": "string",
+                                    "description": "Human-readable explanation."
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "`Authorization: Bearer <token>`, required on the MCP \
+                        routes when authentication is enabled (401 otherwise)."
+                }
+            }
+        }
+    })
+}
+
+fn rpc_error(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcErrorResponse"}}}
+    })
+}
+
+fn header(name: &str, required: bool, description: &str) -> Value {
+    json!({
+        "name": name, "in": "header", "required": required, "description": description,
+        "schema": {"type": "string"}
+    })
+}
+
+fn session_header(required: bool) -> Value {
+    header(
+        "Mcp-Session-Id",
+        required,
+        "The session id returned by `initialize` (absent on `initialize` itself).",
+    )
+}
+
+fn version_header() -> Value {
+    json!({
+        "name": "MCP-Protocol-Version", "in": "header", "required": false,
+        "description": "Negotiated protocol revision; absent means 2025-03-26.",
+        "schema": {"type": "string", "enum": ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"]}
+    })
+}
+
+fn sse_body(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"text/event-stream": {"schema": {"type": "string"}}}
+    })
+}
+
+/// The MCP endpoints, with the Streamable HTTP endpoint at `mcp_path`.
+pub fn fragment(mcp_path: &str) -> Value {
+    let security = json!([{}, {"bearerAuth": []}]);
+    let forbidden = rpc_error("Host or Origin not allowed (DNS-rebinding protection).");
+    let unauthorized = rpc_error("Missing or invalid bearer token (authentication enabled).");
+    let unavailable = json!({
+        "description": "Session cap reached, session queue full or shutting down; retry later.",
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcErrorResponse"}}}
+    });
+    let message_body = json!({
+        "required": true,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcMessage"}}}
+    });
+    let mut paths = serde_json::Map::new();
+    paths.insert(mcp_path.to_owned(), json!({
+        "post": {
+            "tags": ["Mcp"], "operationId": "mcpPost", "security": security,
+            "summary": "Send one JSON-RPC message (Streamable HTTP)",
+            "description": "`initialize` (without `Mcp-Session-Id`) starts a session whose id comes back in the `Mcp-Session-Id` response header. A request is answered with its JSON-RPC reply: `application/json`, or a one-event `text/event-stream` when `server.json_response` is false. Notifications and responses get 202. `Accept` must list both `application/json` and `text/event-stream`; `Content-Type` must be `application/json`. Batches are refused.",
+            "parameters": [session_header(false), version_header()],
+            "requestBody": message_body,
+            "responses": {
+                "200": {
+                    "description": "The JSON-RPC reply (a result or a JSON-RPC error).",
+                    "headers": {"Mcp-Session-Id": {"description": "Set on a successful `initialize`.", "schema": {"type": "string"}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcMessage"}},
+                        "text/event-stream": {"schema": {"type": "string"}}
+                    }
+                },
+                "202": {"description": "Notification or response accepted."},
+                "400": rpc_error("Parse error, invalid or batched message, missing or malformed `Mcp-Session-Id`, unsupported `MCP-Protocol-Version`, or `initialize` on an existing session."),
+                "401": unauthorized,
+                "403": forbidden,
+                "404": rpc_error("Unknown or ended session: start a new one."),
+                "406": rpc_error("`Accept` does not list both `application/json` and `text/event-stream`."),
+                "410": rpc_error("The session ended before replying."),
+                "413": rpc_error("Body larger than `server.max_body_bytes`."),
+                "415": rpc_error("`Content-Type` is not `application/json`."),
+                "503": unavailable
+            }
+        },
+        "get": {
+            "tags": ["Mcp"], "operationId": "mcpStream", "security": security,
+            "summary": "Open the session's stream of server messages (Streamable HTTP)",
+            "description": "One stream per session; server-initiated messages arrive as `message` events, with `:` keep-alive comments while idle.",
+            "parameters": [session_header(true), version_header()],
+            "responses": {
+                "200": sse_body("The event stream."),
+                "400": rpc_error("Missing or malformed `Mcp-Session-Id`, or unsupported `MCP-Protocol-Version`."),
+                "401": unauthorized,
+                "403": forbidden,
+                "404": rpc_error("Unknown or ended session."),
+                "406": rpc_error("`Accept` does not list `text/event-stream`."),
+                "409": rpc_error("The session already has an open stream.")
+            }
+        },
+        "delete": {
+            "tags": ["Mcp"], "operationId": "mcpDelete", "security": security,
+            "summary": "End the session (Streamable HTTP)",
+            "parameters": [session_header(true)],
+            "responses": {
+                "200": {"description": "The session ended."},
+                "400": rpc_error("Missing or malformed `Mcp-Session-Id`."),
+                "401": unauthorized,
+                "403": forbidden,
+                "404": rpc_error("Unknown or ended session.")
+            }
+        }
+    }));
+    paths.insert("/sse".into(), json!({
+        "get": {
+            "tags": ["Mcp"], "operationId": "legacySseStream", "security": security,
+            "summary": "Open a legacy HTTP+SSE session (2024-11-05)",
+            "description": "Creates a session; the first event is `endpoint` with data `/messages?sessionId=<id>`, then every reply arrives as a `message` event. The session ends when the stream closes.",
+            "responses": {
+                "200": sse_body("The event stream."),
+                "401": unauthorized,
+                "403": forbidden,
+                "503": unavailable
+            }
+        }
+    }));
+    paths.insert("/messages".into(), json!({
+        "post": {
+            "tags": ["Mcp"], "operationId": "legacySsePost", "security": security,
+            "summary": "Send one JSON-RPC message to a legacy SSE session",
+            "description": "The reply goes out on that session's stream, never in this response.",
+            "parameters": [{
+                "name": "sessionId", "in": "query", "required": true,
+                "description": "From the `endpoint` event.",
+                "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+            }],
+            "requestBody": message_body,
+            "responses": {
+                "202": {"description": "Accepted.", "content": {"text/plain": {"schema": {"type": "string", "example": "Accepted"}}}},
+                "400": rpc_error("Parse error, invalid message, or missing or malformed `sessionId`."),
+                "401": unauthorized,
+                "403": forbidden,
+                "404": rpc_error("Unknown session."),
+                "410": rpc_error("The session's stream closed."),
+                "413": rpc_error("Body larger than `server.max_body_bytes`."),
+                "415": rpc_error("`Content-Type` is not `application/json`."),
+                "503": unavailable
+            }
+        }
+    }));
+    json!({
+        "tags": [{"name": "Mcp", "description": "Model Context Protocol transports (JSON-RPC 2.0)."}],
+        "paths": paths,
+        "components": {"schemas": {
+            "JsonRpcMessage": {
+                "type": "object",
+                "description": "One JSON-RPC 2.0 message: a request (`id` + `method`), a notification (`method` only), or a response (`id` + `result` or `error`).",
+                "required": ["jsonrpc"],
+                "properties": {
+                    "jsonrpc": {"type": "string", "enum": ["2.0"]},
+                    "id": {"description": "String or integer."},
+                    "method": {"type": "string", "example": "tools/list"},
+                    "params": {"type": "object"},
+                    "result": {"type": "object"},
+                    "error": {"$ref": "#/components/schemas/JsonRpcErrorObject"}
+                }
+            },
+            "JsonRpcErrorObject": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "integer", "description": "-32700 parse error, -32600 invalid request, -32603 internal, -32000 transport refusal, -32001 session not found."},
+                    "message": {"type": "string"},
+                    "data": {}
+                }
+            },
+            "JsonRpcErrorResponse": {
+                "type": "object",
+                "description": "The error body of every MCP route.",
+                "required": ["jsonrpc", "id", "error"],
+                "properties": {
+                    "jsonrpc": {"type": "string", "enum": ["2.0"]},
+                    "id": {"description": "The request id when known, else null."},
+                    "error": {"$ref": "#/components/schemas/JsonRpcErrorObject"}
+                }
+            }
+        }}
+    })
+}
