@@ -68,6 +68,9 @@ pub enum ApiError {
     /// Session cap reached or shutting down.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The audit trail cannot record requests (`audit.on_failure = fail-closed`).
+    #[error("service unavailable: the audit trail cannot record requests right now; retry later")]
+    AuditUnavailable,
     /// The session's queue is full (back-pressure).
     #[error("session is busy: too many queued messages; retry shortly")]
     QueueFull,
@@ -93,7 +96,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::StreamConflict => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unavailable(_) | ApiError::QueueFull => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::QueueFull | ApiError::AuditUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -115,7 +120,8 @@ impl ApiError {
             | ApiError::StreamConflict
             | ApiError::MethodNotAllowed
             | ApiError::Unavailable(_)
-            | ApiError::QueueFull => codes::TRANSPORT,
+            | ApiError::QueueFull
+            | ApiError::AuditUnavailable => codes::TRANSPORT,
         }
     }
 
@@ -137,6 +143,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::QueueFull => "queue_full",
+            ApiError::AuditUnavailable => "audit_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -170,7 +177,10 @@ impl ApiError {
             .status(self.status())
             .content_type("application/json")
             .body(body.to_string());
-        if matches!(self, ApiError::QueueFull | ApiError::Unavailable(_)) {
+        if matches!(
+            self,
+            ApiError::QueueFull | ApiError::Unavailable(_) | ApiError::AuditUnavailable
+        ) {
             resp.headers_mut()
                 .insert("retry-after", poem::http::HeaderValue::from_static("1"));
         }

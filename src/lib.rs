@@ -10,5 +10,6 @@ pub mod http;
 pub mod mcp;
 pub mod session;
 pub mod startup;
+pub mod store;
 pub mod telemetry;
 pub mod transports;

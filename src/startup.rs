@@ -13,7 +13,8 @@ use crate::{
     config::Settings,
     http::{AppState, AppStateInner, build_app},
     mcp::McpEngine,
-    session::{EndReason, LogObserver, Observers, SessionRegistry},
+    session::{EndReason, LogObserver, Observer, Observers, SessionRegistry},
+    store::{AuditSink, Persistence, Store, service::instance_id},
     transports,
 };
 
@@ -23,6 +24,7 @@ pub struct Application {
     addr: SocketAddr,
     state: AppState,
     engines: CancellationToken,
+    persistence: Option<Persistence>,
 }
 
 impl Application {
@@ -42,23 +44,30 @@ impl Application {
         let engines = CancellationToken::new();
         let draining = CancellationToken::new();
         let engine = McpEngine::new(Arc::clone(&settings));
+        let persistence =
+            Persistence::start(&settings, instance_id(&addr.port().to_string())).await?;
         let registry = SessionRegistry::new(
             Arc::clone(&engine),
             engines.clone(),
             draining.clone(),
-            observers(),
+            observers(persistence.as_ref()),
         );
         let state = AppState::new(AppStateInner {
             settings,
             engine,
             registry,
             draining,
+            audit: persistence
+                .as_ref()
+                .map_or_else(AuditSink::disabled, Persistence::sink),
+            store: persistence.as_ref().map(|p| p.store().clone()),
         });
         Ok(Self {
             acceptor,
             addr,
             state,
             engines,
+            persistence,
         })
     }
 
@@ -72,13 +81,24 @@ impl Application {
         self.state.draining.clone()
     }
 
+    /// The audit trail: security events go in here; its status says what was stored.
+    pub fn audit(&self) -> AuditSink {
+        self.state.audit.clone()
+    }
+
+    /// The database, when the audit trail is on.
+    pub fn store(&self) -> Option<Store> {
+        self.state.store.clone()
+    }
+
     /// The session registry (for tests and admin endpoints).
     pub fn registry(&self) -> Arc<SessionRegistry> {
         Arc::clone(&self.state.registry)
     }
 
     /// Serve until SIGTERM/SIGINT or the shutdown token: stop accepting, end SSE streams,
-    /// let in-flight requests finish within `server.shutdown_grace_secs`, end the sessions.
+    /// let in-flight requests finish within `server.shutdown_grace_secs`, end the sessions,
+    /// then store every accepted audit record (database, else spill file).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
         let draining = state.draining.clone();
@@ -92,6 +112,9 @@ impl Application {
             .await;
         state.registry.close_all(EndReason::Shutdown);
         self.engines.cancel();
+        if let Some(p) = &self.persistence {
+            p.shutdown().await;
+        }
         tracing::info!("server stopped");
         result.context("HTTP server failed")
     }
@@ -102,11 +125,16 @@ pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     let settings = Arc::new(settings);
     let engines = CancellationToken::new();
     let engine = McpEngine::new(Arc::clone(&settings));
+    let persistence = Persistence::start(
+        &settings,
+        instance_id(&format!("stdio-{}", std::process::id())),
+    )
+    .await?;
     let registry = SessionRegistry::new(
         engine,
         engines.clone(),
         CancellationToken::new(),
-        observers(),
+        observers(persistence.as_ref()),
     );
     let result = transports::stdio::serve(
         registry,
@@ -117,12 +145,19 @@ pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     )
     .await;
     engines.cancel();
+    if let Some(p) = &persistence {
+        p.shutdown().await;
+    }
     result
 }
 
 /// The subscribers to session and request events (audit and metrics add theirs here).
-fn observers() -> Observers {
-    Observers::new(vec![Arc::new(LogObserver)])
+fn observers(persistence: Option<&Persistence>) -> Observers {
+    let mut list: Vec<Arc<dyn Observer>> = vec![Arc::new(LogObserver)];
+    if let Some(p) = persistence {
+        list.extend(p.observers());
+    }
+    Observers::new(list)
 }
 
 fn bind_error(bind: &str, e: std::io::Error) -> anyhow::Error {

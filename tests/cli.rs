@@ -6,8 +6,16 @@ use std::{
     time::Duration,
 };
 
+/// The binary, in a fresh working directory (which holds its default SQLite and spill files)
+/// under cargo's per-target scratch dir.
 fn bin() -> Command {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
     let mut c = Command::new(env!("CARGO_BIN_EXE_opik-mcp"));
+    c.current_dir(dir);
     for var in [
         "TRANSPORT",
         "MCP_TRANSPORT",
@@ -15,6 +23,7 @@ fn bin() -> Command {
         "MCP_SSE_PORT",
         "SSE_HOST",
         "OPIK_API_KEY",
+        "DATABASE_URL",
     ] {
         c.env_remove(var);
     }

@@ -105,6 +105,11 @@ pub struct Cli {
     #[arg(long = "log-format", global = true, value_name = "FORMAT")]
     pub log_format: Option<String>,
 
+    /// Database of sessions and the audit trail: sqlite://FILE or postgres://…
+    /// [env: DATABASE_URL, OPIK_MCP_DATABASE__URL] [default: sqlite://opik-mcp.db]
+    #[arg(long = "database-url", global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
     /// Log filter, RUST_LOG syntax; RUST_LOG wins when set
     /// [env: OPIK_MCP_LOG__FILTER] [default: info]
     #[arg(long = "log-filter", global = true, value_name = "FILTER")]
@@ -116,6 +121,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve MCP over the configured transport (the default).
     Serve,
+    /// Apply the database migrations (also done at start-up) and exit.
+    Migrate,
 }
 
 impl Cli {
@@ -138,6 +145,7 @@ impl Cli {
         fig = set(fig, "opik.self_hosted", &self.self_hosted);
         fig = set(fig, "opik.toolsets", &self.toolsets);
         fig = set(fig, "log.format", &self.log_format);
+        fig = set(fig, "database.url", &self.database_url);
         set(fig, "log.filter", &self.log_filter)
     }
 }

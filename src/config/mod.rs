@@ -3,13 +3,17 @@
 //! Every section is a plain serde struct with `#[serde(default)]`; [`load`] merges the layers with
 //! figment and [`Settings::validate`] runs the cross-field checks whose errors name the key.
 
+mod audit;
 mod cli;
+mod database;
 mod load;
 mod opik;
 mod server;
 mod toolsets;
 
+pub use audit::{AuditSettings, DEFAULT_REDACT_KEYS, OnFailure};
 pub use cli::{Cli, Command};
+pub use database::{Backend, DEFAULT_DATABASE_URL, DatabaseSettings};
 pub use load::{ENV_VARS, load};
 pub use opik::OpikSettings;
 pub use server::{LogFormat, LogSettings, ServerSettings};
@@ -50,6 +54,10 @@ pub struct Settings {
     pub opik: OpikSettings,
     /// Logging.
     pub log: LogSettings,
+    /// The database of sessions and the audit trail.
+    pub database: DatabaseSettings,
+    /// The audit trail.
+    pub audit: AuditSettings,
 }
 
 /// A configuration error that names the offending key.
@@ -83,6 +91,8 @@ impl Settings {
         self.server.validate()?;
         self.opik.validate()?;
         self.log.validate()?;
+        self.database.validate()?;
+        self.audit.validate()?;
         Ok(())
     }
 }

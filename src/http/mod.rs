@@ -50,10 +50,22 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
         )
         .with(guard);
 
-    Route::new()
+    let mut routes = Route::new()
         .at("/health", poem::get(health::health))
         .at("/healthz", poem::get(health::healthz))
-        .at("/readyz", poem::get(health::readyz))
+        .at("/readyz", poem::get(health::readyz));
+    // The admin API of the audit trail, until the admin listener exists: only with a token.
+    if let (Some(store), Some(token)) = (&state.store, &state.settings.audit.admin_token) {
+        routes = routes.nest(
+            "/admin",
+            crate::store::api::admin_endpoint(
+                store.clone(),
+                std::sync::Arc::clone(&state.registry),
+                token.clone(),
+            ),
+        );
+    }
+    routes
         .nest("/", mcp_routes)
         .data(state)
         .with(middleware::AccessLog)

@@ -4,7 +4,12 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Settings, mcp::McpEngine, session::SessionRegistry};
+use crate::{
+    config::Settings,
+    mcp::McpEngine,
+    session::SessionRegistry,
+    store::{AuditSink, Store},
+};
 
 /// Handles every HTTP handler needs; cheap to clone.
 #[derive(Clone)]
@@ -20,6 +25,10 @@ pub struct Inner {
     pub registry: Arc<SessionRegistry>,
     /// Fires when the server starts draining (SIGTERM/SIGINT): SSE streams end.
     pub draining: CancellationToken,
+    /// The audit trail (security events go in here; `/readyz` reads its health).
+    pub audit: AuditSink,
+    /// The database, when the audit trail is on (admin API).
+    pub store: Option<Store>,
 }
 
 impl AppState {

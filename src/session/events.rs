@@ -62,6 +62,12 @@ pub trait Observer: Send + Sync + 'static {
     fn session_closed(&self, _session: &Session, _reason: EndReason) {}
     /// A request was answered.
     fn request_finished(&self, _session: &Session, _event: &RequestEvent<'_>) {}
+    /// Whether new requests and sessions may be accepted. An observer that must see every
+    /// request (the audit trail in fail-closed mode) returns false while it cannot record
+    /// them; the transports then answer 503. Called per request: must be an atomic load.
+    fn accepting(&self) -> bool {
+        true
+    }
 }
 
 /// The set of observers, fanned out in order.
@@ -84,6 +90,11 @@ impl Observers {
 
     pub(crate) fn request_finished(&self, s: &Session, e: &RequestEvent<'_>) {
         self.0.iter().for_each(|o| o.request_finished(s, e));
+    }
+
+    /// Whether every observer accepts new requests (see [`Observer::accepting`]).
+    pub fn accepting(&self) -> bool {
+        self.0.iter().all(|o| o.accepting())
     }
 }
 

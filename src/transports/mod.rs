@@ -13,6 +13,8 @@ use poem::web::sse::{Event, SSE};
 use rmcp::model::ServerJsonRpcMessage;
 use tokio_util::sync::CancellationToken;
 
+use crate::error::ApiError;
+
 /// Outbound messages buffered per stream before a consumer counts as too slow.
 pub const STREAM_BUFFER: usize = 256;
 
@@ -22,6 +24,17 @@ pub(crate) fn origin_of(req: &poem::Request) -> crate::session::Origin {
     crate::session::Origin {
         remote_addr: req.remote_addr().as_socket_addr().map(|a| a.to_string()),
         owner: None,
+    }
+}
+
+/// The HTTP refusal for a session that could not be created.
+pub(crate) fn registry_error(e: crate::session::RegistryError) -> ApiError {
+    use crate::session::RegistryError;
+    match e {
+        RegistryError::Full(_) | RegistryError::ShuttingDown => {
+            ApiError::Unavailable(e.to_string())
+        }
+        RegistryError::AuditUnavailable => ApiError::AuditUnavailable,
     }
 }
 

@@ -39,10 +39,7 @@ pub async fn open_stream(req: &Request, state: AppState) -> Response {
     {
         Ok(s) => s,
         Err(e) => {
-            return poem::IntoResponse::into_response(RpcError(
-                ApiError::Unavailable(e.to_string()),
-                None,
-            ));
+            return poem::IntoResponse::into_response(RpcError(super::registry_error(e), None));
         }
     };
     let rx = match session.attach_stream(STREAM_BUFFER) {

@@ -14,7 +14,7 @@ use crate::{
     domain::SessionId,
     error::{ApiError, RpcError},
     http::{AppState, headers},
-    session::{EndReason, Lookup, RegistryError, SendError, Session, TransportKind},
+    session::{EndReason, Lookup, SendError, Session, TransportKind},
 };
 
 /// The session header (case-insensitive on the wire).
@@ -55,11 +55,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
         let session = state
             .registry
             .create(TransportKind::StreamableHttp, super::origin_of(req))
-            .map_err(|e| {
-                rpc(ApiError::Unavailable(match e {
-                    RegistryError::Full(_) | RegistryError::ShuttingDown => e.to_string(),
-                }))
-            })?;
+            .map_err(|e| rpc(super::registry_error(e)))?;
         let reply = forward_request(&session, msg, state).await.map_err(rpc)?;
         if matches!(reply, JsonRpcMessage::Error(_)) {
             // A failed handshake leaves nothing to continue: do not hand out the id.
