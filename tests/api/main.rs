@@ -1,6 +1,8 @@
 //! Integration tests: each spawns the real application on port 0 and talks to it over
 //! real sockets.
 
+mod admin;
+mod audit;
 mod concurrency;
 mod health;
 mod helpers;
