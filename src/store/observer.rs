@@ -37,6 +37,11 @@ pub(crate) fn request_id_text(id: &RequestId) -> String {
 }
 
 impl Observer for AuditObserver {
+    /// fail-closed: no new request or session while records cannot be stored.
+    fn accepting(&self) -> bool {
+        self.sink.accepting()
+    }
+
     fn request_finished(&self, session: &Session, e: &RequestEvent<'_>) {
         let (arguments_digest, arguments) = match e.arguments {
             Some(args) => {

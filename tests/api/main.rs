@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod audit_faults;
 mod concurrency;
 mod health;
 mod helpers;
