@@ -1,4 +1,4 @@
-//! A private PostgreSQL cluster (initdb + pg_ctl as the postgres user, on a free port, in a
+//! A private PostgreSQL cluster (`initdb` + `pg_ctl` as the postgres user, on a free port, in a
 //! temp dir) that a test may stop and start without touching the shared server.
 
 use std::{path::Path, process::Command};
