@@ -18,6 +18,20 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
+/// The path of a PostgreSQL server tool: Debian keeps them in `/usr/lib/postgresql/<v>/bin`
+/// (not on PATH); elsewhere they are on PATH.
+fn tool(name: &str) -> String {
+    let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs.into_iter()
+        .rev()
+        .map(|d| d.join(name))
+        .find(|p| p.exists())
+        .map_or_else(|| name.to_owned(), |p| p.display().to_string())
+}
+
 /// Run `cmd` with sh, as the postgres user when we are root (PostgreSQL refuses root).
 fn sh(cmd: &str) -> std::process::Output {
     let out = if is_root() {
@@ -46,7 +60,8 @@ impl PrivatePg {
         }
         let d = dir.path().display();
         let out = sh(&format!(
-            "initdb -D {d}/data -A trust -U postgres -E UTF8 --no-sync > {d}/initdb.log 2>&1"
+            "{} -D {d}/data -A trust -U postgres -E UTF8 --no-sync > {d}/initdb.log 2>&1",
+            tool("initdb")
         ));
         assert!(
             out.status.success(),
@@ -69,7 +84,8 @@ impl PrivatePg {
     pub fn resume(&self) {
         let d = self.path().display();
         let out = sh(&format!(
-            "pg_ctl -D {d}/data -l {d}/server.log -w -t 30 -o \"-p {} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off\" start",
+            "{} -D {d}/data -l {d}/server.log -w -t 30 -o \"-p {} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off\" start",
+            tool("pg_ctl"),
             self.port
         ));
         assert!(
@@ -83,7 +99,7 @@ impl PrivatePg {
     /// Stop abruptly (`-m immediate`: like a crash, connections cut).
     pub fn halt(&self) {
         let d = self.path().display();
-        let out = sh(&format!("pg_ctl -D {d}/data -m immediate -w -t 30 stop"));
+        let out = sh(&format!("{} -D {d}/data -m immediate -w -t 30 stop", tool("pg_ctl")));
         assert!(
             out.status.success(),
             "pg_ctl stop: {}",
