@@ -43,21 +43,28 @@ impl Redactor {
     /// A copy of `value` with every secret value (at any depth) replaced.
     pub fn redact(&self, value: &Value) -> Value {
         match value {
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| {
-                        let v = if self.is_secret(k) {
-                            Value::String(REDACTED.into())
-                        } else {
-                            self.redact(v)
-                        };
-                        (k.clone(), v)
-                    })
-                    .collect(),
-            ),
+            Value::Object(map) => self.redact_object(map),
             Value::Array(items) => Value::Array(items.iter().map(|v| self.redact(v)).collect()),
             other => other.clone(),
         }
+    }
+}
+
+impl Redactor {
+    /// [`Redactor::redact`] of an object, without copying it first.
+    pub fn redact_object(&self, map: &serde_json::Map<String, Value>) -> Value {
+        Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = if self.is_secret(k) {
+                        Value::String(REDACTED.into())
+                    } else {
+                        self.redact(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        )
     }
 }
 

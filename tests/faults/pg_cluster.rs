@@ -22,7 +22,11 @@ fn is_root() -> bool {
 /// (not on PATH); elsewhere they are on PATH.
 fn tool(name: &str) -> String {
     let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
         .unwrap_or_default();
     dirs.sort();
     dirs.into_iter()
@@ -99,7 +103,10 @@ impl PrivatePg {
     /// Stop abruptly (`-m immediate`: like a crash, connections cut).
     pub fn halt(&self) {
         let d = self.path().display();
-        let out = sh(&format!("{} -D {d}/data -m immediate -w -t 30 stop", tool("pg_ctl")));
+        let out = sh(&format!(
+            "{} -D {d}/data -m immediate -w -t 30 stop",
+            tool("pg_ctl")
+        ));
         assert!(
             out.status.success(),
             "pg_ctl stop: {}",
