@@ -5,8 +5,11 @@
 //! 2. MCP throughput with the audit trail off vs on, in the same run, alternating rounds:
 //!    `tools/call` over Streamable HTTP from concurrent sessions on loopback.
 //!
-//! Client and server share the machine, so absolute figures are lower bounds; the on/off
-//! ratio is the figure that matters (goal ≥ 0.9).
+//! Client and server share the machine (and, on a shared host, with other tenants), so
+//! absolute figures are lower bounds; the on/off ratio is the figure that matters (goal
+//! ≥ 0.9). Each round also reports the process's CPU time per request, which does not
+//! depend on how much CPU other processes leave us.
+//! `BENCH_PROFILE=on|off` runs a single round (for `perf record`).
 
 use std::{
     sync::{
@@ -137,8 +140,34 @@ async fn post(
     req.send().await.expect("POST")
 }
 
+/// CPU time this process has used (user + system), from `/proc/self/stat` (Linux).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    // After the command name: state is field 3, utime 14 and stime 15 (1-based).
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i)?.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10) // USER_HZ is 100 on Linux
+}
+
+/// One round's result.
+#[derive(Debug, Clone, Copy)]
+struct Round {
+    /// Requests per second.
+    rate: f64,
+    /// CPU microseconds per request (client + server + writer: the whole process).
+    cpu_us: f64,
+}
+
 /// Requests/s of `tools/call` over `MCP_SESSIONS` concurrent sessions for `MCP_ROUND`.
-async fn mcp_round(settings: Settings) -> f64 {
+async fn mcp_round(settings: Settings) -> Round {
     let app = Application::build(settings).await.expect("app");
     let url = format!("http://{}/mcp", app.local_addr());
     let stop_app = app.shutdown_token();
@@ -163,6 +192,7 @@ async fn mcp_round(settings: Settings) -> f64 {
     let done = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
+    let cpu_start = cpu_time();
     let tasks: Vec<_> = sids
         .into_iter()
         .map(|sid| {
@@ -184,14 +214,18 @@ async fn mcp_round(settings: Settings) -> f64 {
         .collect();
     tokio::time::sleep(MCP_ROUND).await;
     stop.store(true, Ordering::Relaxed);
-    let elapsed = start.elapsed();
     for t in tasks {
         t.await.expect("task");
     }
-    let rate = done.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64();
+    let elapsed = start.elapsed();
+    let cpu = cpu_time() - cpu_start;
+    let n = done.load(Ordering::Relaxed) as f64;
     stop_app.cancel();
     server.await.expect("server").expect("stopped");
-    rate
+    Round {
+        rate: n / elapsed.as_secs_f64(),
+        cpu_us: cpu.as_secs_f64() * 1e6 / n,
+    }
 }
 
 async fn mcp_compare(label: &str, dir: &std::path::Path, db_url: &str) {
@@ -209,13 +243,16 @@ async fn mcp_compare(label: &str, dir: &std::path::Path, db_url: &str) {
             off.push(mcp_round(s_off).await);
         }
     }
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let (off_m, on_m) = (mean(&off), mean(&on));
+    let mean = |v: &[Round], f: fn(&Round) -> f64| v.iter().map(f).sum::<f64>() / v.len() as f64;
+    let (off_r, on_r) = (mean(&off, |r| r.rate), mean(&on, |r| r.rate));
+    let (off_c, on_c) = (mean(&off, |r| r.cpu_us), mean(&on, |r| r.cpu_us));
     println!(
-        "| MCP tools/call, {MCP_SESSIONS} sessions, audit {label} | off {off_m:.0} req/s | on {on_m:.0} req/s | ratio {:.3} |",
-        on_m / off_m
+        "| audit {label} | off {off_r:.0} req/s, {off_c:.1} µs CPU/req | on {on_r:.0} req/s, {on_c:.1} µs CPU/req | throughput ratio {:.3} | CPU ratio {:.3} |",
+        on_r / off_r,
+        off_c / on_c
     );
-    println!("  rounds off: {off:.0?}  on: {on:.0?}");
+    let rates = |v: &[Round]| v.iter().map(|r| r.rate.round()).collect::<Vec<_>>();
+    println!("  rounds off: {:?}  on: {:?}", rates(&off), rates(&on));
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -225,6 +262,13 @@ async fn main() {
     }
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let dir = tempfile::tempdir().expect("temp dir");
+    if std::env::var("BENCH_PROFILE").is_ok() {
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        let mut s = base_settings(dir.path(), &url);
+        s.audit.enabled = std::env::var("BENCH_PROFILE").as_deref() == Ok("on");
+        println!("profile round: {:?}", mcp_round(s).await);
+        return;
+    }
     let sqlite_url = format!("sqlite://{}", dir.path().join("bench.db").display());
 
     println!("## audit writer throughput ({WRITER_RECORDS} records, batch 500)");
