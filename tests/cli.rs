@@ -6,16 +6,13 @@ use std::{
     time::Duration,
 };
 
-/// The binary, in a fresh working directory (which holds its default SQLite and spill files)
-/// under cargo's per-target scratch dir.
+/// The binary. These tests are about the CLI and configuration, so the audit trail (whose
+/// default SQLite file would land in the working directory) is off; tests/faults covers the
+/// binary with its defaults.
 fn bin() -> Command {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("cli-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
     let mut c = Command::new(env!("CARGO_BIN_EXE_opik-mcp"));
-    c.current_dir(dir);
+    c.current_dir(env!("CARGO_TARGET_TMPDIR"))
+        .env("OPIK_MCP_AUDIT__ENABLED", "false");
     for var in [
         "TRANSPORT",
         "MCP_TRANSPORT",
@@ -58,6 +55,9 @@ fn help_documents_every_option_with_env_and_default() {
         "env: OPIK_SELF_HOSTED",
         "--toolsets",
         "env: OPIK_TOOLSETS",
+        "--database-url",
+        "env: DATABASE_URL, OPIK_MCP_DATABASE__URL",
+        "default: sqlite://opik-mcp.db",
     ] {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }
