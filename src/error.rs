@@ -78,6 +78,9 @@ pub enum ApiError {
     /// Session cap reached or shutting down.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The audit trail cannot record requests (`audit.on_failure = fail-closed`).
+    #[error("service unavailable: the audit trail cannot record requests right now; retry later")]
+    AuditUnavailable,
     /// The session's queue is full (back-pressure).
     #[error("session is busy: too many queued messages; retry shortly")]
     QueueFull,
@@ -139,7 +142,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::StreamConflict => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unavailable(_) | ApiError::QueueFull => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::QueueFull | ApiError::AuditUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             ApiError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
@@ -173,7 +178,8 @@ impl ApiError {
             | ApiError::MethodNotAllowed
             | ApiError::NotFound
             | ApiError::Unavailable(_)
-            | ApiError::QueueFull => codes::TRANSPORT,
+            | ApiError::QueueFull
+            | ApiError::AuditUnavailable => codes::TRANSPORT,
         }
     }
 
@@ -197,6 +203,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::QueueFull => "queue_full",
+            ApiError::AuditUnavailable => "audit_unavailable",
             ApiError::Internal(_) => "internal_error",
             ApiError::Unauthenticated { .. } => "unauthorized",
             ApiError::InsufficientScope { .. } => "insufficient_scope",
@@ -249,7 +256,10 @@ impl ApiError {
             .status(self.status())
             .content_type("application/json")
             .body(body.to_string());
-        if matches!(self, ApiError::QueueFull | ApiError::Unavailable(_)) {
+        if matches!(
+            self,
+            ApiError::QueueFull | ApiError::Unavailable(_) | ApiError::AuditUnavailable
+        ) {
             resp.headers_mut()
                 .insert("retry-after", poem::http::HeaderValue::from_static("1"));
         }
@@ -292,6 +302,7 @@ impl From<crate::session::RegistryError> for ApiError {
                 ApiError::Unavailable(e.to_string())
             }
             RegistryError::OwnerFull(n) => ApiError::TooMany("sessions", n),
+            RegistryError::AuditUnavailable => ApiError::AuditUnavailable,
         }
     }
 }

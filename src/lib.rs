@@ -14,5 +14,6 @@ pub mod opik;
 pub mod ratelimit;
 pub mod session;
 pub mod startup;
+pub mod store;
 pub mod telemetry;
 pub mod transports;

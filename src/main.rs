@@ -47,5 +47,9 @@ async fn run(command: Command, settings: config::Settings) -> anyhow::Result<()>
             telemetry::init(&settings.log, None)?;
             run_stdio(settings).await
         }
+        Command::Migrate => {
+            telemetry::init(&settings.log, None)?;
+            opik_mcp::store::migrate_command(&settings.database).await
+        }
     }
 }

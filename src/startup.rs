@@ -20,6 +20,7 @@ use crate::{
     openapi,
     ratelimit::{HttpLimits, KeyedLimiter},
     session::{EndReason, LogObserver, Observer, Observers, SessionRegistry},
+    store::{AuditSink, Persistence, Store, service::instance_id},
     telemetry::{self, MetricsObserver},
     transports,
 };
@@ -36,6 +37,7 @@ pub struct Application {
     engines: CancellationToken,
     tls: Option<Arc<TlsReloader>>,
     jwks: Option<Arc<JwksCache>>,
+    persistence: Option<Persistence>,
 }
 
 impl Application {
@@ -86,7 +88,9 @@ impl Application {
         process.describe();
         let engines = CancellationToken::new();
         let draining = CancellationToken::new();
-        let observers = observers_with(extra_observers);
+        let persistence =
+            Persistence::start(&settings, instance_id(&addr.port().to_string())).await?;
+        let observers = observers_with(persistence.as_ref(), extra_observers);
         let engine = McpEngine::new(Arc::clone(&settings), observers.clone())?;
         let registry = SessionRegistry::new(
             Arc::clone(&engine),
@@ -101,6 +105,10 @@ impl Application {
             Arc::clone(&registry),
             settings.server.max_sessions,
         );
+        let audit = persistence
+            .as_ref()
+            .map_or_else(AuditSink::disabled, Persistence::sink);
+        readiness.add(store_check(audit.clone()));
         let limits = Arc::new(HttpLimits::new(&settings.rate_limit));
         let state = AppState::new(AppStateInner {
             public_docs: openapi::public_docs(&settings)?,
@@ -115,6 +123,8 @@ impl Application {
             readiness,
             prometheus,
             process,
+            audit,
+            store: persistence.as_ref().map(|p| p.store().clone()),
         });
         Ok(Self {
             acceptor,
@@ -124,6 +134,7 @@ impl Application {
             engines,
             tls,
             jwks,
+            persistence,
         })
     }
 
@@ -169,13 +180,24 @@ impl Application {
         self.state.draining.clone()
     }
 
+    /// The audit trail: security events go in here; its status says what was stored.
+    pub fn audit(&self) -> AuditSink {
+        self.state.audit.clone()
+    }
+
+    /// The database, when the audit trail is on.
+    pub fn store(&self) -> Option<Store> {
+        self.state.store.clone()
+    }
+
     /// The session registry (for tests and admin endpoints).
     pub fn registry(&self) -> Arc<SessionRegistry> {
         Arc::clone(&self.state.registry)
     }
 
     /// Serve until SIGTERM/SIGINT or the shutdown token: stop accepting, end SSE streams,
-    /// let in-flight requests finish within `server.shutdown_grace_secs`, end the sessions.
+    /// let in-flight requests finish within `server.shutdown_grace_secs`, end the sessions,
+    /// then store every accepted audit record (database, else spill file).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
         let draining = state.draining.clone();
@@ -218,6 +240,9 @@ impl Application {
             .await;
         state.registry.close_all(EndReason::Shutdown);
         self.engines.cancel();
+        if let Some(p) = &self.persistence {
+            p.shutdown().await;
+        }
         admin_stop.cancel();
         if let Some(admin) = admin {
             match admin.await {
@@ -235,7 +260,12 @@ impl Application {
 pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     let settings = Arc::new(settings);
     let engines = CancellationToken::new();
-    let observers = observers();
+    let persistence = Persistence::start(
+        &settings,
+        instance_id(&format!("stdio-{}", std::process::id())),
+    )
+    .await?;
+    let observers = observers_with(persistence.as_ref(), Vec::new());
     let engine = McpEngine::new(Arc::clone(&settings), observers.clone())?;
     let registry =
         SessionRegistry::new(engine, engines.clone(), CancellationToken::new(), observers);
@@ -248,21 +278,67 @@ pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     )
     .await;
     engines.cancel();
+    if let Some(p) = &persistence {
+        p.shutdown().await;
+    }
     result
 }
 
-/// The subscribers to session and request events (audit and metrics add theirs here).
-fn observers() -> Observers {
-    observers_with(Vec::new())
+/// Readiness of the audit trail: ready while it can take records (spilling to the local file
+/// is degraded but ready; failing with `fail-closed` is not ready).
+fn store_check(audit: AuditSink) -> impl crate::http::readiness::ReadinessCheck {
+    use crate::{
+        http::readiness::{CheckResult, check_fn},
+        store::WriterState,
+    };
+    check_fn("store", move || {
+        let s = audit.status();
+        async move {
+            let detail = format!(
+                "{}; queued {}; spill pending {}; written {}; lost {}",
+                s.state.as_str(),
+                s.queued,
+                s.spill_pending,
+                s.written,
+                s.lost
+            );
+            let ok = match s.state {
+                WriterState::Ok | WriterState::Disabled | WriterState::Spilling => true,
+                WriterState::Failing => s.accepting,
+            };
+            let data = serde_json::json!({
+                "state": s.state.as_str(),
+                "queued": s.queued,
+                "spill_pending": s.spill_pending,
+                "written": s.written,
+                "lost": s.lost,
+                "accepting": s.accepting,
+                "error": s.last_error,
+            });
+            let result = if ok {
+                CheckResult::pass(detail)
+            } else {
+                CheckResult::fail(detail)
+            };
+            result
+                .with_data(data)
+                .degraded(s.state != WriterState::Ok && s.state != WriterState::Disabled)
+        }
+    })
 }
 
-fn observers_with(extra: Vec<Arc<dyn Observer>>) -> Observers {
+/// The subscribers to session, request and security events: logs, metrics, the audit trail
+/// (when persistence is on) and any extra ones (tests).
+fn observers_with(persistence: Option<&Persistence>, extra: Vec<Arc<dyn Observer>>) -> Observers {
     // Tool-name labels come only from the tools this build knows (bounded cardinality).
     let tools = crate::mcp::tools::all_tools()
         .into_iter()
         .map(|t| t.name.to_string());
     let mut list: Vec<Arc<dyn Observer>> =
         vec![Arc::new(LogObserver), Arc::new(MetricsObserver::new(tools))];
+    if let Some(p) = persistence {
+        list.extend(p.observers());
+    }
     list.extend(extra);
     Observers::new(list)
 }

@@ -6,8 +6,13 @@ use std::{
     time::Duration,
 };
 
+/// The binary. These tests are about the CLI and configuration, so the audit trail (whose
+/// default SQLite file would land in the working directory) is off; tests/faults covers the
+/// binary with its defaults.
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_opik-mcp"));
+    c.current_dir(env!("CARGO_TARGET_TMPDIR"))
+        .env("OPIK_MCP_AUDIT__ENABLED", "false");
     for var in [
         "TRANSPORT",
         "MCP_TRANSPORT",
@@ -15,6 +20,7 @@ fn bin() -> Command {
         "MCP_SSE_PORT",
         "SSE_HOST",
         "OPIK_API_KEY",
+        "DATABASE_URL",
     ] {
         c.env_remove(var);
     }
@@ -51,6 +57,9 @@ fn help_documents_every_option_with_env_and_default() {
         "env: OPIK_SELF_HOSTED",
         "--toolsets",
         "env: OPIK_TOOLSETS",
+        "--database-url",
+        "env: DATABASE_URL, OPIK_MCP_DATABASE__URL",
+        "default: sqlite://opik-mcp.db",
     ] {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }

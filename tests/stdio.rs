@@ -12,11 +12,15 @@ struct StdioServer {
     child: Child,
     stdin: ChildStdin,
     stdout: tokio::io::Lines<BufReader<ChildStdout>>,
+    /// Working directory: holds the default SQLite file and spill file.
+    _dir: tempfile::TempDir,
 }
 
 impl StdioServer {
     fn spawn() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_opik-mcp"))
+            .current_dir(dir.path())
             .arg("--transport=stdio")
             .env("RUST_LOG", "debug")
             .stdin(Stdio::piped())
@@ -31,6 +35,7 @@ impl StdioServer {
             child,
             stdin,
             stdout,
+            _dir: dir,
         }
     }
 
@@ -122,6 +127,7 @@ async fn stdio_answers_in_flight_requests_then_exits_zero_at_end_of_input() {
         mut child,
         stdin,
         mut stdout,
+        _dir,
     } = server;
     drop(stdin);
     let line = tokio::time::timeout(Duration::from_secs(10), stdout.next_line())

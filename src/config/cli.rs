@@ -105,6 +105,11 @@ pub struct Cli {
     #[arg(long = "log-format", global = true, value_name = "FORMAT")]
     pub log_format: Option<String>,
 
+    /// Database of sessions and the audit trail: sqlite://FILE or postgres://…
+    /// [env: DATABASE_URL, OPIK_MCP_DATABASE__URL] [default: sqlite://opik-mcp.db]
+    #[arg(long = "database-url", global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
     /// Log filter, RUST_LOG syntax; RUST_LOG wins when set
     /// [env: OPIK_MCP_LOG__FILTER] [default: info]
     #[arg(long = "log-filter", global = true, value_name = "FILTER")]
@@ -153,6 +158,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve MCP over the configured transport (the default).
     Serve,
+    /// Apply the database migrations (also done at start-up) and exit.
+    Migrate,
 }
 
 impl Cli {
@@ -187,6 +194,7 @@ impl Cli {
         fig = set(fig, "tls.cert_path", &self.tls_cert);
         fig = set(fig, "tls.key_path", &self.tls_key);
         fig = set(fig, "tls.client_ca_path", &self.tls_client_ca);
+        fig = set(fig, "database.url", &self.database_url);
         set(fig, "log.filter", &self.log_filter)
     }
 }

@@ -25,6 +25,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("OPIK_WORKSPACE_NAME", "opik.workspace"),
     ("OPIK_SELF_HOSTED", "opik.self_hosted"),
     ("OPIK_TOOLSETS", "opik.toolsets"),
+    ("DATABASE_URL", "database.url"),
 ];
 
 /// Prefix of the generic environment names: `OPIK_MCP_<SECTION>__<KEY>`.

@@ -4,9 +4,11 @@
 //! figment and [`Settings::validate`] runs the cross-field checks whose errors name the key.
 
 mod admin;
+mod audit;
 mod auth;
 mod cli;
 mod cors;
+mod database;
 mod limits;
 mod load;
 mod opik;
@@ -16,7 +18,9 @@ mod tls;
 mod toolsets;
 
 pub use admin::AdminSettings;
+pub use audit::{AuditSettings, DEFAULT_REDACT_KEYS, OnFailure};
 pub use cli::{Cli, Command};
+pub use database::{Backend, DEFAULT_DATABASE_URL, DatabaseSettings};
 pub use load::{ENV_VARS, load};
 pub use opik::OpikSettings;
 pub use server::{LogFormat, LogSettings, ServerSettings};
@@ -77,6 +81,10 @@ pub struct Settings {
     pub limits: LimitsSettings,
     /// The admin listener (metrics, probes, admin API).
     pub admin: AdminSettings,
+    /// The database of sessions and the audit trail.
+    pub database: DatabaseSettings,
+    /// The audit trail.
+    pub audit: AuditSettings,
 }
 
 /// A configuration error that names the offending key.
@@ -118,6 +126,8 @@ impl Settings {
         self.rate_limit.validate()?;
         self.limits.validate(self.server.keep_alive_secs)?;
         self.admin.validate(self.server.port)?;
+        self.database.validate()?;
+        self.audit.validate()?;
         Ok(())
     }
 }

@@ -14,10 +14,21 @@ use crate::openapi;
 /// metrics) → metrics → routes.
 pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
     let mcp_path = state.settings.server.mcp_path.clone();
-    let routes = Route::new()
-        // The admin API mounts here, e.g. `.nest("/admin", store::admin_api(..))`, and its
-        // `#[OpenApi]` type joins `openapi::admin_service()`.
-        .nest("/", openapi::admin_service());
+    let mut routes = Route::new();
+    // The audit trail's admin API (list/filter audit records, list and end sessions), with
+    // its own OpenAPI document at `/admin/openapi.json`. Mounted only with a token
+    // (`audit.admin_token`), even on this listener: it reads who called what.
+    if let (Some(store), Some(token)) = (&state.store, &state.settings.audit.admin_token) {
+        routes = routes.nest(
+            "/admin",
+            crate::store::api::admin_endpoint(
+                store.clone(),
+                std::sync::Arc::clone(&state.registry),
+                token.clone(),
+            ),
+        );
+    }
+    let routes = routes.nest("/", openapi::admin_service());
     let routes = state.admin_docs.attach(routes);
     routes
         .catch_all_error(|e| async move { plain_shape(&e) })

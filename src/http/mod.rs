@@ -119,7 +119,12 @@ impl McpGuard {
 pub(crate) fn plain_shape(e: &poem::Error) -> Response {
     let err = ApiError::from_poem(e);
     let allow_get = matches!(err, ApiError::MethodNotAllowed);
+    let keep_status = matches!(err, ApiError::InvalidRequest(_)).then(|| e.status());
     let mut resp = err.into_plain_response();
+    // A client error poem-openapi raised (a failed security check is 401) keeps its status.
+    if let Some(status) = keep_status {
+        resp.set_status(status);
+    }
     if allow_get {
         resp.headers_mut()
             .insert("allow", HeaderValue::from_static("GET"));

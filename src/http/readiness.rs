@@ -25,14 +25,32 @@ pub struct CheckResult {
     pub ok: bool,
     /// A short human-readable detail (never a secret).
     pub detail: Option<String>,
+    /// Structured figures of the check (e.g. the audit writer's queue), if any.
+    pub data: Option<serde_json::Value>,
+    /// Passing in a fallback mode (reported as `degraded`).
+    pub degraded: bool,
 }
 
 impl CheckResult {
+    /// Mark a passing check as running in a fallback mode.
+    pub fn degraded(mut self, degraded: bool) -> Self {
+        self.degraded = degraded;
+        self
+    }
+
+    /// Attach structured figures.
+    pub fn with_data(mut self, data: serde_json::Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+
     /// Passing, with a detail.
     pub fn pass(detail: impl Into<String>) -> Self {
         Self {
             ok: true,
             detail: Some(detail.into()),
+            data: None,
+            degraded: false,
         }
     }
 
@@ -41,6 +59,8 @@ impl CheckResult {
         Self {
             ok: false,
             detail: Some(detail.into()),
+            data: None,
+            degraded: false,
         }
     }
 }
@@ -88,6 +108,10 @@ pub struct CheckReport {
     pub latency_ms: f64,
     /// Detail, if any.
     pub detail: Option<String>,
+    /// Structured figures, if any.
+    pub data: Option<serde_json::Value>,
+    /// Passing in a fallback mode.
+    pub degraded: bool,
 }
 
 /// All checks run once.
@@ -141,6 +165,8 @@ impl Readiness {
                 ok: result.ok,
                 latency_ms: t.elapsed().as_secs_f64() * 1000.0,
                 detail: result.detail,
+                data: result.data,
+                degraded: result.ok && result.degraded,
             };
             (c.name().to_owned(), report)
         });

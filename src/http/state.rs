@@ -14,6 +14,7 @@ use crate::{
     openapi::Docs,
     ratelimit::HttpLimits,
     session::{Observers, SessionRegistry},
+    store::{AuditSink, Store},
 };
 
 /// Handles every HTTP handler needs; cheap to clone.
@@ -46,6 +47,10 @@ pub struct Inner {
     pub public_docs: Docs,
     /// The admin listener's OpenAPI document and explorer.
     pub admin_docs: Docs,
+    /// The audit trail (security events go in here; `/readyz` reads its health).
+    pub audit: AuditSink,
+    /// The database, when the audit trail is on (admin API).
+    pub store: Option<Store>,
 }
 
 impl AppState {

@@ -14,6 +14,9 @@ use crate::{http::AppState, telemetry::metrics};
 pub enum ReadyStatus {
     /// Every check passed.
     Ready,
+    /// Every check passed, but one runs in a fallback mode (the audit trail spilling to its
+    /// local file while the database is away): still serving, worth an alert.
+    Degraded,
     /// At least one check failed.
     NotReady,
 }
@@ -28,12 +31,16 @@ pub struct CheckBody {
     /// A short detail (e.g. `3 of 10000 sessions`).
     #[oai(skip_serializing_if_is_none)]
     pub detail: Option<String>,
+    /// Structured figures of the check (the `store` check: writer state, queued, spill
+    /// pending, written and lost records, whether new requests are accepted).
+    #[oai(skip_serializing_if_is_none)]
+    pub data: Option<serde_json::Value>,
 }
 
 /// Readiness body: the overall status and every check by name.
 #[derive(Object, Debug, Clone)]
 pub struct ReadinessBody {
-    /// `ready` or `not_ready`.
+    /// `ready`, `degraded` (ready, with a check in a fallback mode) or `not_ready`.
     pub status: ReadyStatus,
     /// Each check by name (`draining`, `sessions`, and those components add).
     pub checks: BTreeMap<String, CheckBody>,
@@ -80,6 +87,7 @@ impl ProbesApi {
     )]
     async fn readyz(&self, state: Data<&AppState>) -> ReadyResponse {
         let report = state.readiness.run().await;
+        let degraded = report.checks.values().any(|c| c.degraded);
         let checks = report
             .checks
             .into_iter()
@@ -88,13 +96,18 @@ impl ProbesApi {
                     ok: c.ok,
                     latency_ms: c.latency_ms,
                     detail: c.detail,
+                    data: c.data,
                 };
                 (name, body)
             })
             .collect();
         if report.ready {
             ReadyResponse::Ready(Json(ReadinessBody {
-                status: ReadyStatus::Ready,
+                status: if degraded {
+                    ReadyStatus::Degraded
+                } else {
+                    ReadyStatus::Ready
+                },
                 checks,
             }))
         } else {

@@ -125,6 +125,12 @@ pub trait Observer: Send + Sync + 'static {
     fn request_finished(&self, _session: &Session, _event: &RequestEvent<'_>) {}
     /// A security decision was taken (authn/authz, rate limit, session binding).
     fn security_event(&self, _event: &SecurityEvent<'_>) {}
+    /// Whether new requests and sessions may be accepted. An observer that must see every
+    /// request (the audit trail in fail-closed mode) returns false while it cannot record
+    /// them; the transports then answer 503. Called per request: must be an atomic load.
+    fn accepting(&self) -> bool {
+        true
+    }
 }
 
 /// The set of observers, fanned out in order.
@@ -156,6 +162,11 @@ impl Observers {
     /// Fan a security event out to every observer.
     pub fn security_event(&self, e: &SecurityEvent<'_>) {
         self.0.iter().for_each(|o| o.security_event(e));
+    }
+
+    /// Whether every observer accepts new requests (see [`Observer::accepting`]).
+    pub fn accepting(&self) -> bool {
+        self.0.iter().all(|o| o.accepting())
     }
 }
 

@@ -36,6 +36,8 @@ pub enum EndReason {
     Shutdown,
     /// The MCP engine stopped (protocol error or end of input).
     EngineStopped,
+    /// An operator ended it through the admin API.
+    Admin,
 }
 
 impl EndReason {
@@ -47,6 +49,7 @@ impl EndReason {
             EndReason::IdleTimeout => "idle_timeout",
             EndReason::Shutdown => "shutdown",
             EndReason::EngineStopped => "engine_stopped",
+            EndReason::Admin => "admin",
         }
     }
 }
@@ -74,6 +77,9 @@ pub enum RegistryError {
     /// The owner already holds `limits.max_sessions_per_principal` sessions.
     #[error("this principal already holds its limit of {0} sessions")]
     OwnerFull(usize),
+    /// An observer that must record every session cannot (audit fail-closed).
+    #[error("the audit trail cannot record new sessions right now; retry later")]
+    AuditUnavailable,
 }
 
 /// All live sessions.
@@ -153,6 +159,9 @@ impl SessionRegistry {
         if self.draining.is_cancelled() {
             return Err(RegistryError::ShuttingDown);
         }
+        if !self.observers.accepting() {
+            return Err(RegistryError::AuditUnavailable);
+        }
         if self.count.fetch_add(1, Ordering::AcqRel) >= self.max {
             self.count.fetch_sub(1, Ordering::AcqRel);
             return Err(RegistryError::Full(self.max));
@@ -226,6 +235,16 @@ impl SessionRegistry {
             }
         });
         session
+    }
+
+    /// The ids of the live sessions (admin API).
+    pub fn live_ids(&self) -> Vec<SessionId> {
+        self.sessions.iter().map(|s| s.key().clone()).collect()
+    }
+
+    /// Whether new requests may be accepted (see [`super::Observer::accepting`]).
+    pub fn accepting(&self) -> bool {
+        self.observers.accepting()
     }
 
     /// Look a session up (and count it as activity).

@@ -16,11 +16,19 @@ pub use observer::MetricsObserver;
 
 use crate::config::{LogFormat, LogSettings};
 
+/// rmcp logs every received request in full (tool arguments included, secrets and all) at
+/// debug level under this target. This more specific directive wins over any broader one
+/// (`debug`, `rmcp=trace`), so arguments never reach the logs; the audit trail records
+/// requests instead, redacted.
+pub const RMCP_SERVICE_CAP: &str = "rmcp::service=info";
+
 /// Install the global subscriber. `file`, when given, receives the same events as stderr
 /// (appended, reopened on SIGHUP). `RUST_LOG` overrides `log.filter` when set. JSON lines
 /// carry the event's fields at the top level (`request_id`, `http.route`, …).
 pub fn init(log: &LogSettings, file: Option<&Path>) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&log.filter))?;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&log.filter))?
+        .add_directive(RMCP_SERVICE_CAP.parse()?);
     let file = match file {
         Some(path) if !path.as_os_str().is_empty() => {
             Some(LogFile::open(path).with_context(|| {

@@ -130,6 +130,10 @@ pub fn is_initialize(msg: &ClientJsonRpcMessage) -> bool {
 /// but `ping` before it (rmcp treats a notification before `initialize` as fatal, which
 /// would kill the session; we refuse the message instead and the session stays usable).
 pub fn admit(session: &Session, msg: &ClientJsonRpcMessage) -> Result<(), ApiError> {
+    // Audit fail-closed: no new request while it could not be recorded.
+    if matches!(msg, JsonRpcMessage::Request(_)) && !session.observers.accepting() {
+        return Err(ApiError::AuditUnavailable);
+    }
     if is_initialize(msg) {
         if !session.mark_initialized() {
             return Err(ApiError::InvalidRequest(

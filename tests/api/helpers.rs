@@ -8,6 +8,7 @@ use opik_mcp::{
     config::{Settings, TransportMode},
     session::SessionRegistry,
     startup::Application,
+    store::{AuditSink, Store},
 };
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -28,6 +29,12 @@ pub struct TestApp {
     pub readiness: opik_mcp::http::readiness::Readiness,
     pub shutdown: CancellationToken,
     pub handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// The audit trail of this app.
+    pub audit: AuditSink,
+    /// Its database (an SQLite file in `data_dir` unless the test chose another).
+    pub store: Option<Store>,
+    /// Holds the SQLite file and the spill file; removed when the app is dropped.
+    pub data_dir: tempfile::TempDir,
 }
 
 /// Settings for tests: loopback, port 0, no log file.
@@ -53,7 +60,11 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     }
+    let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings();
+    settings.database.url =
+        format!("sqlite://{}", data_dir.path().join("audit.db").display()).into();
+    settings.audit.spill_path = data_dir.path().join("audit.spill");
     tweak(&mut settings);
     settings.validate().expect("valid test settings");
     let app = Application::build(settings).await.expect("app builds");
@@ -65,6 +76,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let shutdown = app.shutdown_token();
     let registry = app.registry();
     let readiness = app.readiness();
+    let audit = app.audit();
+    let store = app.store();
     let handle = tokio::spawn(app.run_until_stopped());
     TestApp {
         base: format!("http://{addr}"),
@@ -77,6 +90,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         readiness,
         shutdown,
         handle: Some(handle),
+        audit,
+        store,
+        data_dir,
     }
 }
 

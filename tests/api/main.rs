@@ -1,6 +1,9 @@
 //! Integration tests: each spawns the real application on port 0 and talks to it over
 //! real sockets.
 
+mod admin;
+mod audit;
+mod audit_faults;
 mod bad_input;
 mod concurrency;
 mod fake_opik;

@@ -89,7 +89,11 @@ impl std::ops::Deref for SecApp {
 
 /// Build and run the app; `scheme` is `http` or `https`.
 pub async fn spawn_secure(tweak: impl FnOnce(&mut Settings)) -> SecApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings();
+    settings.database.url =
+        format!("sqlite://{}", data_dir.path().join("audit.db").display()).into();
+    settings.audit.spill_path = data_dir.path().join("audit.spill");
     tweak(&mut settings);
     settings.validate().expect("valid test settings");
     let events = Arc::new(Recorder::default());
@@ -102,6 +106,8 @@ pub async fn spawn_secure(tweak: impl FnOnce(&mut Settings)) -> SecApp {
     let shutdown = app.shutdown_token();
     let registry = app.registry();
     let readiness = app.readiness();
+    let audit = app.audit();
+    let store = app.store();
     let admin = app
         .admin_addr()
         .map(|a| format!("http://{a}"))
@@ -111,6 +117,9 @@ pub async fn spawn_secure(tweak: impl FnOnce(&mut Settings)) -> SecApp {
         base: format!("{scheme}://{addr}"),
         admin,
         readiness,
+        audit,
+        store,
+        data_dir,
         client: reqwest::Client::builder()
             .pool_max_idle_per_host(50)
             .build()
