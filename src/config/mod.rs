@@ -9,7 +9,7 @@ mod opik;
 mod server;
 mod toolsets;
 
-pub use cli::{Cli, Command};
+pub use cli::{Cli, Command, HealthcheckArgs};
 pub use load::{ENV_VARS, load};
 pub use opik::OpikSettings;
 pub use server::{LogFormat, LogSettings, ServerSettings};

@@ -1,5 +1,6 @@
 //! The HTTP service: routes and the middleware pipeline, assembled in one place.
 
+mod client;
 pub mod headers;
 mod health;
 pub mod middleware;
@@ -50,7 +51,13 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
         )
         .with(guard);
 
-    Route::new()
+    let mut routes = Route::new();
+    if state.settings.server.serve_client {
+        routes = routes
+            .at("/client", poem::get(client::redirect))
+            .at("/client/", poem::get(client::index));
+    }
+    routes
         .at("/health", poem::get(health::health))
         .at("/healthz", poem::get(health::healthz))
         .at("/readyz", poem::get(health::readyz))
