@@ -147,6 +147,43 @@ for (const transport of ["streamable", "sse"]) {
   });
 }
 
+// The refusals the server's security layer sends (issue 5), answered here by the browser's
+// request interception in place of the server, so the page's handling is tested today:
+// what the user sees, and whether it retries (429: after Retry-After) or stops (401, 403).
+const REFUSALS = [
+  { status: 401, headers: { "WWW-Authenticate": 'Bearer error="invalid_token", resource_metadata="http://x/.well-known/oauth-protected-resource"' },
+    body: { error: { code: -32001, message: "unauthorized: token expired" } },
+    expect: [/^401 Unauthorized/, /WWW-Authenticate: Bearer error="invalid_token", resource_metadata=/, /token expired/], retries: false },
+  { status: 403, headers: { "WWW-Authenticate": 'Bearer error="insufficient_scope", scope="opik:read"' },
+    body: { error: { code: -32003, message: "insufficient scope" } },
+    expect: [/^403 Forbidden: insufficient scope/, /insufficient_scope/], retries: false },
+  { status: 429, headers: { "Retry-After": "7", "x-ratelimit-limit": "10" },
+    body: { error: { code: -32029, message: "rate limited" } },
+    expect: [/^429 Too Many Requests: rate limited; retry in 7 s \(Retry-After: 7\)/], retries: true },
+];
+
+for (const r of REFUSALS) {
+  test(`a ${r.status} answer is explained${r.retries ? " and retried after Retry-After" : " and not retried"}`, async () => {
+    const page = await openClient();
+    await page.route("**/mcp", (route) => route.fulfill({
+      status: r.status, headers: { "Content-Type": "application/json", ...r.headers }, body: JSON.stringify(r.body),
+    }));
+    await connect(page, { transport: "streamable", token: "some-token" });
+    await page.waitForSelector(`#error[data-kind=http-${r.status}]`, { timeout: WAIT });
+    const text = await page.textContent("#error");
+    for (const re of r.expect) assert.match(text, re);
+    if (r.retries) {
+      assert.match(await page.textContent("#status"), /^reconnecting in (7|8|9|\d\d)\.\d s/, "waits at least Retry-After");
+    } else {
+      assert.equal(await page.getAttribute("#status", "data-state"), "error");
+      assert.equal(await page.isEnabled("#connect"), true, "the user can fix the token and connect again");
+    }
+    await page.screenshot({ path: join(SHOTS, `refusal-${r.status}.png`), fullPage: true });
+    await page.unroute("**/mcp");
+    await page.close();
+  });
+}
+
 // Bearer tokens need the security issue's auth options; until the binary has them these
 // cases are skipped (and say why), and they run as soon as `--auth-mode` exists.
 const authSkip = hasAuthOption() ? false
