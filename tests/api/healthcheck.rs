@@ -26,7 +26,7 @@ async fn healthcheck_async(url: String) -> Output {
 #[tokio::test]
 async fn healthcheck_exits_0_for_a_healthy_endpoint_and_1_for_a_404() {
     let app = spawn_app().await;
-    let ok = healthcheck_async(app.url("/healthz")).await;
+    let ok = healthcheck_async(app.url("/health")).await;
     assert!(ok.status.success(), "{ok:?}");
 
     let missing = healthcheck_async(app.url("/no-such-endpoint")).await;

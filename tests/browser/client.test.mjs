@@ -91,7 +91,6 @@ test("a form is rendered from the input schema: enum select, required marker, va
   await page.click('#tool-list button[data-tool="get-opik-help"]');
   const topic = '.field[data-prop="topic"]';
   assert.equal(await page.getAttribute(topic, "data-kind"), "enum");
-  assert.equal(await page.getAttribute(`${topic} span`, "class"), "required");
   const options = await page.$$eval(`${topic} option`, (os) => os.map((o) => o.value));
   assert.deepEqual(options, ["", ...["general", "projects", "traces", "prompts", "datasets", "metrics"].map((v) => JSON.stringify(v))]);
   assert.equal(await page.getAttribute('.field[data-prop="subtopic"]', "data-kind"), "string");
@@ -101,11 +100,19 @@ test("a form is rendered from the input schema: enum select, required marker, va
   await page.waitForSelector("#result[data-outcome=ok] pre", { timeout: WAIT });
   assert.match(await page.textContent("#result"), /trace/i);
 
-  // A required field left unset is refused in the page, before any request.
-  await page.click('#tool-list button[data-tool="get-server-info"]');
-  await page.click('#tool-list button[data-tool="get-opik-help"]');
+  // Required fields are marked, and left empty they are refused in the page, before any
+  // request. The tool is whichever listed tool has required arguments.
+  const [tool, required] = await page.evaluate(() => {
+    const t = conn.tools.find((x) => (x.inputSchema.required || []).length);
+    return [t.name, t.inputSchema.required];
+  });
+  await page.click(`#tool-list button[data-tool="${tool}"]`);
   await page.click("#call");
-  assert.equal(await page.textContent(`${topic} .field-error`), "required");
+  for (const prop of required) {
+    const field = `.field[data-prop="${prop}"]`;
+    assert.equal(await page.getAttribute(`${field} span`, "class"), "required", prop);
+    assert.equal(await page.textContent(`${field} .field-error`), "required", prop);
+  }
   assert.equal(await page.textContent("#result"), "", "no call was made");
   await page.screenshot({ path: join(SHOTS, "schema-form.png"), fullPage: true });
   await page.close();

@@ -28,7 +28,25 @@ function cleanEnv() {
     if (/^(OPIK_|MCP_|SSE_|TRANSPORT$|DATABASE_URL$)/.test(k)) continue;
     env[k] = v;
   }
+  // Builds with the admin listener (observability issue) bind it to 127.0.0.1:9464 by
+  // default; tests run several servers at once, so let each pick a free port.
+  if (hasAdminListener()) env.OPIK_MCP_ADMIN__PORT = "0";
   return env;
+}
+
+let adminListener;
+/** Whether this build knows the `[admin]` section (an unknown section fails config load). */
+function hasAdminListener() {
+  if (adminListener === undefined) {
+    try {
+      execFileSync(BIN, ["--transport", "stdio"], { input: "", stdio: ["pipe", "ignore", "ignore"],
+        env: { PATH: process.env.PATH, OPIK_MCP_ADMIN__PORT: "0" } });
+      adminListener = true;
+    } catch {
+      adminListener = false;
+    }
+  }
+  return adminListener;
 }
 
 /**
