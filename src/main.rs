@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use opik_mcp::{
     config::{self, Cli, Command},
+    healthcheck,
     startup::{Application, run_stdio},
     telemetry,
 };
@@ -13,6 +14,15 @@ fn main() -> ExitCode {
     // One crypto provider for every rustls user (poem, reqwest, sqlx).
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
+    if let Some(Command::Healthcheck(args)) = &cli.command {
+        return match healthcheck::probe(args) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("opik-mcp healthcheck: {}: {e}", args.url);
+                ExitCode::FAILURE
+            }
+        };
+    }
     let settings = match config::load(&cli) {
         Ok(s) => s,
         Err(e) => {
@@ -51,5 +61,7 @@ async fn run(command: Command, settings: config::Settings) -> anyhow::Result<()>
             telemetry::init(&settings.log, None)?;
             opik_mcp::store::migrate_command(&settings.database).await
         }
+        // Answered in `main` before any configuration is read.
+        Command::Healthcheck(_) => Ok(()),
     }
 }

@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use figment::{Figment, providers::Serialized};
 
 /// opik-mcp: the Opik MCP server (stdio, legacy HTTP+SSE and Streamable HTTP).
@@ -101,6 +101,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "LIST")]
     pub toolsets: Option<String>,
 
+    /// Serve the browser client at /client/ (off unless asked for)
+    /// [env: OPIK_MCP_SERVER__SERVE_CLIENT] [default: false]
+    #[arg(long = "serve-client", global = true, num_args = 0..=1,
+          default_missing_value = "true", value_name = "BOOL")]
+    pub serve_client: Option<bool>,
+
     /// Log format: pretty or json [env: OPIK_MCP_LOG__FORMAT] [default: pretty]
     #[arg(long = "log-format", global = true, value_name = "FORMAT")]
     pub log_format: Option<String>,
@@ -160,6 +166,21 @@ pub enum Command {
     Serve,
     /// Apply the database migrations (also done at start-up) and exit.
     Migrate,
+    /// Probe a health endpoint: exit 0 when it answers 2xx in time, 1 otherwise. For container
+    /// HEALTHCHECKs in images without a shell or curl; reads no configuration.
+    Healthcheck(HealthcheckArgs),
+}
+
+/// Arguments of `opik-mcp healthcheck`.
+#[derive(Debug, Args, Clone, PartialEq, Eq)]
+pub struct HealthcheckArgs {
+    /// Plain-HTTP URL to GET (the admin listener's liveness endpoint by default)
+    #[arg(value_name = "URL", default_value = "http://127.0.0.1:9464/healthz")]
+    pub url: String,
+
+    /// Seconds to wait for the whole exchange
+    #[arg(long = "timeout-secs", value_name = "SECS", default_value_t = 3)]
+    pub timeout_secs: u64,
 }
 
 impl Cli {
@@ -181,6 +202,7 @@ impl Cli {
         fig = set(fig, "opik.workspace", &self.workspace);
         fig = set(fig, "opik.self_hosted", &self.self_hosted);
         fig = set(fig, "opik.toolsets", &self.toolsets);
+        fig = set(fig, "server.serve_client", &self.serve_client);
         fig = set(fig, "log.format", &self.log_format);
         fig = set(fig, "auth.mode", &self.auth_mode);
         fig = set(

@@ -19,7 +19,7 @@ mod toolsets;
 
 pub use admin::AdminSettings;
 pub use audit::{AuditSettings, DEFAULT_REDACT_KEYS, OnFailure};
-pub use cli::{Cli, Command};
+pub use cli::{Cli, Command, HealthcheckArgs};
 pub use database::{Backend, DEFAULT_DATABASE_URL, DatabaseSettings};
 pub use load::{ENV_VARS, load};
 pub use opik::OpikSettings;

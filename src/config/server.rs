@@ -42,6 +42,9 @@ pub struct ServerSettings {
     /// Answer Streamable HTTP requests with `application/json` (true) or a one-event
     /// `text/event-stream` (false). Default true.
     pub json_response: bool,
+    /// Serve the browser client (`client/index.html`, embedded in the binary) at `/client/`.
+    /// Flag `--serve-client`, env `OPIK_MCP_SERVER__SERVE_CLIENT`. Default false.
+    pub serve_client: bool,
 }
 
 impl Default for ServerSettings {
@@ -61,6 +64,7 @@ impl Default for ServerSettings {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             json_response: true,
+            serve_client: false,
         }
     }
 }
@@ -109,7 +113,15 @@ impl ServerSettings {
                 ),
             ));
         }
-        if ["/sse", "/messages", "/health", "/healthz", "/readyz"].contains(&self.mcp_path.as_str())
+        if [
+            "/sse",
+            "/messages",
+            "/health",
+            "/healthz",
+            "/readyz",
+            "/client",
+        ]
+        .contains(&self.mcp_path.as_str())
         {
             return Err(ConfigError::invalid(
                 "server.mcp_path",

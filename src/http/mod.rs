@@ -2,6 +2,7 @@
 //! admin listener's app ([`admin::build_admin_app`]).
 
 pub mod admin;
+mod client;
 pub mod headers;
 pub mod middleware;
 pub mod readiness;
@@ -82,6 +83,15 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
             })),
         )
         .nest("/", openapi::public_service());
+    // The browser client (`server.serve_client`, off by default), outside auth: the page
+    // itself holds no data; it asks the user for a token.
+    let routes = if s.server.serve_client {
+        routes
+            .at("/client", poem::get(client::redirect))
+            .at("/client/", poem::get(client::index))
+    } else {
+        routes
+    };
     let routes = wellknown::register(routes, s, &state.engine);
     let routes = state.public_docs.attach(routes);
 
