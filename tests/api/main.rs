@@ -6,6 +6,7 @@ mod concurrency;
 mod fake_opik;
 mod health;
 mod helpers;
+mod hostile;
 mod metrics;
 mod modern;
 mod openapi;
