@@ -6,7 +6,7 @@
 # samples is within ±5% of the mean of the first half (counts below 40 may move by ±2).
 # Load rounds start and drop sessions, so single samples saw-tooth by one round's worth;
 # a leak shows as drift. Keep-alive is 5 s so dropped SSE clients are noticed quickly.
-# The CI suite tests/suites/70-soak.sh runs it for 60 s.
+# Not yet a CI gate: see docs/reliability.md (60 s runs disagreed).
 #
 # Usage: scripts/soak.sh [SECS] [STEP]    Output: one line per sample, then a verdict.
 set -uo pipefail
