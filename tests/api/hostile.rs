@@ -145,3 +145,64 @@ async fn one_client_opening_many_sessions_hits_the_cap_not_the_server() {
     );
     assert_eq!(app.registry.len(), 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sse_stream_that_is_never_read_is_dropped_not_buffered() {
+    use tokio::io::AsyncReadExt;
+    // Arrange: a legacy SSE stream on a socket with a tiny receive window, read only up to
+    // its endpoint event and then never again.
+    let app = spawn_app().await;
+    let sock = tokio::net::TcpSocket::new_v4().expect("socket");
+    sock.set_recv_buffer_size(4096).expect("rcvbuf");
+    let mut s = sock
+        .connect(host_port(&app).parse().expect("addr"))
+        .await
+        .expect("connect");
+    s.write_all(b"GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+        .await
+        .expect("write");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    let endpoint = loop {
+        let n = s.read(&mut buf).await.expect("read");
+        assert!(n > 0, "stream closed early");
+        seen.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&seen);
+        if let Some(i) = text.find("data: /messages?sessionId=") {
+            let rest = &text[i + 6..];
+            if let Some(end) = rest.find('\n') {
+                break rest[..end].trim().to_string();
+            }
+        }
+    };
+    assert_eq!(app.registry.len(), 1);
+    // Act: flood the session with requests whose replies go to the unread stream.
+    let init = initialize_request(0);
+    let post = |body: String| {
+        app.client
+            .post(app.url(&endpoint))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    assert_eq!(post(init.to_string()).await.expect("post").status(), 202);
+    let note = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+    assert_eq!(post(note.into()).await.expect("post").status(), 202);
+    let mut last = 202;
+    let mut sent = 0;
+    for i in 1..5_000 {
+        sent = i;
+        let body = format!(r#"{{"jsonrpc":"2.0","id":{i},"method":"tools/list"}}"#);
+        last = post(body).await.expect("post").status().as_u16();
+        if last != 202 && last != 429 && last != 503 {
+            break;
+        }
+    }
+    // Assert: the slow consumer was dropped and its session ended (410), instead of the
+    // server buffering replies without bound.
+    assert_eq!(last, 410, "the unread session was never dropped");
+    // It was the full buffer (256 replies) that ended it, not some other refusal.
+    assert!(sent > 256, "dropped after only {sent} requests");
+    registry_settles(&app, 0).await;
+    drop(s);
+}
