@@ -165,4 +165,28 @@ mod tests {
             Err(ApiError::MalformedSessionId(_))
         ));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// Fuzz (issue 10): any query string gets an answer, never a panic, and only a
+        /// query with exactly one valid `sessionId` is accepted.
+        #[test]
+        fn any_query_string_is_answered(
+            q in "((sessionId|sessionid|x|%73essionId)=([0-9a-f]{64}|.{0,20})&?){0,3}|.{0,600}"
+        ) {
+            if let Ok(id) = session_id_from_query(Some(&q)) {
+                let n = url::form_urlencoded::parse(q.as_bytes())
+                    .filter(|(k, _)| k == "sessionId")
+                    .count();
+                proptest::prop_assert_eq!(n, 1);
+                proptest::prop_assert!(q.len() <= MAX_QUERY);
+                proptest::prop_assert_eq!(id.as_ref().len(), 64);
+            }
+        }
+    }
 }

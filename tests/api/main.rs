@@ -11,6 +11,7 @@ mod fake_opik;
 mod health;
 mod healthcheck;
 mod helpers;
+mod hostile;
 mod metrics;
 mod modern;
 mod openapi;
