@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod concurrency;
+mod consolidated_write;
 mod fake_opik;
 mod health;
 mod helpers;
