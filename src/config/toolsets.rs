@@ -21,11 +21,13 @@ pub enum Toolset {
     Integration,
     /// Metrics.
     Metrics,
+    /// The consolidated agent-friendly tools (`schema`, `write`, …).
+    Consolidated,
 }
 
 impl Toolset {
     /// Every toolset, in display order.
-    pub const ALL: [Toolset; 7] = [
+    pub const ALL: [Toolset; 8] = [
         Toolset::Core,
         Toolset::ExpertPrompts,
         Toolset::ExpertDatasets,
@@ -33,6 +35,7 @@ impl Toolset {
         Toolset::ExpertProjectActions,
         Toolset::Integration,
         Toolset::Metrics,
+        Toolset::Consolidated,
     ];
 
     /// The canonical name.
@@ -45,6 +48,7 @@ impl Toolset {
             Toolset::ExpertProjectActions => "expert-project-actions",
             Toolset::Integration => "integration",
             Toolset::Metrics => "metrics",
+            Toolset::Consolidated => "consolidated",
         }
     }
 
@@ -62,6 +66,7 @@ impl Toolset {
             "traces" => vec![Core, ExpertTraceActions],
             "integration" => vec![Integration],
             "metrics" => vec![Metrics],
+            "consolidated" => vec![Consolidated],
             _ => return None,
         };
         Some(set)
@@ -99,7 +104,8 @@ impl fmt::Display for UnknownToolset {
         write!(
             f,
             "unknown toolset {:?}; expected a comma-separated list of: all, core, expert-prompts, \
-             expert-datasets, expert-trace-actions, expert-project-actions, integration, metrics \
+             expert-datasets, expert-trace-actions, expert-project-actions, integration, metrics, \
+             consolidated \
              (aliases: capabilities, prompts, datasets, projects, traces)",
             self.0
         )

@@ -80,6 +80,7 @@ pub struct Call<'a> {
     path: &'a str,
     query: Vec<(&'static str, String)>,
     body: Option<&'a Value>,
+    idempotency_key: Option<String>,
 }
 
 impl<'a> Call<'a> {
@@ -95,6 +96,7 @@ impl<'a> Call<'a> {
             path,
             query: Vec::new(),
             body: None,
+            idempotency_key: None,
         }
     }
 
@@ -110,6 +112,12 @@ impl<'a> Call<'a> {
             Some(v) => self.query(key, v),
             None => self,
         }
+    }
+
+    /// Send `Idempotency-Key: key`; it also makes the request safe to retry.
+    pub fn idempotency_key(mut self, key: String) -> Self {
+        self.idempotency_key = Some(key);
+        self
     }
 
     /// Send `body` as JSON.
@@ -163,9 +171,10 @@ impl OpikClient {
         self.send(creds, call).await?.json()
     }
 
-    /// Send one request; GETs are retried on refused connections and 429/502/503/504.
+    /// Send one request; GETs (and requests with an idempotency key) are retried on refused
+    /// connections and 429/502/503/504.
     pub async fn send(&self, creds: &Credentials, call: Call<'_>) -> Result<Reply, OpikError> {
-        let attempts = if call.method == Method::GET {
+        let attempts = if call.method == Method::GET || call.idempotency_key.is_some() {
             self.inner.retries + 1
         } else {
             1
@@ -204,6 +213,9 @@ impl OpikClient {
             .http
             .request(call.method.clone(), url)
             .headers(self.auth_headers(creds));
+        if let Some(key) = &call.idempotency_key {
+            req = req.header("Idempotency-Key", key);
+        }
         if let Some(body) = call.body {
             let bytes = serde_json::to_vec(body).map_err(|e| OpikError::Build(e.to_string()))?;
             req = req.header(CONTENT_TYPE, "application/json").body(bytes);

@@ -7,6 +7,7 @@ mod audit_faults;
 mod bad_input;
 mod client_page;
 mod concurrency;
+mod consolidated_write;
 mod fake_opik;
 mod health;
 mod healthcheck;

@@ -14,11 +14,30 @@ async fn listed(method: &str, key: &str) -> Value {
     reply["result"][key].clone()
 }
 
+/// The consolidated tools (snapshotted apart from the classic 28).
+const CONSOLIDATED: [&str; 2] = ["schema", "write"];
+
+fn split_tools(tools: Value) -> (Vec<Value>, Vec<Value>) {
+    tools
+        .as_array()
+        .expect("tools")
+        .iter()
+        .cloned()
+        .partition(|t| !CONSOLIDATED.contains(&t["name"].as_str().unwrap_or("")))
+}
+
 #[tokio::test]
 async fn tool_inventory_matches_the_snapshot() {
-    let tools = listed("tools/list", "tools").await;
-    assert_eq!(tools.as_array().expect("tools").len(), 28);
-    insta::assert_json_snapshot!("tools", tools);
+    let (classic, _) = split_tools(listed("tools/list", "tools").await);
+    assert_eq!(classic.len(), 28);
+    insta::assert_json_snapshot!("tools", classic);
+}
+
+#[tokio::test]
+async fn consolidated_tool_inventory_matches_the_snapshot() {
+    let (_, consolidated) = split_tools(listed("tools/list", "tools").await);
+    assert_eq!(consolidated.len(), CONSOLIDATED.len());
+    insta::assert_json_snapshot!("consolidated_tools", consolidated);
 }
 
 #[tokio::test]

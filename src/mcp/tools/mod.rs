@@ -6,6 +6,7 @@
 //! src/index.ts` upstream): `search-traces` belongs to `expert-trace-actions` there.
 
 pub(crate) mod common;
+mod consolidated;
 mod datasets;
 mod guides;
 mod help;
@@ -53,6 +54,8 @@ pub const TOOLSETS: &[(&str, Toolset)] = &[
     ("delete-dataset-item", Toolset::ExpertDatasets),
     ("opik-integration-docs", Toolset::Integration),
     ("get-metrics", Toolset::Metrics),
+    ("schema", Toolset::Consolidated),
+    ("write", Toolset::Consolidated),
 ];
 
 /// The toolset of a tool, if it has one.
@@ -70,6 +73,7 @@ fn full_router() -> ToolRouter<McpServer> {
         + McpServer::datasets_router()
         + McpServer::integration_router()
         + McpServer::metrics_router()
+        + McpServer::consolidated_write_router()
 }
 
 /// Every tool this build knows, enabled or not (for config checks and scope decisions).
@@ -101,7 +105,7 @@ mod tests {
     #[test]
     fn every_tool_has_a_toolset_and_every_toolset_entry_a_tool() {
         let names: Vec<String> = all_tools().into_iter().map(|t| t.name.into()).collect();
-        assert_eq!(names.len(), 28, "{names:?}");
+        assert_eq!(names.len(), TOOLSETS.len(), "{names:?}");
         for n in &names {
             assert!(toolset_of(n).is_some(), "{n} has no toolset");
         }

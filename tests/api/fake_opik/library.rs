@@ -173,7 +173,14 @@ pub(super) fn list_items(state: St<'_>, Path(id): Path<String>, q: Q) -> Respons
 #[handler]
 pub(super) fn put_items(state: St<'_>, Json(body): Json<Value>) -> Response {
     let mut data = state.data.lock().expect("lock");
-    let dataset = body["dataset_id"].as_str().unwrap_or_default().to_string();
+    // Opik takes `dataset_name` or `dataset_id`.
+    let dataset = match body["dataset_name"].as_str() {
+        Some(name) => find(&data.datasets, "name", name)
+            .and_then(|d| d["id"].as_str())
+            .unwrap_or_default()
+            .to_string(),
+        None => body["dataset_id"].as_str().unwrap_or_default().to_string(),
+    };
     if find(&data.datasets, "id", &dataset).is_none() {
         return error(404, "Dataset not found");
     }

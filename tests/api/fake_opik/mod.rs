@@ -11,6 +11,7 @@
 pub mod data;
 mod library;
 mod routes;
+mod writes;
 
 use std::{
     collections::BTreeMap,

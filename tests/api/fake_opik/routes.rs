@@ -19,6 +19,7 @@ use super::{
         get_dataset, get_prompt, list_datasets, list_items, list_prompts, put_items,
         retrieve_version,
     },
+    writes::{accept, create_one, update_trace},
 };
 
 pub(super) type Q = Query<HashMap<String, String>>;
@@ -33,11 +34,23 @@ pub fn api() -> Route {
         )
         .at("/v1/private/projects/retrieve", post(retrieve_project))
         .at("/v1/private/projects/:id/metrics", post(project_metrics))
-        .at("/v1/private/traces", get(list_traces))
+        .at("/v1/private/traces", get(list_traces).post(create_one))
+        .at("/v1/private/traces/batch", post(accept))
+        .at("/v1/private/traces/feedback-scores", put(accept))
+        .at("/v1/private/traces/threads/feedback-scores", put(accept))
+        .at("/v1/private/traces/threads/close", put(accept))
+        .at("/v1/private/traces/threads/open", put(accept))
+        .at("/v1/private/traces/:id/comments", post(create_one))
+        .at("/v1/private/spans", post(create_one))
+        .at("/v1/private/spans/batch", post(accept))
+        .at("/v1/private/spans/feedback-scores", put(accept))
+        .at("/v1/private/spans/:id/comments", post(create_one))
+        .at("/v1/private/experiments", post(create_one))
+        .at("/v1/private/experiments/items", post(accept))
         .at("/v1/private/traces/stats", get(trace_stats))
         .at("/v1/private/traces/threads", get(list_threads))
         .at("/v1/private/traces/threads/retrieve", post(get_thread))
-        .at("/v1/private/traces/:id", get(get_trace))
+        .at("/v1/private/traces/:id", get(get_trace).patch(update_trace))
         .at("/v1/private/traces/:id/feedback-scores", put(add_feedback))
         .at("/v1/private/prompts", get(list_prompts).post(create_prompt))
         .at("/v1/private/prompts/versions", post(create_version))

@@ -7,12 +7,15 @@ use serde_json::json;
 use super::check;
 use crate::{
     fake_opik::ids,
-    opik_support::{Harness, harness},
+    opik_support::{Harness, harness_with},
 };
 
 #[tokio::test]
 async fn every_tool_works_end_to_end_against_the_fake() {
-    let h = harness().await;
+    // The classic 28 (`all` would add the consolidated tools, tested in consolidated_write).
+    let classic = "core,expert-prompts,expert-datasets,expert-trace-actions,\
+                   expert-project-actions,integration,metrics";
+    let h = harness_with(|s| s.opik.toolsets = classic.parse().expect("toolsets")).await;
     let mut seen = BTreeSet::new();
     capabilities(&h, &mut seen).await;
     projects_and_traces(&h, &mut seen).await;

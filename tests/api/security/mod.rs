@@ -10,3 +10,4 @@ mod ratelimit;
 mod scopes;
 mod support;
 mod tls;
+mod write_scopes;

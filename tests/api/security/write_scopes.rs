@@ -1,0 +1,52 @@
+//! Per-operation scopes of the consolidated `write` tool: with `write` opened to readers by
+//! configuration, each operation needs its own scope (or `opik:write`) and a refusal names it.
+
+use serde_json::{Value, json};
+
+use super::support::*;
+
+fn consolidated_for_readers(s: &mut opik_mcp::config::Settings) {
+    jwt_mode(s);
+    s.opik.toolsets = "consolidated".parse().expect("toolsets");
+    s.auth
+        .scopes
+        .tools
+        .insert("write".into(), "opik:read".into());
+}
+
+fn dry_run(op: &str, data: Value) -> Value {
+    json!({"name": "write", "arguments": {"operation": op, "data": data, "dry_run": true}})
+}
+
+#[tokio::test]
+async fn each_write_operation_needs_its_scope_and_a_refusal_names_it() {
+    let app = spawn_secure(consolidated_for_readers).await;
+    let logger = hs_token(&claims("logger", "opik:read opik:trace_span_thread_log"));
+    let sid = initialize_as(&app, &logger).await;
+    let trace = dry_run("trace.create", json!({"name": "t"}));
+    let ok = rpc_as(&app, &logger, &sid, 2, "tools/call", trace.clone()).await;
+    assert_eq!(ok["result"]["isError"], false, "{ok}");
+
+    let score = dry_run(
+        "score.create",
+        json!({"target": "trace", "id": "0190babc-62a0-71d2-832a-0feffa4676eb",
+               "name": "x", "value": 1}),
+    );
+    let refused = rpc_as(&app, &logger, &sid, 3, "tools/call", score.clone()).await;
+    assert_eq!(refused["result"]["isError"], true, "{refused}");
+    let text = refused["result"]["content"][0]["text"]
+        .as_str()
+        .expect("text");
+    assert!(
+        text.contains("opik:trace_span_thread_annotate") && text.contains("score.create"),
+        "{text}"
+    );
+
+    let writer = hs_token(&claims("writer", "opik:read opik:write"));
+    let sid2 = initialize_as(&app, &writer).await;
+    let ok = rpc_as(&app, &writer, &sid2, 2, "tools/call", score).await;
+    assert_eq!(
+        ok["result"]["isError"], false,
+        "the general write scope covers all: {ok}"
+    );
+}
