@@ -22,6 +22,9 @@ check() {
 }
 
 if have cargo-deny cargo-deny; then
+    # cargo-deny reads `cargo metadata` for every target platform, which needs crates a
+    # host-only build never downloads: fetch them (from the crates registry) first.
+    timeout 300 cargo fetch --locked >/dev/null
     check "cargo deny check licenses bans sources" \
         timeout 120 cargo deny --offline --log-level error check licenses bans sources
     if timeout 60 cargo deny fetch db >/dev/null 2>&1; then
