@@ -248,3 +248,13 @@ fn unrelated_opik_mcp_variables_are_not_settings_but_misspelt_keys_are_errors() 
             .contains("max_sesions")
     );
 }
+
+#[test]
+fn the_mcp_token_header_can_never_carry_caller_opik_credentials() {
+    let out = bin()
+        .env("OPIK_MCP_OPIK__CALLER_KEY_HEADER", "Authorization")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("opik.caller_key_header"));
+}

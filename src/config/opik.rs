@@ -51,6 +51,15 @@ pub struct OpikSettings {
     /// Longest string (characters) a tool returns; longer ones are cut with a marker and the
     /// result says how many were cut. Env `OPIK_MCP_OPIK__MAX_STRING_CHARS`. Default 4000.
     pub max_string_chars: usize,
+    /// Header from which a caller may supply its own Opik API key for its calls (e.g.
+    /// `x-opik-api-key`); unset: callers cannot, the server's key is used. Enable only
+    /// behind authentication. Never `Authorization`: the MCP token is never forwarded.
+    /// Env `OPIK_MCP_OPIK__CALLER_KEY_HEADER`. Default none.
+    pub caller_key_header: Option<String>,
+    /// Header from which a caller may choose its Opik workspace (e.g. `x-opik-workspace`);
+    /// unset: callers cannot (the `workspaceName` tool argument still works).
+    /// Env `OPIK_MCP_OPIK__CALLER_WORKSPACE_HEADER`. Default none.
+    pub caller_workspace_header: Option<String>,
 }
 
 impl Default for OpikSettings {
@@ -69,6 +78,8 @@ impl Default for OpikSettings {
             pool_max_idle: 32,
             max_page_size: 100,
             max_string_chars: 4_000,
+            caller_key_header: None,
+            caller_workspace_header: None,
         }
     }
 }
@@ -82,6 +93,25 @@ impl OpikSettings {
     }
 
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        let headers = [
+            ("opik.caller_key_header", &self.caller_key_header),
+            (
+                "opik.caller_workspace_header",
+                &self.caller_workspace_header,
+            ),
+        ];
+        for (key, name) in headers {
+            let Some(name) = name else { continue };
+            let valid = poem::http::HeaderName::from_bytes(name.as_bytes()).is_ok();
+            let reserved = ["authorization", "cookie", "host", "mcp-session-id"]
+                .contains(&name.to_ascii_lowercase().as_str());
+            if !valid || reserved {
+                return Err(ConfigError::invalid(
+                    key,
+                    format!("{name:?} is not a usable header name (and never Authorization)"),
+                ));
+            }
+        }
         let url = url::Url::parse(&self.api_url)
             .map_err(|e| ConfigError::invalid("opik.api_url", format!("not a URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {

@@ -73,6 +73,34 @@ pub(crate) fn attach_principal(req: &poem::Request, msg: &mut ClientJsonRpcMessa
     }
 }
 
+/// Opik credentials the caller supplies in the headers named by `opik.caller_key_header` /
+/// `opik.caller_workspace_header` (both off by default), which the tools then use instead of
+/// the server's, field by field. The MCP `Authorization` token itself is never forwarded
+/// upstream (the MCP authorization spec forbids token passthrough).
+pub(crate) fn attach_credentials(
+    req: &poem::Request,
+    s: &crate::config::OpikSettings,
+    msg: &mut ClientJsonRpcMessage,
+) {
+    let rmcp::model::JsonRpcMessage::Request(r) = msg else {
+        return;
+    };
+    let get = |name: &Option<String>| {
+        name.as_deref()
+            .and_then(|n| req.headers().get(n))
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let api_key = get(&s.caller_key_header).map(secrecy::SecretString::from);
+    let workspace = get(&s.caller_workspace_header);
+    if api_key.is_some() || workspace.is_some() {
+        let creds = crate::opik::Credentials { api_key, workspace };
+        r.request.extensions_mut().insert(creds);
+    }
+}
+
 /// Serialize one server message as an SSE `message` event.
 pub(crate) fn message_event(msg: &ServerJsonRpcMessage) -> Event {
     match serde_json::to_string(msg) {

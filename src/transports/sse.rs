@@ -87,6 +87,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<(), RpcErro
     let mut msg = jsonrpc::decode(&bytes)?;
     super::note_message(req, &msg);
     super::attach_principal(req, &mut msg);
+    super::attach_credentials(req, &state.settings.opik, &mut msg);
     let rid = jsonrpc::request_id(&msg);
     jsonrpc::admit(&session, &msg).map_err(|e| RpcError(e, rid.clone()))?;
     session.send(msg).map_err(|e| {

@@ -46,6 +46,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
     let mut msg = jsonrpc::decode_lenient(&bytes)?;
     super::note_message(req, &msg);
     super::attach_principal(req, &mut msg);
+    super::attach_credentials(req, &state.settings.opik, &mut msg);
     if super::modern::is_modern(req, &msg, &bytes) {
         return Ok(super::modern::handle(req, msg, &bytes, state).await);
     }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::{
-    fake_opik::{OTHER_WORKSPACE, ids},
+    fake_opik::{KEY, OTHER_WORKSPACE, ids},
     opik_support::{harness, harness_with},
 };
 
@@ -279,4 +279,65 @@ async fn tools_outside_the_enabled_toolsets_are_unknown_like_missing_ones() {
             .requests_to("POST", "/v1/private/projects")
             .is_empty()
     );
+}
+
+/// A `tools/call list-projects` on the harness session with extra request headers.
+async fn list_projects_with_headers(
+    h: &crate::opik_support::Harness,
+    headers: &[(&str, &str)],
+) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": {"name": "list-projects", "arguments": {}}});
+    let mut req = h
+        .app
+        .client
+        .post(h.app.url("/mcp"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-session-id", &h.sid)
+        .header("mcp-protocol-version", crate::helpers::PROTOCOL);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.body(body.to_string()).send().await.expect("POST");
+    assert_eq!(resp.status(), 200);
+    resp.json().await.expect("json")
+}
+
+const SERVER_KEY: &str = "server-key-the-fake-refuses";
+
+#[tokio::test]
+async fn caller_credentials_from_the_configured_headers_replace_the_servers() {
+    let h = harness_with(|s| {
+        s.opik.api_key = Some(SERVER_KEY.to_string().into());
+        s.opik.caller_key_header = Some("x-opik-api-key".into());
+        s.opik.caller_workspace_header = Some("x-opik-workspace".into());
+    })
+    .await;
+    let headers = [
+        ("x-opik-api-key", KEY),
+        ("x-opik-workspace", OTHER_WORKSPACE),
+    ];
+    let reply = list_projects_with_headers(&h, &headers).await;
+    assert_eq!(reply["result"]["isError"], false, "{reply}");
+    let sent = h.fake.last("GET", "/v1/private/projects");
+    assert_eq!(sent.header("authorization"), Some(KEY));
+    assert_eq!(sent.header("comet-workspace"), Some(OTHER_WORKSPACE));
+}
+
+#[tokio::test]
+async fn caller_credential_headers_are_ignored_unless_configured() {
+    let h = harness_with(|s| s.opik.api_key = Some(SERVER_KEY.to_string().into())).await;
+    let headers = [
+        ("x-opik-api-key", KEY),
+        ("x-opik-workspace", OTHER_WORKSPACE),
+    ];
+    let reply = list_projects_with_headers(&h, &headers).await;
+    assert_eq!(
+        reply["result"]["isError"], true,
+        "the server's (refused) key was used: {reply}"
+    );
+    let sent = h.fake.last("GET", "/v1/private/projects");
+    assert_eq!(sent.header("authorization"), Some(SERVER_KEY));
+    assert_ne!(sent.header("comet-workspace"), Some(OTHER_WORKSPACE));
 }
