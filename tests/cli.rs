@@ -258,3 +258,15 @@ fn the_mcp_token_header_can_never_carry_caller_opik_credentials() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("opik.caller_key_header"));
 }
+
+/// Regression (found by the config fuzz harness): figment 0.10 panicked on this value.
+#[test]
+fn a_quoted_env_value_mixing_escapes_and_non_ascii_is_an_error_not_a_panic() {
+    let out = bin().env("TRANSPORT", "\"¡\\ \"").output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("TRANSPORT") && !err.contains("panicked"),
+        "{err}"
+    );
+}

@@ -31,8 +31,36 @@ pub const ENV_VARS: &[(&str, &str)] = &[
 /// Prefix of the generic environment names: `OPIK_MCP_<SECTION>__<KEY>`.
 pub const ENV_PREFIX: &str = "OPIK_MCP_";
 
+/// Refuse an environment value figment 0.10 cannot parse without panicking: a quoted value
+/// holding a backslash escape and a non-ASCII character (its escape parser slices the string
+/// at a character index taken as a byte index). Found by the config fuzz harness
+/// (tests/fuzz/config.rs); checked before figment sees the value.
+pub fn check_env_value(name: &str, value: &str) -> Result<(), ConfigError> {
+    let quoted = value.trim_start().starts_with(['"', '\'']);
+    if quoted && value.contains('\\') && !value.is_ascii() {
+        return Err(ConfigError::Load(format!(
+            "{name}: a quoted value may not combine backslash escapes with non-ASCII characters"
+        )));
+    }
+    Ok(())
+}
+
+fn check_env() -> Result<(), ConfigError> {
+    for (name, value) in std::env::vars_os() {
+        let (Some(name), Some(value)) = (name.to_str(), value.to_str()) else {
+            continue;
+        };
+        let setting = name.starts_with(ENV_PREFIX) || ENV_VARS.iter().any(|(v, _)| *v == name);
+        if setting {
+            check_env_value(name, value)?;
+        }
+    }
+    Ok(())
+}
+
 /// Load and validate the settings from every layer.
 pub fn load(cli: &Cli) -> Result<Settings, ConfigError> {
+    check_env()?;
     let mut fig = Figment::new();
     let file = cli
         .config

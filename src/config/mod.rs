@@ -21,7 +21,7 @@ pub use admin::AdminSettings;
 pub use audit::{AuditSettings, DEFAULT_REDACT_KEYS, OnFailure};
 pub use cli::{Cli, Command, HealthcheckArgs};
 pub use database::{Backend, DEFAULT_DATABASE_URL, DatabaseSettings};
-pub use load::{ENV_VARS, load};
+pub use load::{ENV_VARS, check_env_value, load};
 pub use opik::OpikSettings;
 pub use server::{LogFormat, LogSettings, ServerSettings};
 pub use toolsets::{Toolset, Toolsets};

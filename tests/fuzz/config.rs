@@ -7,7 +7,7 @@ use figment::{
     providers::{Format, Toml},
     value::Value,
 };
-use opik_mcp::config::{ConfigError, Settings};
+use opik_mcp::config::{ConfigError, Settings, check_env_value};
 use proptest::prelude::*;
 
 /// Every documented key (section.key), plus a few that do not exist.
@@ -107,6 +107,11 @@ proptest! {
     ) {
         let mut fig = Figment::new();
         for (k, v) in &pairs {
+            // Values figment cannot parse are refused before it sees them, naming the key.
+            if let Err(e) = check_env_value(k, v) {
+                prop_assert!(e.to_string().contains(k), "{e}");
+                return Ok(());
+            }
             // The same parse figment's `Env` provider applies to a variable's value.
             let value: Value = v.parse().expect("infallible");
             fig = fig.merge((*k, value));

@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export FUZZ_CASES=${FUZZ_CASES:-3000}
-timeout 60 cargo nextest run --locked --test fuzz --lib -E 'binary(fuzz) | test(any_query_string)' \
+timeout 180 cargo nextest run --workspace --locked -E 'binary(fuzz) | test(any_query_string)' \
     2>&1 | tail -n 3
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] && echo "fuzz: $FUZZ_CASES cases per property, no failure" || echo "fuzz: FAILED (rc $rc)"
