@@ -18,6 +18,7 @@ mod error;
 mod model;
 mod observer;
 mod postgres;
+mod query;
 mod redact;
 pub mod retention;
 pub mod service;

@@ -7,13 +7,11 @@ use sqlx::{
     postgres::{PgPool, PgPoolOptions, PgRow},
     types::Json,
 };
-use uuid::Uuid;
 
 use super::{
-    AuditQuery, AuditRecord, Op, Page, RecordKind, SessionQuery, SessionRow, SessionState,
-    StoreError,
+    AuditQuery, AuditRecord, Op, Page, RecordKind, SessionQuery, SessionRow, StoreError,
     model::parse_outcome,
-    page_limit, paginate,
+    page_limit, paginate, query,
     sqlite::{AUDIT_COLUMNS, INSERT_CHUNK, SESSION_COLUMNS},
 };
 use crate::config::DatabaseSettings;
@@ -138,41 +136,7 @@ impl PgStore {
 
     pub(crate) async fn list_audit(&self, q: &AuditQuery) -> Result<Page<AuditRecord>, StoreError> {
         let limit = page_limit(q.limit);
-        let mut qb =
-            QueryBuilder::<Postgres>::new(format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE TRUE"));
-        let text_filters = [
-            ("subject", &q.subject),
-            ("name", &q.name),
-            ("method", &q.method),
-            ("session_hash", &q.session_hash),
-        ];
-        for (column, value) in text_filters {
-            if let Some(v) = value {
-                qb.push(format!(" AND {column} = ")).push_bind(v.clone());
-            }
-        }
-        if let Some(o) = q.outcome {
-            qb.push(" AND outcome = ").push_bind(o.as_str());
-        }
-        if let Some(k) = q.kind {
-            qb.push(" AND kind = ").push_bind(k.as_str());
-        }
-        if let Some(t) = q.since {
-            qb.push(" AND occurred_at >= ").push_bind(t);
-        }
-        if let Some(t) = q.until {
-            qb.push(" AND occurred_at < ").push_bind(t);
-        }
-        if let Some(c) = &q.after {
-            let id = Uuid::parse_str(&c.key).map_err(|_| StoreError::BadCursor)?;
-            qb.push(" AND (occurred_at, id) < (")
-                .push_bind(c.at)
-                .push(", ")
-                .push_bind(id)
-                .push(")");
-        }
-        qb.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
-            .push_bind(i64::from(limit) + 1);
+        let mut qb = query::audit_select::<Postgres, _>(q, limit, |t| t)?;
         let rows = qb.build().fetch_all(&self.pool).await?;
         let records = rows.iter().map(audit_row).collect::<Result<Vec<_>, _>>()?;
         Ok(paginate(records, limit, AuditRecord::cursor))
@@ -183,26 +147,7 @@ impl PgStore {
         q: &SessionQuery,
     ) -> Result<Page<SessionRow>, StoreError> {
         let limit = page_limit(q.limit);
-        let mut qb = QueryBuilder::<Postgres>::new(format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE TRUE"
-        ));
-        match q.state {
-            SessionState::Active => qb.push(" AND ended_at IS NULL"),
-            SessionState::Ended => qb.push(" AND ended_at IS NOT NULL"),
-            SessionState::All => &mut qb,
-        };
-        if let Some(s) = &q.subject {
-            qb.push(" AND subject = ").push_bind(s.clone());
-        }
-        if let Some(c) = &q.after {
-            qb.push(" AND (created_at, session_hash) < (")
-                .push_bind(c.at)
-                .push(", ")
-                .push_bind(c.key.clone())
-                .push(")");
-        }
-        qb.push(" ORDER BY created_at DESC, session_hash DESC LIMIT ")
-            .push_bind(i64::from(limit) + 1);
+        let mut qb = query::sessions_select::<Postgres, _>(q, limit, |t| t);
         let rows = qb.build().fetch_all(&self.pool).await?;
         let sessions = rows
             .iter()

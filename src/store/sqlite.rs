@@ -7,11 +7,10 @@ use sqlx::{
     migrate::Migrator,
     sqlite::{SqlitePool, SqlitePoolOptions, SqliteRow},
 };
-use uuid::Uuid;
 
 use super::{
-    AuditQuery, AuditRecord, Op, Page, RecordKind, SessionQuery, SessionRow, SessionState,
-    StoreError, model::parse_outcome, page_limit, paginate,
+    AuditQuery, AuditRecord, Op, Page, RecordKind, SessionQuery, SessionRow, StoreError,
+    model::parse_outcome, page_limit, paginate, query,
 };
 use crate::config::DatabaseSettings;
 
@@ -153,41 +152,7 @@ impl SqliteStore {
 
     pub(crate) async fn list_audit(&self, q: &AuditQuery) -> Result<Page<AuditRecord>, StoreError> {
         let limit = page_limit(q.limit);
-        let mut qb =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE 1 = 1"));
-        let text_filters = [
-            ("subject", &q.subject),
-            ("name", &q.name),
-            ("method", &q.method),
-            ("session_hash", &q.session_hash),
-        ];
-        for (column, value) in text_filters {
-            if let Some(v) = value {
-                qb.push(format!(" AND {column} = ")).push_bind(v.clone());
-            }
-        }
-        if let Some(o) = q.outcome {
-            qb.push(" AND outcome = ").push_bind(o.as_str());
-        }
-        if let Some(k) = q.kind {
-            qb.push(" AND kind = ").push_bind(k.as_str());
-        }
-        if let Some(t) = q.since {
-            qb.push(" AND occurred_at >= ").push_bind(micros(t));
-        }
-        if let Some(t) = q.until {
-            qb.push(" AND occurred_at < ").push_bind(micros(t));
-        }
-        if let Some(c) = &q.after {
-            let id = Uuid::parse_str(&c.key).map_err(|_| StoreError::BadCursor)?;
-            qb.push(" AND (occurred_at, id) < (")
-                .push_bind(micros(c.at))
-                .push(", ")
-                .push_bind(id)
-                .push(")");
-        }
-        qb.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
-            .push_bind(i64::from(limit) + 1);
+        let mut qb = query::audit_select::<Sqlite, _>(q, limit, micros)?;
         let rows = qb.build().fetch_all(&self.pool).await?;
         let records = rows.iter().map(audit_row).collect::<Result<Vec<_>, _>>()?;
         Ok(paginate(records, limit, AuditRecord::cursor))
@@ -198,26 +163,7 @@ impl SqliteStore {
         q: &SessionQuery,
     ) -> Result<Page<SessionRow>, StoreError> {
         let limit = page_limit(q.limit);
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE 1 = 1"
-        ));
-        match q.state {
-            SessionState::Active => qb.push(" AND ended_at IS NULL"),
-            SessionState::Ended => qb.push(" AND ended_at IS NOT NULL"),
-            SessionState::All => &mut qb,
-        };
-        if let Some(s) = &q.subject {
-            qb.push(" AND subject = ").push_bind(s.clone());
-        }
-        if let Some(c) = &q.after {
-            qb.push(" AND (created_at, session_hash) < (")
-                .push_bind(micros(c.at))
-                .push(", ")
-                .push_bind(c.key.clone())
-                .push(")");
-        }
-        qb.push(" ORDER BY created_at DESC, session_hash DESC LIMIT ")
-            .push_bind(i64::from(limit) + 1);
+        let mut qb = query::sessions_select::<Sqlite, _>(q, limit, micros);
         let rows = qb.build().fetch_all(&self.pool).await?;
         let sessions = rows
             .iter()

@@ -1,0 +1,99 @@
+//! The SELECTs of the admin API, shared by both backends: only the placeholder syntax (which
+//! `QueryBuilder` handles) and the time encoding differ (PostgreSQL binds `TIMESTAMPTZ`,
+//! SQLite INTEGER microseconds), so each backend passes its time encoder.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Database, Encode, QueryBuilder, Type};
+use uuid::Uuid;
+
+use super::sqlite::SESSION_COLUMNS;
+use super::{AuditQuery, SessionQuery, SessionState, StoreError, sqlite::AUDIT_COLUMNS};
+
+/// `SELECT … FROM audit` with the query's filters, keyset cursor, order and `limit + 1`.
+pub(crate) fn audit_select<DB, T>(
+    q: &AuditQuery,
+    limit: u32,
+    time: impl Fn(DateTime<Utc>) -> T,
+) -> Result<QueryBuilder<DB>, StoreError>
+where
+    DB: Database,
+    <DB as Database>::Arguments: Default,
+    T: for<'t> Encode<'t, DB> + Type<DB>,
+    String: for<'t> Encode<'t, DB> + Type<DB>,
+    &'static str: for<'t> Encode<'t, DB> + Type<DB>,
+    Uuid: for<'t> Encode<'t, DB> + Type<DB>,
+    i64: for<'t> Encode<'t, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::<DB>::new(format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE 1 = 1"));
+    let text_filters = [
+        ("subject", &q.subject),
+        ("name", &q.name),
+        ("method", &q.method),
+        ("session_hash", &q.session_hash),
+    ];
+    for (column, value) in text_filters {
+        if let Some(v) = value {
+            qb.push(format!(" AND {column} = ")).push_bind(v.clone());
+        }
+    }
+    if let Some(o) = q.outcome {
+        qb.push(" AND outcome = ").push_bind(o.as_str());
+    }
+    if let Some(k) = q.kind {
+        qb.push(" AND kind = ").push_bind(k.as_str());
+    }
+    if let Some(t) = q.since {
+        qb.push(" AND occurred_at >= ").push_bind(time(t));
+    }
+    if let Some(t) = q.until {
+        qb.push(" AND occurred_at < ").push_bind(time(t));
+    }
+    if let Some(c) = &q.after {
+        let id = Uuid::parse_str(&c.key).map_err(|_| StoreError::BadCursor)?;
+        qb.push(" AND (occurred_at, id) < (")
+            .push_bind(time(c.at))
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+    qb.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
+        .push_bind(i64::from(limit) + 1);
+    Ok(qb)
+}
+
+/// `SELECT … FROM sessions` with the state and subject filters, keyset cursor, order and
+/// `limit + 1`.
+pub(crate) fn sessions_select<DB, T>(
+    q: &SessionQuery,
+    limit: u32,
+    time: impl Fn(DateTime<Utc>) -> T,
+) -> QueryBuilder<DB>
+where
+    DB: Database,
+    <DB as Database>::Arguments: Default,
+    T: for<'t> Encode<'t, DB> + Type<DB>,
+    String: for<'t> Encode<'t, DB> + Type<DB>,
+    i64: for<'t> Encode<'t, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::<DB>::new(format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE 1 = 1"
+    ));
+    match q.state {
+        SessionState::Active => qb.push(" AND ended_at IS NULL"),
+        SessionState::Ended => qb.push(" AND ended_at IS NOT NULL"),
+        SessionState::All => &mut qb,
+    };
+    if let Some(s) = &q.subject {
+        qb.push(" AND subject = ").push_bind(s.clone());
+    }
+    if let Some(c) = &q.after {
+        qb.push(" AND (created_at, session_hash) < (")
+            .push_bind(time(c.at))
+            .push(", ")
+            .push_bind(c.key.clone())
+            .push(")");
+    }
+    qb.push(" ORDER BY created_at DESC, session_hash DESC LIMIT ")
+        .push_bind(i64::from(limit) + 1);
+    qb
+}
