@@ -258,13 +258,20 @@ impl McpServer {
     }
 }
 
+/// Characters left as they are in a URL component (as JavaScript's `encodeURIComponent`).
+const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// The Opik UI's comparison page: the UI lives at the API base without its `/api` suffix.
 pub fn results_url(api_base: &str, workspace: &str, ids: &[String]) -> String {
     let base = api_base.trim_end_matches('/');
     let ui = base.strip_suffix("/api").unwrap_or(base);
     let list = serde_json::to_string(ids).unwrap_or_default();
-    let encoded = percent_encoding::utf8_percent_encode(&list, percent_encoding::NON_ALPHANUMERIC);
-    let ws = percent_encoding::utf8_percent_encode(workspace, percent_encoding::NON_ALPHANUMERIC);
+    let encoded = percent_encoding::utf8_percent_encode(&list, COMPONENT);
+    let ws = percent_encoding::utf8_percent_encode(workspace, COMPONENT);
     format!("{ui}/{ws}/redirect/experiments?experiments={encoded}")
 }
 
