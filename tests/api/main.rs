@@ -10,6 +10,7 @@ mod concurrency;
 mod consolidated_list;
 mod consolidated_read;
 mod consolidated_write;
+mod consolidated_write_ops;
 mod fake_opik;
 mod health;
 mod healthcheck;
