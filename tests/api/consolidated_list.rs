@@ -178,15 +178,19 @@ async fn name_filters_and_parent_names_reach_opik() {
     );
 }
 
+/// Message contents are objects here: the spec declares `Message.content` as `JsonNode`, which
+/// its generator renders as `type: object` (the contract suite validates against it); plain
+/// strings are covered by [`run_experiment_passes_string_content_through`].
 fn config() -> Value {
+    let content = json!({"type": "text", "text": "{{input}}"});
     json!({"experiment_config": {
         "dataset_name": ids::DATASET_NAME,
         "project_name": "demo-app",
         "prompts": [
-            {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "{{input}}"}],
+            {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": content}],
              "configs": {"temperature": 0}, "prompt_version_id": ids::PROMPT_VERSION},
-            {"model": "gpt-4o", "messages": [{"role": "system", "content": "Be brief"},
-                                              {"role": "user", "content": "{{input}}"}]}
+            {"model": "gpt-4o", "messages": [{"role": "system", "content": {"text": "Be brief"}},
+                                              {"role": "user", "content": content}]}
         ]
     }})
 }
@@ -207,10 +211,12 @@ async fn run_experiment_posts_the_spec_body_and_returns_ids_and_a_results_link()
             "dataset_id": ids::DATASET,
             "project_name": "demo-app",
             "prompts": [
-                {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "{{input}}"}],
+                {"model": "gpt-4o-mini",
+                 "messages": [{"role": "user", "content": {"type": "text", "text": "{{input}}"}}],
                  "configs": {"temperature": 0}, "prompt_versions": [{"id": ids::PROMPT_VERSION}]},
-                {"model": "gpt-4o", "messages": [{"role": "system", "content": "Be brief"},
-                                                  {"role": "user", "content": "{{input}}"}]}
+                {"model": "gpt-4o",
+                 "messages": [{"role": "system", "content": {"text": "Be brief"}},
+                              {"role": "user", "content": {"type": "text", "text": "{{input}}"}}]}
             ]
         })
     );
@@ -229,6 +235,31 @@ async fn run_experiment_posts_the_spec_body_and_returns_ids_and_a_results_link()
             id(0),
             id(1)
         )
+    );
+}
+
+/// Not in the contract suite (the spec's `JsonNode` is `type: object`): plain-text contents, as
+/// Opik's own playground sends them, go through unchanged, and a dataset id alone is enough.
+#[tokio::test]
+async fn run_experiment_passes_string_content_through() {
+    let h = harness().await;
+    let args = json!({"experiment_config": {"dataset_id": ids::DATASET,
+        "prompts": [{"model": "m", "messages": [{"role": "user", "content": "Say {{input}}"}]}]}});
+    let out = h.call_ok("run_experiment", args).await;
+    assert_eq!(out["experiment_ids"].as_array().expect("ids").len(), 1);
+    let body = h
+        .fake
+        .last("POST", "/v1/private/experiments/execute")
+        .body
+        .expect("body");
+    assert_eq!(
+        body["prompts"][0]["messages"][0]["content"],
+        "Say {{input}}"
+    );
+    assert_eq!(
+        body["dataset_name"],
+        ids::DATASET_NAME,
+        "looked up from the id"
     );
 }
 

@@ -230,6 +230,12 @@ async fn a_thread_without_a_project_and_bad_arguments_are_refused_before_any_cal
         .await;
     assert!(budget.contains("between 100 and 200000"), "{budget}");
     assert!(h.fake.requests().is_empty(), "{:?}", h.fake.requests());
+}
+
+/// Not in the contract suite: the spec documents no 404 for `GET spans/{id}`.
+#[tokio::test]
+async fn an_unknown_span_is_an_upstream_refusal_reported_as_not_found() {
+    let h = harness().await;
     let unknown = h
         .call_err(
             "read",
