@@ -178,9 +178,9 @@ async fn name_filters_and_parent_names_reach_opik() {
     );
 }
 
-/// Message contents are objects here: the spec declares `Message.content` as `JsonNode`, which
-/// its generator renders as `type: object` (the contract suite validates against it); plain
-/// strings are covered by [`run_experiment_passes_string_content_through`].
+/// Message contents are objects and there are no `configs` here: the spec declares both as
+/// `JsonNode`, which its generator renders as `type: object` (the contract suite validates
+/// against it); strings and numbers are covered by [`run_experiment_passes_string_content_through`].
 fn config() -> Value {
     let content = json!({"type": "text", "text": "{{input}}"});
     json!({"experiment_config": {
@@ -188,7 +188,7 @@ fn config() -> Value {
         "project_name": "demo-app",
         "prompts": [
             {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": content}],
-             "configs": {"temperature": 0}, "prompt_version_id": ids::PROMPT_VERSION},
+             "prompt_version_id": ids::PROMPT_VERSION},
             {"model": "gpt-4o", "messages": [{"role": "system", "content": {"text": "Be brief"}},
                                               {"role": "user", "content": content}]}
         ]
@@ -213,7 +213,7 @@ async fn run_experiment_posts_the_spec_body_and_returns_ids_and_a_results_link()
             "prompts": [
                 {"model": "gpt-4o-mini",
                  "messages": [{"role": "user", "content": {"type": "text", "text": "{{input}}"}}],
-                 "configs": {"temperature": 0}, "prompt_versions": [{"id": ids::PROMPT_VERSION}]},
+                 "prompt_versions": [{"id": ids::PROMPT_VERSION}]},
                 {"model": "gpt-4o",
                  "messages": [{"role": "system", "content": {"text": "Be brief"}},
                               {"role": "user", "content": {"type": "text", "text": "{{input}}"}}]}
@@ -238,13 +238,15 @@ async fn run_experiment_posts_the_spec_body_and_returns_ids_and_a_results_link()
     );
 }
 
-/// Not in the contract suite (the spec's `JsonNode` is `type: object`): plain-text contents, as
-/// Opik's own playground sends them, go through unchanged, and a dataset id alone is enough.
+/// Not in the contract suite (the spec's `JsonNode` is `type: object`): plain-text contents and
+/// numeric model configs, as Opik's own playground sends them, go through unchanged, and a
+/// dataset id alone is enough.
 #[tokio::test]
 async fn run_experiment_passes_string_content_through() {
     let h = harness().await;
     let args = json!({"experiment_config": {"dataset_id": ids::DATASET,
-        "prompts": [{"model": "m", "messages": [{"role": "user", "content": "Say {{input}}"}]}]}});
+        "prompts": [{"model": "m", "messages": [{"role": "user", "content": "Say {{input}}"}],
+                     "configs": {"temperature": 0.2, "max_tokens": 50}}]}});
     let out = h.call_ok("run_experiment", args).await;
     assert_eq!(out["experiment_ids"].as_array().expect("ids").len(), 1);
     let body = h
