@@ -172,7 +172,11 @@ impl McpServer {
         if args.page > 10_000 {
             return Err(ToolError::invalid("page must be at most 10000"));
         }
-        let (page, size, size_note) = self.paging(args.page, args.size.min(100));
+        let (page, size, mut size_note) = self.paging(args.page, args.size);
+        if size > 100 {
+            size_note = Some(format!("size {} reduced to list's limit of 100", args.size));
+        }
+        let size = size.min(100);
         let project =
             ProjectRef::from_args(args.project_id.as_deref(), args.project_name.as_deref())?;
         let name = args

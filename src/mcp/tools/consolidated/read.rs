@@ -106,6 +106,9 @@ impl McpServer {
 /// The header and the JSON, together within `budget` tokens.
 fn render(kind: ReadType, f: &Fetched, budget: usize) -> String {
     let mut reserve = 80;
+    // The header is written after the body is fitted; its size is then reserved and the body
+    // refitted (the header barely changes, so two or three rounds settle it).
+    let mut round = 0;
     loop {
         let fitted = fit(&f.value, budget.saturating_sub(reserve).max(1));
         let mut cut: Vec<String> = f.notes.clone();
@@ -125,11 +128,13 @@ fn render(kind: ReadType, f: &Fetched, budget: usize) -> String {
             }
         );
         let text = format!("{header}\n{}", fitted.body);
-        let need = tokens(&header) + 1;
-        if tokens(&text) <= budget || need <= reserve {
+        // +2: the newline and the rounding of two separate estimates.
+        let need = tokens(&header) + 2;
+        if tokens(&text) <= budget || need <= reserve || round == 3 {
             return text;
         }
         reserve = need;
+        round += 1;
     }
 }
 
