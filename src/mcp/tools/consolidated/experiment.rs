@@ -189,44 +189,8 @@ impl McpServer {
         let cfg = args.experiment_config;
         let prompts = variants(&cfg.prompts)?;
         let (creds, _) = self.credentials(&ext, None);
-        let (dataset_id, dataset_name) =
-            match (cfg.dataset_id.as_deref(), cfg.dataset_name.as_deref()) {
-                (Some(id), Some(name)) if !name.trim().is_empty() => {
-                    (uuid("dataset_id", id)?, name.trim().to_string())
-                }
-                (Some(id), _) => {
-                    let id = uuid("dataset_id", id)?;
-                    let path = format!("/v1/private/datasets/{id}");
-                    let d = self.opik().get_json(&creds, Call::get(&path)).await?;
-                    let name = d["name"].as_str().unwrap_or_default().to_string();
-                    (id, name)
-                }
-                (None, Some(name)) if !name.trim().is_empty() => {
-                    let id = self
-                        .resolve_name(&creds, ReadType::TestSuite, name.trim())
-                        .await?;
-                    (id, name.trim().to_string())
-                }
-                _ => {
-                    return Err(ToolError::invalid(
-                        "experiment_config: expected dataset_name or dataset_id, e.g. \
-                     \"dataset_name\": \"qa-regression\"",
-                    ));
-                }
-            };
-        let mut body =
-            json!({"dataset_name": dataset_name, "dataset_id": dataset_id, "prompts": prompts});
-        if let Some(v) = &cfg.dataset_version_id {
-            body["dataset_version_id"] = Value::String(uuid("dataset_version_id", v)?);
-        }
-        for (k, v) in [
-            ("version_hash", &cfg.version_hash),
-            ("project_name", &cfg.project_name),
-        ] {
-            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                body[k] = Value::String(v.into());
-            }
-        }
+        let (dataset_id, dataset_name) = self.dataset_of(&creds, &cfg).await?;
+        let body = execution_body(&cfg, prompts, &dataset_id, &dataset_name)?;
         let call = Call::new(Method::POST, "/v1/private/experiments/execute").body(&body);
         let reply = self.opik().send(&creds, call).await?.json()?;
         let experiments = reply["experiments"].as_array().cloned().unwrap_or_default();
@@ -256,6 +220,62 @@ impl McpServer {
             results_url,
         }))
     }
+}
+
+impl McpServer {
+    /// The dataset's id and name: both given, or the missing one looked up.
+    async fn dataset_of(
+        &self,
+        creds: &crate::opik::Credentials,
+        cfg: &ExperimentConfig,
+    ) -> Result<(String, String), ToolError> {
+        let name = cfg
+            .dataset_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        match (cfg.dataset_id.as_deref(), name) {
+            (Some(id), Some(name)) => Ok((uuid("dataset_id", id)?, name.to_string())),
+            (Some(id), None) => {
+                let id = uuid("dataset_id", id)?;
+                let path = format!("/v1/private/datasets/{id}");
+                let d = self.opik().get_json(creds, Call::get(&path)).await?;
+                let name = d["name"].as_str().unwrap_or_default().to_string();
+                Ok((id, name))
+            }
+            (None, Some(name)) => {
+                let id = self.resolve_name(creds, ReadType::TestSuite, name).await?;
+                Ok((id, name.to_string()))
+            }
+            (None, None) => Err(ToolError::invalid(
+                "experiment_config: expected dataset_name or dataset_id, e.g. \
+                 \"dataset_name\": \"qa-regression\"",
+            )),
+        }
+    }
+}
+
+/// Opik's `ExperimentExecutionRequest`.
+fn execution_body(
+    cfg: &ExperimentConfig,
+    prompts: Vec<Value>,
+    dataset_id: &str,
+    dataset_name: &str,
+) -> Result<Value, ToolError> {
+    let mut body =
+        json!({"dataset_name": dataset_name, "dataset_id": dataset_id, "prompts": prompts});
+    if let Some(v) = &cfg.dataset_version_id {
+        body["dataset_version_id"] = Value::String(uuid("dataset_version_id", v)?);
+    }
+    for (k, v) in [
+        ("version_hash", &cfg.version_hash),
+        ("project_name", &cfg.project_name),
+    ] {
+        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            body[k] = Value::String(v.into());
+        }
+    }
+    Ok(body)
 }
 
 /// Characters left as they are in a URL component (as JavaScript's `encodeURIComponent`).

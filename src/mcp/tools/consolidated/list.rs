@@ -177,6 +177,28 @@ impl McpServer {
             size_note = Some(format!("size {} reduced to list's limit of 100", args.size));
         }
         let size = size.min(100);
+        let path = self.list_path(&creds, kind, &args).await?;
+        let call = Call::get(&path).query("page", page).query("size", size);
+        let call = self.narrow(&creds, &args, call).await?;
+        let (items, total) = self.raw_page(&creds, call).await?;
+        let mut text = table(kind, &items);
+        text.push_str(&footer(kind, &args, page, size, items.len(), total));
+        if let Some(n) = size_note {
+            text.push_str(&format!("\nnote: {n}"));
+        }
+        Ok(text)
+    }
+}
+
+impl McpServer {
+    /// Add the project, name filter and parent filters of `args` to `call`.
+    async fn narrow<'a>(
+        &self,
+        creds: &Credentials,
+        args: &ListArgs,
+        mut call: Call<'a>,
+    ) -> Result<Call<'a>, ToolError> {
+        let kind = args.entity_type;
         let project =
             ProjectRef::from_args(args.project_id.as_deref(), args.project_name.as_deref())?;
         let name = args
@@ -184,8 +206,6 @@ impl McpServer {
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty());
-        let path = self.list_path(&creds, kind, &args).await?;
-        let mut call = Call::get(&path).query("page", page).query("size", size);
         match kind {
             ListType::Trace | ListType::Thread => {
                 let Some(p) = &project else {
@@ -220,28 +240,20 @@ impl McpServer {
                 call = call.query_opt("name", name);
                 if let Some(ts) = args.test_suite_id.as_deref() {
                     // Opik spells this one parameter in camelCase.
-                    let id = self.id_of(&creds, ReadType::TestSuite, ts).await?;
+                    let id = self.id_of(creds, ReadType::TestSuite, ts).await?;
                     call = call.query("datasetId", id);
                 }
                 if let Some(p) = args.prompt_id.as_deref() {
-                    call = call.query("prompt_id", self.id_of(&creds, ReadType::Prompt, p).await?);
+                    call = call.query("prompt_id", self.id_of(creds, ReadType::Prompt, p).await?);
                 }
             }
             ListType::Project | ListType::TestSuite | ListType::Prompt => {
                 call = call.query_opt("name", name);
             }
         }
-        let (items, total) = self.raw_page(&creds, call).await?;
-        let mut text = table(kind, &items);
-        text.push_str(&footer(kind, &args, page, size, items.len(), total));
-        if let Some(n) = size_note {
-            text.push_str(&format!("\nnote: {n}"));
-        }
-        Ok(text)
+        Ok(call)
     }
-}
 
-impl McpServer {
     /// The id of a test suite or prompt given by id, name, URI or link.
     async fn id_of(
         &self,
