@@ -1,5 +1,5 @@
-//! Every `write` operation, table-driven from its own `schema`: sent batched (two elements),
-//! refused for a missing field, a wrong type and a batch over 1,000 — with nothing sent on
+//! Every `write` operation, table-driven from its own `schema`: sent single (as its dry run
+//! said) and batched (two elements), refused for a missing field, a wrong type and a batch over 1,000 — with nothing sent on
 //! refusal.
 
 use serde_json::{Value, json};
@@ -34,6 +34,55 @@ async fn schema_and_example(h: &Harness, op: &str) -> (Value, Value) {
         _ => {}
     }
     (s, example)
+}
+
+/// Top-level keys of a body (generated ids and start times differ between calls; keys do not).
+fn keys(body: &Value) -> Vec<String> {
+    let mut k: Vec<String> = body
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    k.sort();
+    k
+}
+
+#[tokio::test]
+async fn every_operation_sends_one_element_as_its_dry_run_described() {
+    let h = harness().await;
+    for op in OPS {
+        let (_, example) = schema_and_example(&h, op).await;
+        let dry = h
+            .call_ok(
+                "write",
+                json!({"operation": op, "data": example.clone(), "dry_run": true}),
+            )
+            .await;
+        let planned = &dry["would_send"][0];
+        h.fake.clear();
+        let out = h
+            .call_ok("write", json!({"operation": op, "data": example}))
+            .await;
+        let seen = h.fake.requests();
+        assert_eq!(seen.len(), 1, "{op}: {seen:?}");
+        assert_eq!(
+            seen[0].method,
+            planned["method"].as_str().expect("method"),
+            "{op}"
+        );
+        assert_eq!(
+            seen[0].path,
+            planned["path"].as_str().expect("path"),
+            "{op}"
+        );
+        let body = seen[0].body.as_ref().expect("body");
+        assert_eq!(
+            keys(body),
+            keys(&planned["body"]),
+            "{op}: {body} vs {planned}"
+        );
+        assert_eq!(out["sent"][0]["path"], planned["path"], "{op}");
+        assert_eq!(out["ids"].as_array().expect("ids").len(), 1, "{op}");
+    }
 }
 
 #[tokio::test]
