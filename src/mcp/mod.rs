@@ -3,6 +3,7 @@
 //! `mcp` knows no HTTP. `transports/*` feed it messages through a session's
 //! (Sink, Stream) pair; see `src/mcp/README.md` for the design.
 
+pub mod instructions;
 mod prompts;
 mod resources;
 pub mod tools;
@@ -13,10 +14,11 @@ use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     handler::server::{router::tool::ToolRouter, tool::ToolCallContext},
     model::{
-        CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
-        Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
-        ListToolsResult, PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams,
-        ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, DiscoverResult, GetPromptRequestParams,
+        GetPromptResponse, Implementation, InitializeRequestParams, InitializeResult,
+        ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+        PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+        ServerCapabilities, ServerConfig, Tool,
     },
     service::RequestContext,
 };
@@ -29,11 +31,6 @@ use crate::{
     ratelimit::{Decision, ToolLimits},
     session::{Observers, SecurityEvent, SecurityEventKind},
 };
-
-/// What the server tells clients it offers (the `instructions` of `initialize`).
-pub const INSTRUCTIONS: &str = "opik-mcp exposes Opik (LLM observability by Comet) to assistants: \
-projects, traces, spans, threads, prompts, datasets, experiments and feedback scores. Start with \
-`get-server-info` to see the workspace and enabled toolsets, and `get-opik-help` for how-to topics.";
 
 /// Protocol revisions served with an `initialize` handshake (2024-11-05 … 2025-11-25).
 pub fn supported_versions() -> Cow<'static, [ProtocolVersion]> {
@@ -159,6 +156,17 @@ impl McpServer {
     pub fn engine(&self) -> &McpEngine {
         &self.engine
     }
+
+    /// This session's instructions: the workspace its Opik calls use (the caller's, when its
+    /// credentials name one) and today's date.
+    fn instructions(&self, ext: &rmcp::model::Extensions) -> String {
+        let settings = self.engine.settings();
+        let workspace = ext
+            .get::<crate::opik::Credentials>()
+            .and_then(|c| c.workspace.clone())
+            .unwrap_or_else(|| settings.opik.workspace.clone());
+        instructions::render(settings, &workspace, &instructions::today())
+    }
 }
 
 /// Count a tool call against the per-tool quota; over quota is a JSON-RPC error carrying
@@ -198,7 +206,30 @@ impl ServerHandler for McpServer {
             .build();
         ServerConfig::new(caps)
             .with_server_info(Implementation::new("opik-mcp", env!("CARGO_PKG_VERSION")))
-            .with_instructions(INSTRUCTIONS.to_string())
+            .with_instructions(self.instructions(&rmcp::model::Extensions::new()))
+    }
+
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, ErrorData> {
+        context.peer.set_peer_info(request.clone());
+        let mut info = self.negotiate_initialize(&request)?;
+        info.instructions = Some(self.instructions(&context.extensions));
+        Ok(info)
+    }
+
+    async fn discover(
+        &self,
+        context: RequestContext<RoleServer>,
+    ) -> Result<DiscoverResult, ErrorData> {
+        let mut info = self.get_info();
+        info.instructions = Some(self.instructions(&context.extensions));
+        Ok(DiscoverResult::from_server_info(
+            self.supported_protocol_versions().into_owned(),
+            info,
+        ))
     }
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {

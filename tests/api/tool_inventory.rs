@@ -15,7 +15,7 @@ async fn listed(method: &str, key: &str) -> Value {
 }
 
 /// The consolidated tools (snapshotted apart from the classic 28).
-const CONSOLIDATED: [&str; 2] = ["schema", "write"];
+const CONSOLIDATED: [&str; 5] = ["read", "list", "schema", "write", "run_experiment"];
 
 fn split_tools(tools: Value) -> (Vec<Value>, Vec<Value>) {
     tools

@@ -130,6 +130,17 @@ pub enum ProjectRef {
 }
 
 impl ProjectRef {
+    /// The project named by an id or a name argument, if either is given (the id wins).
+    pub fn from_args(id: Option<&str>, name: Option<&str>) -> Result<Option<Self>, ToolError> {
+        if let Some(id) = id.map(str::trim).filter(|s| !s.is_empty()) {
+            return Ok(Some(ProjectRef::Id(uuid_arg("projectId", id)?)));
+        }
+        Ok(name
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|n| ProjectRef::Name(n.to_string())))
+    }
+
     /// The query pair Opik expects (`project_id` or `project_name`).
     pub fn apply<'a>(&self, call: Call<'a>) -> Call<'a> {
         match self {
@@ -246,6 +257,23 @@ impl McpServer {
         }))
     }
 
+    /// A page's `content` (as JSON, unshaped) and `total`, for tools that render it themselves.
+    pub(crate) async fn raw_page(
+        &self,
+        creds: &Credentials,
+        call: Call<'_>,
+    ) -> Result<(Vec<Value>, i64), ToolError> {
+        let mut raw = self.opik().get_json(creds, call).await?;
+        let content = match raw.get_mut("content").map(Value::take) {
+            Some(Value::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        let total = raw["total"]
+            .as_i64()
+            .unwrap_or_else(|| i64::try_from(content.len()).unwrap_or(i64::MAX));
+        Ok((content, total))
+    }
+
     /// The project a trace/thread/stats call uses: the one named, else the first project the
     /// workspace lists (upstream's behaviour; the note says which one was picked).
     pub(crate) async fn resolve_project(
@@ -255,11 +283,8 @@ impl McpServer {
         name: Option<&str>,
         notes: &mut Vec<String>,
     ) -> Result<ProjectRef, ToolError> {
-        if let Some(id) = id.map(str::trim).filter(|s| !s.is_empty()) {
-            return Ok(ProjectRef::Id(uuid_arg("projectId", id)?));
-        }
-        if let Some(name) = name.map(str::trim).filter(|s| !s.is_empty()) {
-            return Ok(ProjectRef::Name(name.to_string()));
+        if let Some(project) = ProjectRef::from_args(id, name)? {
+            return Ok(project);
         }
         let call = Call::get("/v1/private/projects")
             .query("page", 1)
@@ -313,99 +338,5 @@ pub fn truncate_strings(value: &mut Value, max: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn long_strings_are_cut_on_char_boundaries_with_a_marker() {
-        let mut v = json!({"a": "é".repeat(10), "b": ["short", "x".repeat(12)], "n": 5});
-        assert_eq!(truncate_strings(&mut v, 8), 2);
-        assert_eq!(v["a"], format!("{}…[truncated 2 chars]", "é".repeat(8)));
-        assert_eq!(v["b"][0], "short");
-        assert_eq!(v["b"][1], format!("{}…[truncated 4 chars]", "x".repeat(8)));
-    }
-
-    #[test]
-    fn dates_become_iso_instants() {
-        assert_eq!(
-            date_arg("d", "2025-01-02", false).expect("ok"),
-            "2025-01-02T00:00:00.000Z"
-        );
-        assert_eq!(
-            date_arg("d", "2025-01-02", true).expect("ok"),
-            "2025-01-02T23:59:59.999Z"
-        );
-        assert_eq!(
-            date_arg("d", "2025-01-02T10:00:00+02:00", false).expect("ok"),
-            "2025-01-02T08:00:00.000Z"
-        );
-        assert!(
-            date_arg("startDate", "yesterday", false)
-                .expect_err("bad")
-                .message
-                .contains("startDate")
-        );
-    }
-
-    fn server() -> McpServer {
-        let settings = std::sync::Arc::new(crate::config::Settings::default());
-        crate::mcp::McpEngine::new(settings, crate::session::Observers::default())
-            .expect("engine")
-            .handler()
-    }
-
-    #[test]
-    fn caller_credentials_win_over_the_workspace_argument() {
-        let server = server();
-        let (c, note) = server.credentials(&Extensions::new(), Some("arg-ws"));
-        assert_eq!(c.workspace.as_deref(), Some("arg-ws"));
-        assert!(
-            c.api_key.is_none() && note.is_none(),
-            "server key applies by fallback"
-        );
-
-        let mut ext = Extensions::new();
-        ext.insert(Credentials {
-            api_key: Some("caller-key".to_string().into()),
-            workspace: Some("caller-ws".into()),
-        });
-        let (c, note) = server.credentials(&ext, Some("arg-ws"));
-        assert_eq!(c.workspace.as_deref(), Some("caller-ws"));
-        assert!(note.expect("note").contains("\"arg-ws\" ignored"));
-        assert!(
-            !format!("{c:?}").contains("caller-key"),
-            "Debug never shows the key"
-        );
-
-        let mut ext = Extensions::new();
-        ext.insert(Credentials {
-            api_key: Some("caller-key".to_string().into()),
-            workspace: None,
-        });
-        let (c, note) = server.credentials(&ext, Some("arg-ws"));
-        assert_eq!(c.workspace.as_deref(), Some("arg-ws"));
-        assert!(c.api_key.is_some() && note.is_none());
-    }
-
-    #[test]
-    fn page_sizes_are_clamped_to_the_configured_limit() {
-        let server = server();
-        assert_eq!(server.paging(0, 10), (1, 10, None));
-        let (_, size, note) = server.paging(2, 1000);
-        assert_eq!(size, 100);
-        assert!(note.expect("note").contains("reduced"));
-    }
-
-    #[test]
-    fn ids_must_be_uuids() {
-        assert!(uuid_arg("traceId", "0190BABC-62A0-71D2-832A-0FEFFA4676EB").is_ok());
-        assert!(
-            uuid_arg("traceId", "../projects")
-                .expect_err("bad")
-                .message
-                .contains("traceId")
-        );
-    }
-}
+#[path = "common_tests.rs"]
+mod tests;

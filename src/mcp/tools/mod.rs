@@ -54,8 +54,11 @@ pub const TOOLSETS: &[(&str, Toolset)] = &[
     ("delete-dataset-item", Toolset::ExpertDatasets),
     ("opik-integration-docs", Toolset::Integration),
     ("get-metrics", Toolset::Metrics),
+    ("read", Toolset::Consolidated),
+    ("list", Toolset::Consolidated),
     ("schema", Toolset::Consolidated),
     ("write", Toolset::Consolidated),
+    ("run_experiment", Toolset::Consolidated),
 ];
 
 /// The toolset of a tool, if it has one.
@@ -73,7 +76,10 @@ fn full_router() -> ToolRouter<McpServer> {
         + McpServer::datasets_router()
         + McpServer::integration_router()
         + McpServer::metrics_router()
+        + McpServer::consolidated_read_router()
+        + McpServer::consolidated_list_router()
         + McpServer::consolidated_write_router()
+        + McpServer::consolidated_experiment_router()
 }
 
 /// Every tool this build knows, enabled or not (for config checks and scope decisions).

@@ -20,6 +20,15 @@ pub mod ids {
     pub const DATASET_NAME: &str = "qa-golden";
     pub const ITEM_1: &str = "0190a000-0000-7000-8000-000000000051";
     pub const ITEM_2: &str = "0190a000-0000-7000-8000-000000000052";
+    pub const SPAN_1: &str = "0190a000-0000-7000-8000-000000000061";
+    pub const SPAN_2: &str = "0190a000-0000-7000-8000-000000000062";
+    /// The one experiment named [`EXPERIMENT_NAME`].
+    pub const EXPERIMENT: &str = "0190a000-0000-7000-8000-000000000071";
+    pub const EXPERIMENT_NAME: &str = "gpt-4o run";
+    /// Two experiments share [`AMBIGUOUS_NAME`].
+    pub const EXPERIMENT_B1: &str = "0190a000-0000-7000-8000-000000000072";
+    pub const EXPERIMENT_B2: &str = "0190a000-0000-7000-8000-000000000073";
+    pub const AMBIGUOUS_NAME: &str = "baseline";
 }
 
 /// Length of the seeded trace's long input, to exercise truncation.
@@ -38,6 +47,8 @@ pub struct Data {
     pub versions: Vec<Value>,
     pub datasets: Vec<Value>,
     pub items: Vec<Value>,
+    pub spans: Vec<Value>,
+    pub experiments: Vec<Value>,
     pub next: u32,
 }
 
@@ -91,6 +102,15 @@ impl Data {
                     json!({"input": {"q": "capital of France?"}}),
                 ),
             ],
+            spans: vec![
+                span(SPAN_1, TRACE_LONG, PROJECT_DEMO, "retrieve", "query"),
+                span(SPAN_2, TRACE_LONG, PROJECT_DEMO, "llm-call", "prompt"),
+            ],
+            experiments: vec![
+                experiment(EXPERIMENT, EXPERIMENT_NAME),
+                experiment(EXPERIMENT_B1, AMBIGUOUS_NAME),
+                experiment(EXPERIMENT_B2, AMBIGUOUS_NAME),
+            ],
             next: 0x100,
         }
     }
@@ -127,6 +147,26 @@ pub fn trace(id: &str, project_id: &str, name: &str, input: &str) -> Value {
         "created_at": T0, "last_updated_at": T1, "feedback_scores": [],
         "total_estimated_cost": 0.0021, "span_count": 2, "duration": 2500.0,
         "thread_id": ids::THREAD
+    })
+}
+
+/// `Span_Public`.
+pub fn span(id: &str, trace_id: &str, project_id: &str, name: &str, input: &str) -> Value {
+    json!({
+        "id": id, "trace_id": trace_id, "project_id": project_id, "name": name, "type": "llm",
+        "start_time": T0, "end_time": T1, "input": {"text": input}, "output": {"text": "ok"},
+        "metadata": {}, "model": "gpt-4o", "provider": "openai",
+        "usage": {"prompt_tokens": 5, "completion_tokens": 3}, "tags": [],
+        "created_at": T0, "last_updated_at": T1
+    })
+}
+
+/// `Experiment_Public`.
+pub fn experiment(id: &str, name: &str) -> Value {
+    json!({
+        "id": id, "name": name, "dataset_name": ids::DATASET_NAME, "dataset_id": ids::DATASET,
+        "metadata": {"model": "gpt-4o"}, "tags": [], "type": "regular", "status": "completed",
+        "trace_count": 2, "dataset_item_count": 2, "created_at": T0, "last_updated_at": T1
     })
 }
 

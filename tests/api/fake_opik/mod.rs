@@ -10,6 +10,7 @@
 
 pub mod data;
 mod library;
+mod reads;
 mod routes;
 mod writes;
 

@@ -19,6 +19,10 @@ use super::{
         get_dataset, get_prompt, list_datasets, list_items, list_prompts, put_items,
         retrieve_version,
     },
+    reads::{
+        execute, get_experiment, get_project, get_span, list_experiments, list_spans,
+        list_versions, passes,
+    },
     writes::{accept, create_one, update_trace},
 };
 
@@ -33,6 +37,7 @@ pub fn api() -> Route {
             get(list_projects).post(create_project),
         )
         .at("/v1/private/projects/retrieve", post(retrieve_project))
+        .at("/v1/private/projects/:id", get(get_project))
         .at("/v1/private/projects/:id/metrics", post(project_metrics))
         .at("/v1/private/traces", get(list_traces).post(create_one))
         .at("/v1/private/traces/batch", post(accept))
@@ -41,11 +46,17 @@ pub fn api() -> Route {
         .at("/v1/private/traces/threads/close", put(accept))
         .at("/v1/private/traces/threads/open", put(accept))
         .at("/v1/private/traces/:id/comments", post(create_one))
-        .at("/v1/private/spans", post(create_one))
+        .at("/v1/private/spans", get(list_spans).post(create_one))
+        .at("/v1/private/spans/:id", get(get_span))
         .at("/v1/private/spans/batch", post(accept))
         .at("/v1/private/spans/feedback-scores", put(accept))
         .at("/v1/private/spans/:id/comments", post(create_one))
-        .at("/v1/private/experiments", post(create_one))
+        .at(
+            "/v1/private/experiments",
+            get(list_experiments).post(create_one),
+        )
+        .at("/v1/private/experiments/execute", post(execute))
+        .at("/v1/private/experiments/:id", get(get_experiment))
         .at("/v1/private/experiments/items", post(accept))
         .at("/v1/private/traces/stats", get(trace_stats))
         .at("/v1/private/traces/threads", get(list_threads))
@@ -54,6 +65,7 @@ pub fn api() -> Route {
         .at("/v1/private/traces/:id/feedback-scores", put(add_feedback))
         .at("/v1/private/prompts", get(list_prompts).post(create_prompt))
         .at("/v1/private/prompts/versions", post(create_version))
+        .at("/v1/private/prompts/:id/versions", get(list_versions))
         .at(
             "/v1/private/prompts/versions/retrieve",
             post(retrieve_version),
@@ -206,7 +218,7 @@ fn list_traces(state: St<'_>, q: Q) -> Response {
     let items = data
         .traces
         .iter()
-        .filter(|t| t["project_id"] == project.as_str())
+        .filter(|t| t["project_id"] == project.as_str() && passes(t, &q))
         .cloned()
         .collect();
     ok(data::page(items, page, size))
@@ -238,7 +250,7 @@ fn list_threads(state: St<'_>, q: Q) -> Response {
     let items = data
         .threads
         .iter()
-        .filter(|t| t["project_id"] == project.as_str())
+        .filter(|t| t["project_id"] == project.as_str() && passes(t, &q))
         .cloned()
         .collect();
     ok(data::page(items, page, size))

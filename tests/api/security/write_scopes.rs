@@ -50,3 +50,66 @@ async fn each_write_operation_needs_its_scope_and_a_refusal_names_it() {
         "the general write scope covers all: {ok}"
     );
 }
+
+/// Every operation, from its own `schema`: a reader is refused with the operation's scope
+/// named, a token with exactly that scope passes (dry run), and `run_experiment` needs
+/// `opik:experiment_create` the same way.
+#[tokio::test]
+async fn every_operation_and_run_experiment_name_their_scope_when_refused() {
+    let app = spawn_secure(|s| {
+        consolidated_for_readers(s);
+        s.auth
+            .scopes
+            .tools
+            .insert("run_experiment".into(), "opik:read".into());
+    })
+    .await;
+    let reader = hs_token(&claims("reader", "opik:read"));
+    let sid = initialize_as(&app, &reader).await;
+    let ops = [
+        "trace.create",
+        "trace.update",
+        "span.create",
+        "score.create",
+        "comment.create",
+        "prompt_version.save",
+        "test_suite.create",
+        "test_suite_item.upsert",
+        "experiment.create",
+        "experiment_item.create",
+        "thread.close",
+        "thread.open",
+    ];
+    let mut id = 10;
+    for op in ops {
+        id += 1;
+        let schema = json!({"name": "schema", "arguments": {"operation": op}});
+        let s = rpc_as(&app, &reader, &sid, id, "tools/call", schema).await;
+        let s = &s["result"]["structuredContent"];
+        let scope = s["required_scope"].as_str().expect("scope").to_string();
+        let call = dry_run(op, s["example"].clone());
+        id += 1;
+        let refused = rpc_as(&app, &reader, &sid, id, "tools/call", call.clone()).await;
+        assert_eq!(refused["result"]["isError"], true, "{op}: {refused}");
+        let text = refused["result"]["content"][0]["text"]
+            .as_str()
+            .expect("text");
+        assert!(text.contains(&scope) && text.contains(op), "{op}: {text}");
+
+        let holder = hs_token(&claims("holder", &format!("opik:read {scope}")));
+        let sid2 = initialize_as(&app, &holder).await;
+        let ok = rpc_as(&app, &holder, &sid2, 2, "tools/call", call).await;
+        assert_eq!(ok["result"]["isError"], false, "{op} with {scope}: {ok}");
+    }
+    let run = json!({"name": "run_experiment", "arguments": {"experiment_config": {
+        "dataset_name": "d", "prompts": [{"model": "m", "messages": [{"role": "user", "content": "x"}]}]}}});
+    let refused = rpc_as(&app, &reader, &sid, 99, "tools/call", run).await;
+    assert_eq!(refused["result"]["isError"], true, "{refused}");
+    let text = refused["result"]["content"][0]["text"]
+        .as_str()
+        .expect("text");
+    assert!(
+        text.contains("opik:experiment_create") && text.contains("run_experiment"),
+        "{text}"
+    );
+}

@@ -1,7 +1,14 @@
-//! The consolidated, agent-friendly tools (upstream's current surface, notes §C.1): `schema`
-//! and `write` cover every mutation with one typed, validated operation registry.
+//! The consolidated, agent-friendly tools (upstream's current surface, notes §C.1): `read` and
+//! `list` for every entity, `schema` and `write` for every mutation (one typed, validated
+//! operation registry), and `run_experiment`.
 
+mod bodies;
+mod budget;
+mod entity;
+mod experiment;
+mod list;
 mod ops;
 mod plan;
+mod read;
 mod registry;
 mod write;
