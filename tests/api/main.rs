@@ -9,6 +9,7 @@ mod client_page;
 mod concurrency;
 mod consolidated_write;
 mod fake_opik;
+mod header_deadline;
 mod health;
 mod healthcheck;
 mod helpers;
