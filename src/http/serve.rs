@@ -67,6 +67,23 @@ pub struct ConnLimits {
     pub http2_max_header_list_size: u32,
 }
 
+impl ConnLimits {
+    /// hyper's connection builder with its timer set: without one, hyper ignores
+    /// `header_read_timeout` (which is all poem's server lacks).
+    fn builder(&self) -> auto::Builder<TokioExecutor> {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_header_list_size(self.http2_max_header_list_size);
+        builder
+    }
+}
+
 type SharedEndpoint = Arc<BoxEndpoint<'static, Response>>;
 
 /// Serve `ep` on `acceptor` until `signal`, then drain: stop accepting, ask every connection
@@ -141,15 +158,7 @@ impl Conn {
             inner: io,
             activity: Arc::clone(&activity),
         });
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(self.limits.header_read_timeout);
-        builder
-            .http2()
-            .timer(TokioTimer::new())
-            .max_header_list_size(self.limits.http2_max_header_list_size);
+        let builder = self.limits.builder();
         // hyper's request becomes poem's (with addresses and scheme) and poem's response goes
         // back, exactly as `poem::Server` does it.
         let Self {
