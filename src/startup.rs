@@ -3,17 +3,18 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use poem::{
-    Server,
-    listener::{Acceptor, AcceptorExt, BoxAcceptor, Listener, TcpAcceptor, TcpListener},
-};
+use poem::listener::{Acceptor, AcceptorExt, BoxAcceptor, Listener, TcpAcceptor, TcpListener};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::{Authenticator, JwksCache},
     config::{AuthMode, Settings},
     http::{
-        AppState, AppStateInner, admin::build_admin_app, build_app, readiness::Readiness,
+        AppState, AppStateInner,
+        admin::build_admin_app,
+        build_app,
+        readiness::Readiness,
+        serve::{ConnLimits, serve},
         tls::TlsReloader,
     },
     mcp::McpEngine,
@@ -220,39 +221,41 @@ impl Application {
         tracing::info!(address = %self.addr, mcp_path = %state.settings.server.mcp_path, "listening");
         // The admin listener outlives the public one, so `/readyz` answers 503 while draining.
         let admin_stop = CancellationToken::new();
+        let limits = ConnLimits {
+            header_read_timeout: state.settings.limits.header_read_timeout(),
+            idle_timeout: state.settings.limits.idle_connection(),
+            http2_max_header_list_size: u32::try_from(state.settings.limits.max_header_bytes)
+                .unwrap_or(u32::MAX),
+        };
         let admin = self.admin.map(|(acceptor, addr)| {
             tracing::info!(address = %addr, "admin listening");
             let app = build_admin_app(state.clone());
-            let stop = admin_stop.clone();
-            tokio::spawn(async move {
-                Server::new_with_acceptor(acceptor)
-                    .run_with_graceful_shutdown(app, stop.cancelled_owned(), Some(grace))
-                    .await
-            })
+            let stop = admin_stop.clone().cancelled_owned();
+            tokio::spawn(serve(acceptor.boxed(), app, limits, stop, grace))
         });
         tokio::spawn(metrics_upkeep(state.prometheus.clone(), admin_stop.clone()));
         let app = build_app(state.clone());
-        let idle = Duration::from_secs(state.settings.limits.idle_connection_secs);
-        let result = Server::new_with_acceptor(self.acceptor)
-            .idle_timeout(idle)
-            .http2_max_header_list_size(state.settings.limits.max_header_bytes as u32)
-            .run_with_graceful_shutdown(app, draining.cancelled_owned(), Some(grace))
-            .await;
+        serve(
+            self.acceptor,
+            app,
+            limits,
+            draining.cancelled_owned(),
+            grace,
+        )
+        .await;
         state.registry.close_all(EndReason::Shutdown);
         self.engines.cancel();
         if let Some(p) = &self.persistence {
             p.shutdown().await;
         }
         admin_stop.cancel();
-        if let Some(admin) = admin {
-            match admin.await {
-                Ok(Err(e)) => tracing::error!(error = %e, "admin listener failed"),
-                Err(e) => tracing::error!(error = %e, "admin listener task failed"),
-                Ok(Ok(())) => {}
-            }
+        if let Some(admin) = admin
+            && let Err(e) = admin.await
+        {
+            tracing::error!(error = %e, "admin listener task failed");
         }
         tracing::info!("server stopped");
-        result.context("HTTP server failed")
+        Ok(())
     }
 }
 

@@ -15,6 +15,12 @@ pub struct LimitsSettings {
     /// Largest total size of the request headers (names + values), bytes; more gets 431.
     /// Env `OPIK_MCP_LIMITS__MAX_HEADER_BYTES`. Default 32768.
     pub max_header_bytes: usize,
+    /// Seconds a client has to send a complete HTTP/1 request head (request line and
+    /// headers), counted from the connection's start and, on a keep-alive connection, from the
+    /// end of the previous response; the connection is then closed. Bounds slowloris clients
+    /// and idle keep-alive connections; it never cuts a body or a response stream. Env
+    /// `OPIK_MCP_LIMITS__HEADER_READ_TIMEOUT_SECS`. Default 10.
+    pub header_read_timeout_secs: u64,
     /// Seconds a request may take until its response starts (reading the body included);
     /// longer gets 408. Streams (SSE bodies) are not cut by this. Env
     /// `OPIK_MCP_LIMITS__REQUEST_TIMEOUT_SECS`. Default 90.
@@ -36,6 +42,7 @@ impl Default for LimitsSettings {
     fn default() -> Self {
         Self {
             max_header_bytes: 32 * 1024,
+            header_read_timeout_secs: 10,
             request_timeout_secs: 90,
             max_sessions_per_principal: 100,
             sse_max_lifetime_secs: 86_400,
@@ -50,6 +57,16 @@ impl LimitsSettings {
         Duration::from_secs(self.request_timeout_secs)
     }
 
+    /// The request-head deadline.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
+    }
+
+    /// The idle-connection deadline.
+    pub fn idle_connection(&self) -> Duration {
+        Duration::from_secs(self.idle_connection_secs)
+    }
+
     /// The SSE stream lifetime cap.
     pub fn sse_max_lifetime(&self) -> Duration {
         Duration::from_secs(self.sse_max_lifetime_secs)
@@ -62,7 +79,11 @@ impl LimitsSettings {
                 "must be at least 1024",
             ));
         }
-        let positive: [(&'static str, u64); 3] = [
+        let positive: [(&'static str, u64); 4] = [
+            (
+                "limits.header_read_timeout_secs",
+                self.header_read_timeout_secs,
+            ),
             ("limits.request_timeout_secs", self.request_timeout_secs),
             (
                 "limits.max_sessions_per_principal",

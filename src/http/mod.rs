@@ -6,6 +6,7 @@ mod client;
 pub mod headers;
 pub mod middleware;
 pub mod readiness;
+pub mod serve;
 mod state;
 pub mod tls;
 pub mod wellknown;

@@ -65,6 +65,8 @@ metric_defs! {
         "Response body bytes sent, streams included, by route template.";
     TLS_HANDSHAKES = "opik_mcp_tls_handshakes_total", Counter, None, ["result"],
         "TLS handshakes on the public listener, by result (ok, error).";
+    TLS_RELOADS = "opik_mcp_tls_reloads_total", Counter, None, ["result"],
+        "Changed TLS certificate files seen, by result (ok: now served; error: rejected, the previous certificate stays).";
     // MCP
     SESSIONS_ACTIVE = "opik_mcp_sessions_active", Gauge, None, ["transport"],
         "Live MCP sessions, by transport.";
@@ -216,6 +218,11 @@ pub fn http_in_flight(route: Route) -> InFlight {
     let g = gauge!(HTTP_IN_FLIGHT, "route" => route.as_str());
     g.increment(1.0);
     InFlight(g)
+}
+
+/// Changed certificate files were loaded (`ok`) or rejected (`error`).
+pub fn tls_reload(result: TlsResult) {
+    counter!(TLS_RELOADS, "result" => result.as_str()).increment(1);
 }
 
 /// The counter of response bytes for `route` (resolved once per response).

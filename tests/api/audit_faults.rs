@@ -221,3 +221,99 @@ async fn fail_open_keeps_serving_and_counts_every_lost_record() {
         "every drop counted: lost={lost}"
     );
 }
+
+/// A 16 KiB tmpfs, filled to the last byte; unmounted on drop. `None` where mounting is not
+/// permitted (not root, or no `CAP_SYS_ADMIN` in the container).
+struct FullDisk {
+    dir: tempfile::TempDir,
+    filler: std::path::PathBuf,
+}
+
+impl FullDisk {
+    fn mount() -> Option<Self> {
+        let dir = tempfile::tempdir().expect("mount point");
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return None;
+        }
+        let filler = dir.path().join("filler");
+        let mut f = std::fs::File::create(&filler).expect("filler");
+        while std::io::Write::write_all(&mut f, &[0u8; 1024]).is_ok() {}
+        Some(Self { dir, filler })
+    }
+
+    /// Make room again.
+    fn free(&self) {
+        std::fs::remove_file(&self.filler).expect("remove filler");
+    }
+}
+
+impl Drop for FullDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_under_the_spill_file_refuses_new_requests_and_loses_nothing() {
+    // Arrange: the spill file on a full filesystem, fail-closed (the default policy).
+    let Some(disk) = FullDisk::mount() else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)");
+        return;
+    };
+    let spill = disk.dir.path().join("audit.spill");
+    let mut app = spawn_app_with(|s| {
+        fault_settings(s);
+        s.audit.spill_path = spill.clone();
+        s.audit.on_failure = OnFailure::FailClosed;
+    })
+    .await;
+    let sid = app.initialize().await;
+    wait_ready(&app, "written", |_, b| {
+        b["checks"]["store"]["data"]["written"].as_u64() >= Some(2)
+    })
+    .await;
+    // Act: the database stops taking writes; the spill append hits ENOSPC.
+    let lock = WriteLock::take(&app).await;
+    assert_eq!(call(&app, &sid, 1).await.status(), 200);
+    let failing = wait_ready(&app, "failing", |s, _| s == 503).await;
+    // Assert: the documented fail-closed policy: not ready, new requests refused with 503.
+    assert_eq!(failing["checks"]["store"]["data"]["state"], "failing");
+    let error = failing["checks"]["store"]["data"]["error"].to_string();
+    assert!(
+        error.to_lowercase().contains("space"),
+        "the error says why: {error}"
+    );
+    assert_eq!(call(&app, &sid, 2).await.status(), 503);
+    // Room on the disk again: records spill, requests are accepted while the DB is locked.
+    disk.free();
+    wait_ready(&app, "spilling", |s, b| {
+        s == 200 && b["checks"]["store"]["data"]["state"] == "spilling"
+    })
+    .await;
+    assert_eq!(call(&app, &sid, 3).await.status(), 200);
+    // The database back: everything replayed once, nothing lost.
+    lock.release().await;
+    wait_ready(&app, "recovered", |s, b| {
+        s == 200
+            && b["checks"]["store"]["data"]["state"] == "ok"
+            && b["checks"]["store"]["data"]["spill_pending"] == 0
+    })
+    .await;
+    app.stop().await.expect("stops");
+    assert_eq!(app.audit.status().lost, 0, "fail-closed loses nothing");
+    let mut ids = call_ids(&app).await;
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["1", "3"],
+        "accepted calls once each, not the refused one"
+    );
+}

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use futures::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{SseClient, TestApp, spawn_app};
 
 const SESSIONS: usize = 100;
 const REQUESTS: usize = 10;
@@ -19,8 +19,8 @@ fn request(session: usize, k: usize) -> Value {
     json!({"jsonrpc": "2.0", "id": format!("s{session}-r{k}"), "method": method})
 }
 
-/// Returns (replies received, misrouted replies).
-async fn legacy_session(app: &TestApp, s: usize) -> (usize, usize) {
+/// Returns (replies received, misrouted replies) and the still open stream.
+async fn legacy_session(app: &TestApp, s: usize) -> (usize, usize, SseClient) {
     let mut sse = app.open_sse().await;
     sse.initialize(app).await;
     let bodies: Vec<Value> = (0..REQUESTS).map(|k| request(s, k)).collect();
@@ -37,7 +37,7 @@ async fn legacy_session(app: &TestApp, s: usize) -> (usize, usize) {
             misrouted += 1;
         }
     }
-    (got, misrouted)
+    (got, misrouted, sse)
 }
 
 async fn streamable_session(app: &TestApp, s: usize) -> (usize, usize) {
@@ -64,7 +64,9 @@ async fn hundred_legacy_sse_sessions_get_only_their_own_replies() {
     let misrouted: usize = results.iter().map(|r| r.1).sum();
     assert_eq!(got, SESSIONS * REQUESTS);
     assert_eq!(misrouted, 0, "misrouted replies");
+    // The streams are still open (held in `results`): a closed one ends its session at once.
     assert_eq!(app.registry.len(), SESSIONS);
+    drop(results);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

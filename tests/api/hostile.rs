@@ -21,6 +21,27 @@ async fn registry_settles(app: &crate::helpers::TestApp, n: usize) {
     }
 }
 
+/// Live tasks of this test's runtime (the server's and the client's).
+fn alive_tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+/// Wait until at most `baseline + 2` tasks are alive (or fail after 10 s): connection tasks
+/// and session tasks of vanished clients must end.
+async fn tasks_settle(baseline: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while alive_tasks() > baseline + 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} tasks alive, baseline {baseline}",
+            alive_tasks()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn host_port(app: &crate::helpers::TestApp) -> String {
     app.base.trim_start_matches("http://").to_string()
 }
@@ -62,22 +83,27 @@ async fn slowloris_connections_do_not_starve_other_clients() {
 }
 
 #[tokio::test]
-async fn clients_vanishing_mid_stream_leave_no_sessions() {
-    // A vanished SSE client is noticed on the next write, at most one keep-alive later
-    // (docs/transports.md); a 1 s keep-alive keeps the test short.
-    let app = spawn_app_with(|s| s.server.keep_alive_secs = 1).await;
+async fn clients_vanishing_mid_stream_leave_no_sessions_or_tasks() {
+    // A vanished SSE client is noticed at once: hyper watches the socket for EOF while the
+    // stream is written (the keep-alive, 15 s by default, is only the upper bound).
+    let app = spawn_app().await;
+    drop(app.open_sse().await);
+    registry_settles(&app, 0).await;
+    let baseline = alive_tasks();
     for _ in 0..20 {
         let sse = app.open_sse().await;
         drop(sse);
     }
     registry_settles(&app, 0).await;
+    tasks_settle(baseline).await;
 }
 
 #[tokio::test]
-async fn clients_vanishing_mid_request_leave_the_server_usable() {
+async fn clients_vanishing_mid_request_leave_the_server_usable_and_no_tasks() {
     // Arrange: a session, then requests whose body is cut off by a dropped socket.
     let app = spawn_app().await;
     let sid = app.initialize().await;
+    let baseline = alive_tasks();
     let addr = host_port(&app);
     for _ in 0..20 {
         let mut s = TcpStream::connect(&addr).await.expect("connect");
@@ -93,6 +119,7 @@ async fn clients_vanishing_mid_request_leave_the_server_usable() {
     let reply = app.rpc(&sid, 3, "ping", serde_json::json!({})).await;
     assert_eq!(reply["id"], 3, "{reply}");
     registry_settles(&app, 1).await;
+    tasks_settle(baseline).await;
 }
 
 #[tokio::test]

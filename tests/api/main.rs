@@ -12,6 +12,7 @@ mod consolidated_read;
 mod consolidated_write;
 mod consolidated_write_ops;
 mod fake_opik;
+mod header_deadline;
 mod health;
 mod healthcheck;
 mod helpers;

@@ -39,6 +39,7 @@ const KEYS: &[&str] = &[
     "opik.max_response_bytes",
     "opik.max_page_size",
     "limits.max_header_bytes",
+    "limits.header_read_timeout_secs",
     "limits.request_timeout_secs",
     "limits.max_sessions_per_principal",
     "limits.sse_max_lifetime_secs",

@@ -3,6 +3,7 @@
 
 mod binding;
 mod cors;
+mod flood;
 mod jwks;
 mod jwt;
 mod limits;

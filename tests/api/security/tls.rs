@@ -263,3 +263,62 @@ async fn a_bad_certificate_file_fails_start_up_naming_the_file() {
     assert!(err.contains("tls.cert_path"), "{err}");
     assert!(err.contains(&files.cert.display().to_string()), "{err}");
 }
+
+/// Captures the log lines of this test process (nextest runs each test in its own process).
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn garbage_certificate_files_are_logged_counted_and_the_old_certificate_keeps_serving() {
+    // Arrange: a served certificate, an open connection, and a log capture.
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let captured = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .try_init()
+        .is_ok();
+    let ca = Ca::new("test ca");
+    let first = ca.leaf(false);
+    let files = write_files(&first, &ca.pem());
+    let app = tls_app(&files, false).await;
+    let c = connector(&ca.pem(), None);
+    let mut open = connect(&app, &c).await.expect("handshake");
+    assert_eq!(get_health(&mut open).await.expect("GET"), "HTTP/1.1 200 OK");
+    // Act: both files replaced with garbage during hot reload.
+    std::fs::write(&files.cert, b"\x00\xffnot a certificate\n-----BEGIN").expect("write");
+    std::fs::write(&files.key, b"garbage key bytes").expect("write");
+    let tls = app.tls.clone().expect("reloader");
+    assert!(wait_until(|| tls.failures() >= 1).await, "failure counted");
+    // Assert: no reload; new and open connections still get the old certificate.
+    assert_eq!(tls.reloads(), 0);
+    let mut fresh = connect(&app, &c).await.expect("handshake after garbage");
+    assert_eq!(peer_cert(&fresh), der_of(&first.0));
+    assert_eq!(
+        get_health(&mut fresh).await.expect("GET"),
+        "HTTP/1.1 200 OK"
+    );
+    assert_eq!(get_health(&mut open).await.expect("GET"), "HTTP/1.1 200 OK");
+    // Counted on /metrics (alertable), and logged as an error naming the file.
+    let metrics = app.admin_get("/metrics").await.text().await.expect("text");
+    assert!(
+        metrics.contains("opik_mcp_tls_reloads_total{result=\"error\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("opik_mcp_tls_handshakes_total{result=\"ok\"}"));
+    if captured {
+        let text = String::from_utf8_lossy(&logs.0.lock().expect("log lock")).into_owned();
+        assert!(text.contains("TLS reload failed"), "{text}");
+        assert!(text.contains("tls.cert_path"), "{text}");
+    }
+}
