@@ -112,7 +112,9 @@ impl Application {
         let limits = Arc::new(HttpLimits::new(&settings.rate_limit));
         let state = AppState::new(AppStateInner {
             public_docs: openapi::public_docs(&settings)?,
-            admin_docs: openapi::admin_docs()?,
+            admin_docs: openapi::admin_docs(
+                persistence.is_some() && settings.audit.admin_token.is_some(),
+            )?,
             settings,
             engine,
             registry,

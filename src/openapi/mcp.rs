@@ -22,30 +22,36 @@ pub fn merge(doc: &mut Value, extra: &Value) {
     }
 }
 
-/// Components both listeners share: the error shape and the bearer scheme.
+/// Components both listeners share: the error shape and the bearer scheme. Merged with
+/// [`insert_absent`]: the admin API's generated `Error`/`ErrorDetail` (the same shape, from
+/// `store::api`) win where present.
 pub fn common() -> Value {
     json!({
         "components": {
             "schemas": {
                 "Error": {
                     "type": "object",
+                    "title": "Error",
                     "description": "The one error body of every non-MCP route (4xx and 5xx).",
                     "required": ["error"],
                     "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message"],
-                            "properties": {
-                                "code": {
-                                    "type": "string",
-                                    "description": "Stable snake_case code, e.g. `not_found`.",
-                                    "example": "not_found"
-                                },
-                                "message": {
-                                    "type": "string",
-                                    "description": "Human-readable explanation."
-                                }
-                            }
+                        "error": {"$ref": "#/components/schemas/ErrorDetail"}
+                    }
+                },
+                "ErrorDetail": {
+                    "type": "object",
+                    "title": "ErrorDetail",
+                    "description": "Code and explanation of an error.",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {
+                            "type": "string",
+                            "description": "Stable snake_case code, e.g. `not_found`.",
+                            "example": "not_found"
+                        },
+                        "message": {
+                            "type": "string",
+                            "description": "Human-readable explanation."
                         }
                     }
                 }
@@ -60,6 +66,25 @@ pub fn common() -> Value {
             }
         }
     })
+}
+
+/// Add each `components` entry of `extra` that `doc` lacks (one level deep: schema or
+/// scheme names), leaving existing ones as they are.
+pub fn insert_absent(doc: &mut Value, extra: &Value) {
+    let Some(sections) = extra["components"].as_object() else {
+        return;
+    };
+    for (section, entries) in sections {
+        let target = &mut doc["components"][section];
+        if target.is_null() {
+            *target = json!({});
+        }
+        if let (Some(target), Some(entries)) = (target.as_object_mut(), entries.as_object()) {
+            for (name, entry) in entries {
+                target.entry(name.clone()).or_insert_with(|| entry.clone());
+            }
+        }
+    }
 }
 
 fn rpc_error(description: &str) -> Value {
@@ -99,11 +124,42 @@ fn sse_body(description: &str) -> Value {
     })
 }
 
+/// Refusals any MCP operation can meet, from the middleware in front of every MCP route.
+fn shared_errors() -> Value {
+    let rate_header = |d: &str| json!({"description": d, "schema": {"type": "integer"}});
+    json!({
+        "408": rpc_error("No response started within `limits.request_timeout_secs`."),
+        "429": {
+            "description": "A request quota (per client IP or per principal) is spent, or the \
+                caller has too many sessions or streams open. `Retry-After` says when to retry.",
+            "headers": {
+                "Retry-After": rate_header("Seconds to wait."),
+                "x-ratelimit-limit": rate_header("Burst size of the spent quota."),
+                "x-ratelimit-remaining": rate_header("Requests left (0)."),
+                "x-ratelimit-reset": rate_header("Seconds until the quota is full again.")
+            },
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcErrorResponse"}}}
+        },
+        "431": rpc_error("Request headers larger than `limits.max_header_bytes`."),
+        "500": rpc_error("Internal error (details are logged, never returned).")
+    })
+}
+
 /// The MCP endpoints, with the Streamable HTTP endpoint at `mcp_path`.
 pub fn fragment(mcp_path: &str) -> Value {
     let security = json!([{}, {"bearerAuth": []}]);
-    let forbidden = rpc_error("Host or Origin not allowed (DNS-rebinding protection).");
-    let unauthorized = rpc_error("Missing or invalid bearer token (authentication enabled).");
+    let forbidden = rpc_error(
+        "Host or Origin not allowed (DNS-rebinding protection), or the token lacks a required \
+         scope (`insufficient_scope`, with a `WWW-Authenticate` challenge).",
+    );
+    let mut unauthorized = rpc_error(
+        "Missing or invalid bearer token (authentication enabled), or an access token in the \
+         query string.",
+    );
+    unauthorized["headers"] = json!({"WWW-Authenticate": {
+        "description": "The RFC 6750 challenge, with `resource_metadata` when JWTs are accepted.",
+        "schema": {"type": "string"}
+    }});
     let unavailable = json!({
         "description": "Session cap reached, session queue full or shutting down; retry later.",
         "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
@@ -207,6 +263,15 @@ pub fn fragment(mcp_path: &str) -> Value {
             }
         }
     }));
+    for item in paths.values_mut() {
+        for op in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|m| m.values_mut())
+        {
+            merge(&mut op["responses"], &shared_errors());
+        }
+    }
     json!({
         "tags": [{"name": "Mcp", "description": "Model Context Protocol transports (JSON-RPC 2.0)."}],
         "paths": paths,

@@ -2,14 +2,15 @@
 //! trail (cursor pagination), list active and recent sessions, end a session.
 //!
 //! Self-contained: [`AdminApi`] is one `#[OpenApi]` impl and [`admin_endpoint`] mounts it
-//! (with its spec at `openapi.json`). Until the admin listener exists it is served on the
-//! main listener under `/admin`, only when `audit.admin_token` is set, behind that bearer
-//! token.
+//! (with its own spec at `openapi.json`) on the admin listener under `/admin`, only when
+//! `audit.admin_token` is set, behind that bearer token. The admin listener's document
+//! (`openapi::admin_docs`) includes these operations too; [`admin_service`] needs no store
+//! for that, because the handlers take the store and the registry from request data.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use poem::{Endpoint, EndpointExt, Route};
+use poem::{Endpoint, EndpointExt, Route, web::Data};
 use poem_openapi::{
     ApiResponse, Enum, Object, OpenApi, OpenApiService, SecurityScheme, Tags,
     auth::Bearer,
@@ -22,9 +23,9 @@ use uuid::Uuid;
 
 use super::{
     AuditQuery, AuditRecord, Cursor, RecordKind, SessionQuery, SessionRow, SessionState, Store,
-    StoreError, parse_outcome,
+    StoreError,
 };
-use crate::session::{EndReason, SessionRegistry};
+use crate::session::{EndReason, Outcome, SessionRegistry};
 
 #[derive(Tags)]
 enum AdminTags {
@@ -63,32 +64,45 @@ struct AuditItem {
     /// `request` or `security`.
     kind: String,
     /// SHA-256 (hex) of the session id.
+    #[oai(skip_serializing_if_is_none)]
     session_hash: Option<String>,
     /// Authenticated subject.
+    #[oai(skip_serializing_if_is_none)]
     subject: Option<String>,
     /// JSON-RPC method.
+    #[oai(skip_serializing_if_is_none)]
     method: Option<String>,
     /// Tool, resource or prompt name.
+    #[oai(skip_serializing_if_is_none)]
     name: Option<String>,
     /// SHA-256 of the canonical JSON of the redacted arguments.
+    #[oai(skip_serializing_if_is_none)]
     arguments_digest: Option<String>,
     /// The redacted arguments (only with `audit.log_arguments`).
+    #[oai(skip_serializing_if_is_none)]
     arguments: Option<serde_json::Value>,
     /// `ok`, `tool_error`, `protocol_error`, `denied` or `rate_limited`.
     outcome: String,
     /// JSON-RPC error code.
+    #[oai(skip_serializing_if_is_none)]
     error_code: Option<i32>,
     /// HTTP status of a refusal.
+    #[oai(skip_serializing_if_is_none)]
     http_status: Option<i32>,
     /// HTTP status of the upstream Opik call.
+    #[oai(skip_serializing_if_is_none)]
     upstream_status: Option<i32>,
     /// Latency in microseconds.
+    #[oai(skip_serializing_if_is_none)]
     latency_us: Option<i64>,
     /// JSON-RPC id as JSON text.
+    #[oai(skip_serializing_if_is_none)]
     request_id: Option<String>,
     /// Client address.
+    #[oai(skip_serializing_if_is_none)]
     client_addr: Option<String>,
     /// Reason of a security event.
+    #[oai(skip_serializing_if_is_none)]
     detail: Option<String>,
 }
 
@@ -122,6 +136,7 @@ struct AuditPage {
     /// The records.
     items: Vec<AuditItem>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
     next_cursor: Option<String>,
 }
 
@@ -133,14 +148,19 @@ struct SessionItem {
     /// `sse`, `streamable-http` or `stdio`.
     transport: String,
     /// Protocol version from `initialize`.
+    #[oai(skip_serializing_if_is_none)]
     protocol_version: Option<String>,
     /// Owning subject.
+    #[oai(skip_serializing_if_is_none)]
     subject: Option<String>,
     /// `clientInfo.name`.
+    #[oai(skip_serializing_if_is_none)]
     client_name: Option<String>,
     /// `clientInfo.version`.
+    #[oai(skip_serializing_if_is_none)]
     client_version: Option<String>,
     /// Client address.
+    #[oai(skip_serializing_if_is_none)]
     client_addr: Option<String>,
     /// The replica serving it.
     instance_id: String,
@@ -149,8 +169,10 @@ struct SessionItem {
     /// Last request (updated every few seconds).
     last_seen_at: DateTime<Utc>,
     /// Ended.
+    #[oai(skip_serializing_if_is_none)]
     ended_at: Option<DateTime<Utc>>,
     /// Why it ended.
+    #[oai(skip_serializing_if_is_none)]
     end_reason: Option<String>,
     /// Requests answered.
     request_count: i64,
@@ -185,6 +207,7 @@ struct SessionPage {
     /// The sessions.
     items: Vec<SessionItem>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
     next_cursor: Option<String>,
 }
 
@@ -200,19 +223,79 @@ enum StateFilter {
     All,
 }
 
-/// An error body.
+/// How a request ended (filter).
+#[derive(Enum, Clone, Copy)]
+#[oai(rename_all = "snake_case")]
+enum OutcomeFilter {
+    /// Answered with a result.
+    Ok,
+    /// A tool reported an error.
+    ToolError,
+    /// Answered with a JSON-RPC error.
+    ProtocolError,
+    /// Refused by authentication or authorization.
+    Denied,
+    /// Refused by a rate limit.
+    RateLimited,
+}
+
+impl From<OutcomeFilter> for Outcome {
+    fn from(f: OutcomeFilter) -> Self {
+        match f {
+            OutcomeFilter::Ok => Outcome::Ok,
+            OutcomeFilter::ToolError => Outcome::ToolError,
+            OutcomeFilter::ProtocolError => Outcome::ProtocolError,
+            OutcomeFilter::Denied => Outcome::Denied,
+            OutcomeFilter::RateLimited => Outcome::RateLimited,
+        }
+    }
+}
+
+/// Kind of audit record (filter).
+#[derive(Enum, Clone, Copy)]
+#[oai(rename_all = "lowercase")]
+enum KindFilter {
+    /// An MCP request.
+    Request,
+    /// A security event.
+    Security,
+}
+
+impl From<KindFilter> for RecordKind {
+    fn from(f: KindFilter) -> Self {
+        match f {
+            KindFilter::Request => RecordKind::Request,
+            KindFilter::Security => RecordKind::Security,
+        }
+    }
+}
+
+/// The error body of every non-MCP route, the same shape as `ApiError`'s plain responses
+/// (`{"error": {"code", "message"}}`), so the listener's document declares one `Error`.
 #[derive(Object)]
+#[oai(rename = "Error")]
 struct ErrorBody {
-    /// Stable code.
+    // No doc comment: with one, poem-openapi emits `allOf` instead of the plain `$ref` the
+    // hand-written `Error` of the public document has.
+    error: ErrorDetail,
+}
+
+/// Code and explanation of an error.
+#[derive(Object)]
+#[oai(rename = "ErrorDetail")]
+struct ErrorDetail {
+    /// Stable `snake_case` code, e.g. `invalid_cursor`.
     code: String,
-    /// What went wrong.
+    /// Human-readable explanation.
     message: String,
 }
 
 fn err(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
     Json(ErrorBody {
-        code: code.into(),
-        message: message.into(),
+        error: ErrorDetail {
+            code: code.into(),
+            message: message.into(),
+        },
     })
 }
 
@@ -262,11 +345,9 @@ fn decode_cursor(raw: Option<String>) -> Result<Option<Cursor>, Json<ErrorBody>>
         .transpose()
 }
 
-/// The admin API.
-pub struct AdminApi {
-    store: Store,
-    registry: Arc<SessionRegistry>,
-}
+/// The admin API. Stateless: the store and the session registry come from request data
+/// (attached by [`admin_endpoint`]), so the document can be built without them.
+pub struct AdminApi;
 
 #[OpenApi]
 impl AdminApi {
@@ -280,6 +361,7 @@ impl AdminApi {
     async fn list_audit(
         &self,
         _auth: AdminToken,
+        store: Data<&Store>,
         /// Exact subject.
         subject: Query<Option<String>>,
         /// Exact tool, resource or prompt name.
@@ -287,9 +369,9 @@ impl AdminApi {
         /// Exact JSON-RPC method, e.g. `tools/call`.
         method: Query<Option<String>>,
         /// `ok`, `tool_error`, `protocol_error`, `denied` or `rate_limited`.
-        outcome: Query<Option<String>>,
+        outcome: Query<Option<OutcomeFilter>>,
         /// `request` or `security`.
-        kind: Query<Option<String>>,
+        kind: Query<Option<KindFilter>>,
         /// Session hash (SHA-256 hex of the session id).
         session: Query<Option<String>>,
         /// At or after this time (RFC 3339).
@@ -298,23 +380,10 @@ impl AdminApi {
         until: Query<Option<DateTime<Utc>>>,
         /// Page size, 1–500 (default 100).
         limit: Query<Option<u32>>,
-        /// `next_cursor` of the previous page.
+        /// `next_cursor` of the previous page (opaque; anything else is refused with 400
+        /// `invalid_cursor`).
         cursor: Query<Option<String>>,
     ) -> ListAuditResponse {
-        let outcome = match outcome.0.as_deref().map(|o| parse_outcome(o).ok_or(o)) {
-            Some(Err(o)) => {
-                return ListAuditResponse::BadRequest(err("invalid_outcome", format!("{o:?}")));
-            }
-            Some(Ok(o)) => Some(o),
-            None => None,
-        };
-        let kind = match kind.0.as_deref().map(|k| RecordKind::parse(k).ok_or(k)) {
-            Some(Err(k)) => {
-                return ListAuditResponse::BadRequest(err("invalid_kind", format!("{k:?}")));
-            }
-            Some(Ok(k)) => Some(k),
-            None => None,
-        };
         let after = match decode_cursor(cursor.0) {
             Ok(c) => c,
             Err(e) => return ListAuditResponse::BadRequest(e),
@@ -323,15 +392,15 @@ impl AdminApi {
             subject: subject.0,
             name: tool.0,
             method: method.0,
-            outcome,
-            kind,
+            outcome: outcome.0.map(Outcome::from),
+            kind: kind.0.map(RecordKind::from),
             session_hash: session.0,
             since: since.0,
             until: until.0,
             limit: limit.0.unwrap_or(0),
             after,
         };
-        match self.store.list_audit(&q).await {
+        match store.list_audit(&q).await {
             Ok(page) => ListAuditResponse::Ok(Json(AuditPage {
                 next_cursor: page.next.map(|c| c.encode()),
                 items: page.items.into_iter().map(AuditItem::from).collect(),
@@ -348,13 +417,15 @@ impl AdminApi {
     async fn list_sessions(
         &self,
         _auth: AdminToken,
+        store: Data<&Store>,
         /// `active`, `ended` or `all` (default).
         state: Query<Option<StateFilter>>,
         /// Exact subject.
         subject: Query<Option<String>>,
         /// Page size, 1–500 (default 100).
         limit: Query<Option<u32>>,
-        /// `next_cursor` of the previous page.
+        /// `next_cursor` of the previous page (opaque; anything else is refused with 400
+        /// `invalid_cursor`).
         cursor: Query<Option<String>>,
     ) -> ListSessionsResponse {
         let after = match decode_cursor(cursor.0) {
@@ -371,7 +442,7 @@ impl AdminApi {
             limit: limit.0.unwrap_or(0),
             after,
         };
-        match self.store.list_sessions(&q).await {
+        match store.list_sessions(&q).await {
             Ok(page) => ListSessionsResponse::Ok(Json(SessionPage {
                 next_cursor: page.next.map(|c| c.encode()),
                 items: page.items.into_iter().map(SessionItem::from).collect(),
@@ -389,17 +460,17 @@ impl AdminApi {
     async fn end_session(
         &self,
         _auth: AdminToken,
+        registry: Data<&Arc<SessionRegistry>>,
         /// SHA-256 (hex) of the session id, as listed.
         session_hash: Path<String>,
     ) -> EndSessionResponse {
         let wanted = session_hash.0.to_ascii_lowercase();
-        let id = self
-            .registry
+        let id = registry
             .live_ids()
             .into_iter()
             .find(|id| super::session_hash(id) == wanted);
         match id {
-            Some(id) if self.registry.end(&id, EndReason::Admin) => EndSessionResponse::Ended,
+            Some(id) if registry.end(&id, EndReason::Admin) => EndSessionResponse::Ended,
             _ => EndSessionResponse::NotFound(err(
                 "session_not_found",
                 "no live session with this hash on this replica",
@@ -408,14 +479,11 @@ impl AdminApi {
     }
 }
 
-/// The admin API service (for mounting, and for the OpenAPI document).
-pub fn admin_service(store: Store, registry: Arc<SessionRegistry>) -> OpenApiService<AdminApi, ()> {
-    OpenApiService::new(
-        AdminApi { store, registry },
-        "opik-mcp admin API",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .url_prefix("/admin")
+/// The admin API service (for mounting, and for the OpenAPI documents), paths under
+/// `/admin`.
+pub fn admin_service() -> OpenApiService<AdminApi, ()> {
+    OpenApiService::new(AdminApi, "opik-mcp admin API", env!("CARGO_PKG_VERSION"))
+        .url_prefix("/admin")
 }
 
 /// The admin routes, to nest at `/admin`: the API plus its spec at `/admin/openapi.json`,
@@ -425,10 +493,12 @@ pub fn admin_endpoint(
     registry: Arc<SessionRegistry>,
     token: SecretString,
 ) -> impl Endpoint + 'static {
-    let service = admin_service(store, registry);
+    let service = admin_service();
     let spec = service.spec_endpoint();
     Route::new()
         .at("/openapi.json", spec)
         .nest("/", service)
         .data(AdminSecret(Arc::new(token)))
+        .data(store)
+        .data(registry)
 }

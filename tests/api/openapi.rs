@@ -5,7 +5,10 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
-async fn document(app: &TestApp, base: &str, path: &str) -> reqwest::Response {
+#[path = "openapi_mounted.rs"]
+mod mounted;
+
+pub(super) async fn document(app: &TestApp, base: &str, path: &str) -> reqwest::Response {
     let resp = app
         .client
         .get(format!("{base}{path}"))
@@ -16,7 +19,7 @@ async fn document(app: &TestApp, base: &str, path: &str) -> reqwest::Response {
     resp
 }
 
-async fn json_doc(app: &TestApp, base: &str) -> Value {
+pub(super) async fn json_doc(app: &TestApp, base: &str) -> Value {
     document(app, base, "/openapi.json")
         .await
         .json()
