@@ -6,6 +6,9 @@ use std::{
     time::Duration,
 };
 
+#[path = "cli/config_docs.rs"]
+mod config_docs;
+
 /// The binary. These tests are about the CLI and configuration, so the audit trail (whose
 /// default SQLite file would land in the working directory) is off; tests/faults covers the
 /// binary with its defaults.
