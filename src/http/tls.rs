@@ -37,7 +37,10 @@ use tokio::{
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{ClientAuth, TlsSettings, TlsVersion};
+use crate::{
+    config::{ClientAuth, TlsSettings, TlsVersion},
+    telemetry::{labels::TlsResult, metrics},
+};
 
 /// Build a rustls server configuration from the PEM files; errors name the file.
 pub fn server_config(s: &TlsSettings) -> anyhow::Result<Arc<ServerConfig>> {
@@ -262,8 +265,12 @@ impl TlsIo {
         loop {
             match self {
                 TlsIo::Handshaking(fut) => match fut.poll_unpin(cx) {
-                    Poll::Ready(Ok(s)) => *self = TlsIo::Ready(Box::new(s)),
+                    Poll::Ready(Ok(s)) => {
+                        metrics::tls_handshake(TlsResult::Ok);
+                        *self = TlsIo::Ready(Box::new(s));
+                    }
                     Poll::Ready(Err(e)) => {
+                        metrics::tls_handshake(TlsResult::Error);
                         tracing::debug!(error = %e, "TLS handshake failed");
                         *self = TlsIo::Failed;
                         return Poll::Ready(Err(e));

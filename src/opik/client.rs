@@ -18,7 +18,10 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use super::{Credentials, OpikError};
-use crate::config::OpikSettings;
+use crate::{
+    config::OpikSettings,
+    telemetry::{labels::UpstreamEndpoint, metrics},
+};
 
 /// The workspace header Opik reads (`RequestContext.WORKSPACE_HEADER` in the backend).
 pub const WORKSPACE_HEADER: &str = "Comet-Workspace";
@@ -192,8 +195,18 @@ impl OpikClient {
                 duration_ms = started.elapsed().as_millis() as u64,
                 "opik call"
             );
+            let endpoint = UpstreamEndpoint::of_path(call.path);
+            let status = match &result {
+                Ok(r) => Some(r.status),
+                Err(e) => e.status(),
+            };
+            metrics::upstream_request(endpoint, status, started.elapsed());
+            if matches!(result, Err(OpikError::Timeout(_))) {
+                metrics::upstream_timeout(endpoint);
+            }
             match result {
                 Err(e) if attempt < attempts && retryable(&e) => {
+                    metrics::upstream_retry(endpoint);
                     let delay = self.inner.backoff * 2u32.saturating_pow(attempt - 1);
                     tokio::time::sleep(delay).await;
                 }
