@@ -174,6 +174,13 @@ impl OpikClient {
         self.send(creds, call).await?.json()
     }
 
+    /// `GET /is-alive/ping` with the server's credentials: whether Opik answers at all.
+    pub async fn ping(&self) -> Result<(), OpikError> {
+        self.send(&Credentials::default(), Call::get("/is-alive/ping"))
+            .await
+            .map(|_| ())
+    }
+
     /// Send one request; GETs (and requests with an idempotency key) are retried on refused
     /// connections and 429/502/503/504.
     pub async fn send(&self, creds: &Credentials, call: Call<'_>) -> Result<Reply, OpikError> {
