@@ -109,12 +109,32 @@ fn session_header(required: bool) -> Value {
     )
 }
 
-fn version_header() -> Value {
+/// `MCP-Protocol-Version`, listing `versions` (from `mcp`, so the document follows the code).
+fn version_header(versions: &[rmcp::model::ProtocolVersion]) -> Value {
+    let names: Vec<&str> = versions.iter().map(|v| v.as_str()).collect();
     json!({
         "name": "MCP-Protocol-Version", "in": "header", "required": false,
-        "description": "Negotiated protocol revision; absent means 2025-03-26.",
-        "schema": {"type": "string", "enum": ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"]}
+        "description": "Negotiated protocol revision; absent means 2025-03-26 on a session. \
+            `2026-07-28` selects the stateless revision (no session, no `initialize`): the \
+            header is then required and must match the body's `_meta`.",
+        "schema": {"type": "string", "enum": names}
     })
+}
+
+/// The 2026-07-28 routing headers (optional; when sent they must match the body).
+fn routing_headers() -> [Value; 2] {
+    [
+        header(
+            "Mcp-Method",
+            false,
+            "2026-07-28: the JSON-RPC method of the body; a mismatch is refused (400).",
+        ),
+        header(
+            "Mcp-Name",
+            false,
+            "2026-07-28: the tool, prompt or resource the body names; a mismatch is refused (400).",
+        ),
+    ]
 }
 
 fn sse_body(description: &str) -> Value {
@@ -165,6 +185,9 @@ pub fn fragment(mcp_path: &str) -> Value {
         "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcErrorResponse"}}}
     });
+    let all = crate::mcp::all_versions();
+    let handshake = crate::mcp::supported_versions();
+    let routing = routing_headers();
     let message_body = json!({
         "required": true,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcMessage"}}}
@@ -174,8 +197,8 @@ pub fn fragment(mcp_path: &str) -> Value {
         "post": {
             "tags": ["Mcp"], "operationId": "mcpPost", "security": security,
             "summary": "Send one JSON-RPC message (Streamable HTTP)",
-            "description": "`initialize` (without `Mcp-Session-Id`) starts a session whose id comes back in the `Mcp-Session-Id` response header. A request is answered with its JSON-RPC reply: `application/json`, or a one-event `text/event-stream` when `server.json_response` is false. Notifications and responses get 202. `Accept` must list both `application/json` and `text/event-stream`; `Content-Type` must be `application/json`. Batches are refused.",
-            "parameters": [session_header(false), version_header()],
+            "description": "`initialize` (without `Mcp-Session-Id`) starts a session whose id comes back in the `Mcp-Session-Id` response header. A request is answered with its JSON-RPC reply: `application/json`, or a one-event `text/event-stream` when `server.json_response` is false. Notifications and responses get 202. `Accept` must list both `application/json` and `text/event-stream`; `Content-Type` must be `application/json`. Batches are refused. A request declaring `MCP-Protocol-Version: 2026-07-28` (or a `server/discover`) is served statelessly: no session id is minted or read, and any replica can answer it.",
+            "parameters": [session_header(false), version_header(&all), routing[0], routing[1]],
             "requestBody": message_body,
             "responses": {
                 "200": {
@@ -187,10 +210,10 @@ pub fn fragment(mcp_path: &str) -> Value {
                     }
                 },
                 "202": {"description": "Notification or response accepted."},
-                "400": rpc_error("Parse error, invalid or batched message, missing or malformed `Mcp-Session-Id`, unsupported `MCP-Protocol-Version`, or `initialize` on an existing session."),
+                "400": rpc_error("Parse error, invalid or batched message, missing or malformed `Mcp-Session-Id`, unsupported `MCP-Protocol-Version`, `initialize` on an existing session, or (2026-07-28) invalid params or a header that does not match the body."),
                 "401": unauthorized,
                 "403": forbidden,
-                "404": rpc_error("Unknown or ended session: start a new one."),
+                "404": rpc_error("Unknown or ended session: start a new one; or (2026-07-28) a method that revision does not have."),
                 "406": rpc_error("`Accept` does not list both `application/json` and `text/event-stream`."),
                 "410": rpc_error("The session ended before replying."),
                 "413": rpc_error("Body larger than `server.max_body_bytes`."),
@@ -202,7 +225,7 @@ pub fn fragment(mcp_path: &str) -> Value {
             "tags": ["Mcp"], "operationId": "mcpStream", "security": security,
             "summary": "Open the session's stream of server messages (Streamable HTTP)",
             "description": "One stream per session; server-initiated messages arrive as `message` events, with `:` keep-alive comments while idle.",
-            "parameters": [session_header(true), version_header()],
+            "parameters": [session_header(true), version_header(&handshake)],
             "responses": {
                 "200": sse_body("The event stream."),
                 "400": rpc_error("Missing or malformed `Mcp-Session-Id`, or unsupported `MCP-Protocol-Version`."),

@@ -84,6 +84,18 @@ async fn public_document_describes_the_mcp_endpoints_with_headers_and_security()
         assert!(op["responses"]["404"].is_object(), "{method} documents 404");
     }
     let post = &doc["paths"]["/mcp"]["post"];
+    // The documented revisions are the served ones (2026-07-28 is stateless, POST only).
+    let params = post["parameters"].as_array().expect("params");
+    let version = params
+        .iter()
+        .find(|p| p["name"] == "MCP-Protocol-Version")
+        .expect("version header");
+    let served: Vec<String> = opik_mcp::mcp::all_versions()
+        .iter()
+        .map(|v| v.as_str().to_owned())
+        .collect();
+    assert_eq!(version["schema"]["enum"], serde_json::json!(served));
+    assert!(params.iter().any(|p| p["name"] == "Mcp-Method"));
     for code in [
         "200", "202", "400", "403", "404", "406", "413", "415", "503",
     ] {
