@@ -121,18 +121,20 @@ fn version_header(versions: &[rmcp::model::ProtocolVersion]) -> Value {
     })
 }
 
-/// The 2026-07-28 routing headers (optional; when sent they must match the body).
+/// The 2026-07-28 routing headers (required by that revision only, so optional here).
 fn routing_headers() -> [Value; 2] {
     [
         header(
             "Mcp-Method",
             false,
-            "2026-07-28: the JSON-RPC method of the body; a mismatch is refused (400).",
+            "Required with 2026-07-28: the JSON-RPC method of the body; missing or different is \
+             refused (400).",
         ),
         header(
             "Mcp-Name",
             false,
-            "2026-07-28: the tool, prompt or resource the body names; a mismatch is refused (400).",
+            "Required with 2026-07-28 on `tools/call`, `prompts/get` (the name) and \
+             `resources/read` (the URI); missing or different is refused (400).",
         ),
     ]
 }
