@@ -88,6 +88,62 @@ pub fn client(settings: &Settings) -> Value {
     })
 }
 
+/// The document routes every listener serves (`Docs::attach`): this document as JSON and
+/// YAML, and its explorer. `admin_api` adds the admin API's own document.
+pub fn meta(admin_api: bool) -> Value {
+    // The documents are objects once parsed (clients and validators parse JSON and YAML).
+    let op = |id: &str, summary: &str, ty: &str| {
+        let schema = if ty == "text/html" {
+            json!({"type": "string"})
+        } else {
+            json!({"type": "object"})
+        };
+        json!({"get": {
+            "tags": ["Meta"], "operationId": id, "summary": summary,
+            "responses": {"200": {"description": summary, "content": {ty: {"schema": schema}}}}
+        }})
+    };
+    let mut paths = serde_json::Map::new();
+    paths.insert(
+        "/openapi.json".into(),
+        op(
+            "openapiJson",
+            "This OpenAPI document (JSON)",
+            "application/json",
+        ),
+    );
+    paths.insert(
+        "/openapi.yaml".into(),
+        op(
+            "openapiYaml",
+            "This OpenAPI document (YAML)",
+            "application/yaml",
+        ),
+    );
+    paths.insert(
+        "/docs".into(),
+        op(
+            "docs",
+            "The explorer (Swagger UI) for this document",
+            "text/html",
+        ),
+    );
+    if admin_api {
+        paths.insert(
+            "/admin/openapi.json".into(),
+            op(
+                "adminOpenapiJson",
+                "The admin API's own OpenAPI document (JSON)",
+                "application/json",
+            ),
+        );
+    }
+    json!({
+        "tags": [{"name": "Meta", "description": "This document and its explorer."}],
+        "paths": paths
+    })
+}
+
 fn plain_error(description: &str) -> Value {
     json!({
         "description": description,

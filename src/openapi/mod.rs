@@ -18,6 +18,7 @@
 //!   the MCP transports must answer every refusal with a JSON-RPC error of their own (and the
 //!   path is configurable). The fragments are pinned by the snapshot tests and exercised by
 //!   the integration tests, which keep them truthful.
+//! - Both list their own `/openapi.json`, `/openapi.yaml` and `/docs` (tag `Meta`).
 //! - The admin listener's document has `/healthz`, `/readyz` and `/metrics`, and, when it
 //!   is mounted (a store and `audit.admin_token`), the audit trail's admin API under
 //!   `/admin` (`store::api`, also served alone at `/admin/openapi.json`).
@@ -85,6 +86,7 @@ pub fn public_docs(settings: &Settings) -> anyhow::Result<Docs> {
         mcp::merge(doc, &mcp::fragment(&mcp_path));
         mcp::merge(doc, &extra::well_known(settings));
         mcp::merge(doc, &extra::client(settings));
+        mcp::merge(doc, &extra::meta(false));
         extra::declare_errors(doc, &extra::public_errors());
     })
 }
@@ -103,6 +105,7 @@ pub fn admin_docs(with_admin_api: bool) -> anyhow::Result<Docs> {
             merge_operations(doc, api);
         }
         mcp::insert_absent(doc, &mcp::common());
+        mcp::merge(doc, &extra::meta(with_admin_api));
         extra::declare_errors(doc, &extra::admin_errors());
     })
 }

@@ -205,7 +205,8 @@ pub fn admin_endpoint(
     let service = admin_service();
     let spec = service.spec_endpoint();
     Route::new()
-        .at("/openapi.json", spec)
+        // GET only (the bare endpoint would answer any method).
+        .at("/openapi.json", poem::get(spec))
         .nest("/", service)
         .data(AdminSecret(Arc::new(token)))
         .data(store)

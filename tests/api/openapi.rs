@@ -72,7 +72,18 @@ async fn public_document_describes_the_mcp_endpoints_with_headers_and_security()
     let paths = doc["paths"].as_object().expect("paths");
     let mut listed: Vec<&str> = paths.keys().map(String::as_str).collect();
     listed.sort_unstable();
-    assert_eq!(listed, ["/health", "/mcp", "/messages", "/sse"]);
+    assert_eq!(
+        listed,
+        [
+            "/docs",
+            "/health",
+            "/mcp",
+            "/messages",
+            "/openapi.json",
+            "/openapi.yaml",
+            "/sse"
+        ]
+    );
     for method in ["post", "get", "delete"] {
         let op = &doc["paths"]["/mcp"][method];
         let params = op["parameters"].as_array().expect("params");
@@ -124,7 +135,17 @@ async fn admin_document_lists_the_probes_and_metrics() {
     let paths = doc["paths"].as_object().expect("paths");
     let mut listed: Vec<&str> = paths.keys().map(String::as_str).collect();
     listed.sort_unstable();
-    assert_eq!(listed, ["/healthz", "/metrics", "/readyz"]);
+    assert_eq!(
+        listed,
+        [
+            "/docs",
+            "/healthz",
+            "/metrics",
+            "/openapi.json",
+            "/openapi.yaml",
+            "/readyz"
+        ]
+    );
     assert!(doc["paths"]["/readyz"]["get"]["responses"]["503"].is_object());
 }
 

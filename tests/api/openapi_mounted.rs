@@ -69,9 +69,12 @@ async fn the_documents_describe_exactly_the_routes_each_listener_mounts() {
             "/.well-known/oauth-protected-resource/mcp",
             "/client",
             "/client/",
+            "/docs",
             "/health",
             "/mcp",
             "/messages",
+            "/openapi.json",
+            "/openapi.yaml",
             "/sse",
         ]
     );
@@ -80,10 +83,14 @@ async fn the_documents_describe_exactly_the_routes_each_listener_mounts() {
         sorted_paths(&admin),
         [
             "/admin/audit",
+            "/admin/openapi.json",
             "/admin/sessions",
             "/admin/sessions/{session_hash}",
+            "/docs",
             "/healthz",
             "/metrics",
+            "/openapi.json",
+            "/openapi.yaml",
             "/readyz",
         ]
     );
