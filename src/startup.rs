@@ -110,10 +110,15 @@ impl Application {
             .as_ref()
             .map_or_else(AuditSink::disabled, Persistence::sink);
         readiness.add(store_check(audit.clone()));
+        if settings.admin.check_opik {
+            readiness.add(opik_check(engine.opik().clone()));
+        }
         let limits = Arc::new(HttpLimits::new(&settings.rate_limit));
         let state = AppState::new(AppStateInner {
             public_docs: openapi::public_docs(&settings)?,
-            admin_docs: openapi::admin_docs()?,
+            admin_docs: openapi::admin_docs(
+                persistence.is_some() && settings.audit.admin_token.is_some(),
+            )?,
             settings,
             engine,
             registry,
@@ -285,6 +290,20 @@ pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
         p.shutdown().await;
     }
     result
+}
+
+/// Readiness of the upstream Opik API (`admin.check_opik`): it answers its ping.
+fn opik_check(opik: crate::opik::OpikClient) -> impl crate::http::readiness::ReadinessCheck {
+    use crate::http::readiness::{CheckResult, check_fn};
+    check_fn("opik", move || {
+        let opik = opik.clone();
+        async move {
+            match opik.ping().await {
+                Ok(()) => CheckResult::pass("reachable"),
+                Err(e) => CheckResult::fail(e.to_string()),
+            }
+        }
+    })
 }
 
 /// Readiness of the audit trail: ready while it can take records (spilling to the local file

@@ -6,6 +6,9 @@ use std::{
     time::Duration,
 };
 
+#[path = "cli/config_docs.rs"]
+mod config_docs;
+
 /// The binary. These tests are about the CLI and configuration, so the audit trail (whose
 /// default SQLite file would land in the working directory) is off; tests/faults covers the
 /// binary with its defaults.
@@ -18,6 +21,8 @@ fn bin() -> Command {
         "MCP_TRANSPORT",
         "SSE_PORT",
         "MCP_SSE_PORT",
+        "STREAMABLE_HTTP_PORT",
+        "STREAMABLE_HTTP_HOST",
         "SSE_HOST",
         "OPIK_API_KEY",
         "DATABASE_URL",
@@ -151,6 +156,30 @@ fn port_already_in_use_fails_with_a_clear_message() {
         err.contains("already in use") && err.contains(&port),
         "{err}"
     );
+}
+
+#[test]
+fn upstream_streamable_http_port_is_read_and_the_sse_name_wins_over_it() {
+    let taken = |_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let (a, b) = (taken(0), taken(1));
+    let port = |l: &std::net::TcpListener| l.local_addr().expect("addr").port().to_string();
+    let run = |envs: &[(&str, String)]| {
+        let mut c = bin();
+        c.args(["--transport=sse", "--sse-host=127.0.0.1", "--sse-log-path="]);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let out = c.output().expect("run");
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let alone = run(&[("STREAMABLE_HTTP_PORT", port(&a))]);
+    assert!(
+        alone.contains(&format!("127.0.0.1:{}", port(&a))),
+        "{alone}"
+    );
+    let both = run(&[("STREAMABLE_HTTP_PORT", port(&a)), ("SSE_PORT", port(&b))]);
+    assert!(both.contains(&format!("127.0.0.1:{}", port(&b))), "{both}");
 }
 
 #[test]

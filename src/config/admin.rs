@@ -19,6 +19,11 @@ pub struct AdminSettings {
     /// Seconds each readiness check may take before it counts as failed.
     /// Env `OPIK_MCP_ADMIN__READINESS_TIMEOUT_SECS`. Default 2.
     pub readiness_timeout_secs: u64,
+    /// Add an `opik` readiness check: `GET {opik.api_url}/is-alive/ping` must answer 2xx in
+    /// time. Off by default: an Opik outage would then take every replica out of rotation,
+    /// while without it tools only report the outage as errors.
+    /// Env `OPIK_MCP_ADMIN__CHECK_OPIK`. Default false.
+    pub check_opik: bool,
 }
 
 impl Default for AdminSettings {
@@ -28,6 +33,7 @@ impl Default for AdminSettings {
             host: "127.0.0.1".into(),
             port: 9464,
             readiness_timeout_secs: 2,
+            check_opik: false,
         }
     }
 }

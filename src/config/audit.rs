@@ -17,7 +17,7 @@ pub enum OnFailure {
     #[default]
     FailClosed,
     /// Requests keep being served; records that cannot be stored are dropped, logged and
-    /// counted in `opik_mcp_audit_records_lost_total`.
+    /// counted in `opik_mcp_audit_lost_total`.
     FailOpen,
 }
 

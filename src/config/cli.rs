@@ -34,7 +34,8 @@ pub struct Cli {
     #[arg(long, short = 't', global = true, value_name = "MODE")]
     pub transport: Option<String>,
 
-    /// HTTP port, 0 for any free port [env: SSE_PORT, MCP_SSE_PORT] [default: 3001]
+    /// HTTP port, 0 for any free port
+    /// [env: SSE_PORT, MCP_SSE_PORT, STREAMABLE_HTTP_PORT] [default: 3001]
     #[arg(
         long = "sse-port",
         alias = "ssePort",
@@ -44,7 +45,7 @@ pub struct Cli {
     )]
     pub sse_port: Option<u16>,
 
-    /// HTTP bind host [env: SSE_HOST, MCP_SSE_HOST] [default: localhost]
+    /// HTTP bind host [env: SSE_HOST, MCP_SSE_HOST, STREAMABLE_HTTP_HOST] [default: localhost]
     #[arg(
         long = "sse-host",
         alias = "sseHost",
@@ -54,7 +55,8 @@ pub struct Cli {
     pub sse_host: Option<String>,
 
     /// File the HTTP service also logs to; empty disables
-    /// [env: SSE_LOG_PATH, MCP_SSE_LOG_PATH] [default: /tmp/opik-mcp-sse.log]
+    /// [env: SSE_LOG_PATH, MCP_SSE_LOG_PATH, STREAMABLE_HTTP_LOG_PATH]
+    /// [default: /tmp/opik-mcp-sse.log]
     #[arg(long = "sse-log-path", alias = "sseLogPath", global = true, value_name = "FILE",
           num_args = 0..=1, default_missing_value = "")]
     pub sse_log_path: Option<String>,
@@ -96,7 +98,7 @@ pub struct Cli {
     pub self_hosted: Option<bool>,
 
     /// Comma-separated toolsets: all, core, expert-prompts, expert-datasets,
-    /// expert-trace-actions, expert-project-actions, integration, metrics
+    /// expert-trace-actions, expert-project-actions, integration, metrics, consolidated
     /// [env: OPIK_TOOLSETS] [default: core]
     #[arg(long, global = true, value_name = "LIST")]
     pub toolsets: Option<String>,

@@ -10,8 +10,12 @@ use figment::{
 use super::{Cli, ConfigError, Settings};
 
 /// Upstream environment names and the key each sets. Later entries win, so the documented
-/// `MCP_*` names beat the bare names upstream's code read.
+/// `MCP_*` names beat the bare names upstream's code read, and both beat the
+/// `STREAMABLE_HTTP_*` names of upstream's later Streamable HTTP release (npm 2.x).
 pub const ENV_VARS: &[(&str, &str)] = &[
+    ("STREAMABLE_HTTP_PORT", "server.port"),
+    ("STREAMABLE_HTTP_HOST", "server.host"),
+    ("STREAMABLE_HTTP_LOG_PATH", "server.log_path"),
     ("TRANSPORT", "transport"),
     ("MCP_TRANSPORT", "transport"),
     ("SSE_PORT", "server.port"),

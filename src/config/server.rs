@@ -10,12 +10,15 @@ use super::ConfigError;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
-    /// Interface to bind. Env `SSE_HOST`, `MCP_SSE_HOST`. Default `localhost`.
+    /// Interface to bind. Env `SSE_HOST`, `MCP_SSE_HOST`, `STREAMABLE_HTTP_HOST`. Default
+    /// `localhost`.
     pub host: String,
-    /// TCP port; 0 picks a free one. Env `SSE_PORT`, `MCP_SSE_PORT`. Default 3001.
+    /// TCP port; 0 picks a free one. Env `SSE_PORT`, `MCP_SSE_PORT`, `STREAMABLE_HTTP_PORT`.
+    /// Default 3001.
     pub port: u16,
     /// File the HTTP service appends its log to, as well as stderr; empty disables.
-    /// Env `SSE_LOG_PATH`, `MCP_SSE_LOG_PATH`. Default `/tmp/opik-mcp-sse.log`.
+    /// Env `SSE_LOG_PATH`, `MCP_SSE_LOG_PATH`, `STREAMABLE_HTTP_LOG_PATH`. Default
+    /// `/tmp/opik-mcp-sse.log`.
     pub log_path: PathBuf,
     /// Path of the Streamable HTTP endpoint. Default `/mcp`.
     pub mcp_path: String,

@@ -2,7 +2,11 @@
 //! explorer, and (as it lands) the admin API. Served on `admin.host:admin.port`, apart from
 //! MCP traffic; this is what Kubernetes probes and Prometheus hit.
 
-use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, middleware::CatchPanic};
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Route,
+    http::{HeaderValue, StatusCode},
+    middleware::CatchPanic,
+};
 
 use super::{AppState, middleware, panic_response, plain_shape};
 use crate::openapi;
@@ -32,6 +36,17 @@ pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
     let routes = state.admin_docs.attach(routes);
     routes
         .catch_all_error(|e| async move { plain_shape(&e) })
+        .around(|ep, req| async move {
+            // `plain_shape` answers 405 with `Allow: GET`, true of every admin route but one:
+            // `/admin/sessions/{hash}` takes only DELETE.
+            let delete_only = req.uri().path().starts_with("/admin/sessions/");
+            let mut resp = ep.call(req).await?.into_response();
+            if delete_only && resp.status() == StatusCode::METHOD_NOT_ALLOWED {
+                resp.headers_mut()
+                    .insert("allow", HeaderValue::from_static("DELETE"));
+            }
+            Ok(resp)
+        })
         .data(state)
         .with(middleware::HttpMetrics::new(&mcp_path))
         .with(middleware::AccessLog::new(&mcp_path).quiet())

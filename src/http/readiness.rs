@@ -1,7 +1,8 @@
 //! Readiness: a list of named checks, run concurrently (each bounded by a timeout) for
 //! `GET /readyz`. Components add their own at start-up with [`Readiness::add`]:
-//! the store adds "store writable" and "audit queue below threshold"; the Opik client adds
-//! "opik reachable" when configured. The built-in checks are `draining` and `sessions`.
+//! the store adds `store` (writable, queue below its bound) and, with `admin.check_opik`,
+//! start-up adds `opik` (the Opik API answers its ping). The built-in checks are `draining`
+//! and `sessions`.
 
 use std::{
     collections::BTreeMap,

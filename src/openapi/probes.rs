@@ -132,6 +132,10 @@ impl ProbesApi {
         metrics::queue_depth(queued, deepest);
         metrics::tokio_runtime(&tokio::runtime::Handle::current());
         state.process.collect();
+        if let Some(store) = &state.store {
+            let (in_use, idle, max) = store.pool_usage();
+            metrics::db_pool(in_use, idle, max);
+        }
         PlainText(state.prometheus.render())
     }
 }

@@ -18,7 +18,10 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use super::{Credentials, OpikError};
-use crate::config::OpikSettings;
+use crate::{
+    config::OpikSettings,
+    telemetry::{labels::UpstreamEndpoint, metrics},
+};
 
 /// The workspace header Opik reads (`RequestContext.WORKSPACE_HEADER` in the backend).
 pub const WORKSPACE_HEADER: &str = "Comet-Workspace";
@@ -171,6 +174,13 @@ impl OpikClient {
         self.send(creds, call).await?.json()
     }
 
+    /// `GET /is-alive/ping` with the server's credentials: whether Opik answers at all.
+    pub async fn ping(&self) -> Result<(), OpikError> {
+        self.send(&Credentials::default(), Call::get("/is-alive/ping"))
+            .await
+            .map(|_| ())
+    }
+
     /// Send one request; GETs (and requests with an idempotency key) are retried on refused
     /// connections and 429/502/503/504.
     pub async fn send(&self, creds: &Credentials, call: Call<'_>) -> Result<Reply, OpikError> {
@@ -192,8 +202,18 @@ impl OpikClient {
                 duration_ms = started.elapsed().as_millis() as u64,
                 "opik call"
             );
+            let endpoint = UpstreamEndpoint::of_path(call.path);
+            let status = match &result {
+                Ok(r) => Some(r.status),
+                Err(e) => e.status(),
+            };
+            metrics::upstream_request(endpoint, status, started.elapsed());
+            if matches!(result, Err(OpikError::Timeout(_))) {
+                metrics::upstream_timeout(endpoint);
+            }
             match result {
                 Err(e) if attempt < attempts && retryable(&e) => {
+                    metrics::upstream_retry(endpoint);
                     let delay = self.inner.backoff * 2u32.saturating_pow(attempt - 1);
                     tokio::time::sleep(delay).await;
                 }

@@ -2,29 +2,30 @@
 //! trail (cursor pagination), list active and recent sessions, end a session.
 //!
 //! Self-contained: [`AdminApi`] is one `#[OpenApi]` impl and [`admin_endpoint`] mounts it
-//! (with its spec at `openapi.json`). Until the admin listener exists it is served on the
-//! main listener under `/admin`, only when `audit.admin_token` is set, behind that bearer
-//! token.
+//! (with its own spec at `openapi.json`) on the admin listener under `/admin`, only when
+//! `audit.admin_token` is set, behind that bearer token. The admin listener's document
+//! (`openapi::admin_docs`) includes these operations too; [`admin_service`] needs no store
+//! for that, because the handlers take the store and the registry from request data.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use poem::{Endpoint, EndpointExt, Route};
+use poem::{Endpoint, EndpointExt, Route, web::Data};
 use poem_openapi::{
-    ApiResponse, Enum, Object, OpenApi, OpenApiService, SecurityScheme, Tags,
+    OpenApi, OpenApiService, SecurityScheme, Tags,
     auth::Bearer,
     param::{Path, Query},
     payload::Json,
 };
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
-use uuid::Uuid;
 
-use super::{
-    AuditQuery, AuditRecord, Cursor, RecordKind, SessionQuery, SessionRow, SessionState, Store,
-    StoreError, parse_outcome,
-};
-use crate::session::{EndReason, SessionRegistry};
+use super::{AuditQuery, RecordKind, SessionQuery, SessionState, Store, StoreError};
+use crate::session::{EndReason, Outcome, SessionRegistry};
+
+#[path = "api_types.rs"]
+mod types;
+use types::*;
 
 #[derive(Tags)]
 enum AdminTags {
@@ -53,220 +54,9 @@ async fn check_token(req: &poem::Request, bearer: Bearer) -> Option<()> {
     ok.then_some(())
 }
 
-/// An audit record.
-#[derive(Object)]
-struct AuditItem {
-    /// UUIDv7 of the record.
-    id: Uuid,
-    /// When it happened (UTC).
-    occurred_at: DateTime<Utc>,
-    /// `request` or `security`.
-    kind: String,
-    /// SHA-256 (hex) of the session id.
-    session_hash: Option<String>,
-    /// Authenticated subject.
-    subject: Option<String>,
-    /// JSON-RPC method.
-    method: Option<String>,
-    /// Tool, resource or prompt name.
-    name: Option<String>,
-    /// SHA-256 of the canonical JSON of the redacted arguments.
-    arguments_digest: Option<String>,
-    /// The redacted arguments (only with `audit.log_arguments`).
-    arguments: Option<serde_json::Value>,
-    /// `ok`, `tool_error`, `protocol_error`, `denied` or `rate_limited`.
-    outcome: String,
-    /// JSON-RPC error code.
-    error_code: Option<i32>,
-    /// HTTP status of a refusal.
-    http_status: Option<i32>,
-    /// HTTP status of the upstream Opik call.
-    upstream_status: Option<i32>,
-    /// Latency in microseconds.
-    latency_us: Option<i64>,
-    /// JSON-RPC id as JSON text.
-    request_id: Option<String>,
-    /// Client address.
-    client_addr: Option<String>,
-    /// Reason of a security event.
-    detail: Option<String>,
-}
-
-impl From<AuditRecord> for AuditItem {
-    fn from(r: AuditRecord) -> Self {
-        Self {
-            id: r.id,
-            occurred_at: r.occurred_at,
-            kind: r.kind.as_str().into(),
-            session_hash: r.session_hash,
-            subject: r.subject,
-            method: r.method,
-            name: r.name,
-            arguments_digest: r.arguments_digest,
-            arguments: r.arguments,
-            outcome: r.outcome.as_str().into(),
-            error_code: r.error_code,
-            http_status: r.http_status,
-            upstream_status: r.upstream_status,
-            latency_us: r.latency_us,
-            request_id: r.request_id,
-            client_addr: r.client_addr,
-            detail: r.detail,
-        }
-    }
-}
-
-/// A page of audit records, newest first.
-#[derive(Object)]
-struct AuditPage {
-    /// The records.
-    items: Vec<AuditItem>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    next_cursor: Option<String>,
-}
-
-/// A stored session.
-#[derive(Object)]
-struct SessionItem {
-    /// SHA-256 (hex) of the session id.
-    session_hash: String,
-    /// `sse`, `streamable-http` or `stdio`.
-    transport: String,
-    /// Protocol version from `initialize`.
-    protocol_version: Option<String>,
-    /// Owning subject.
-    subject: Option<String>,
-    /// `clientInfo.name`.
-    client_name: Option<String>,
-    /// `clientInfo.version`.
-    client_version: Option<String>,
-    /// Client address.
-    client_addr: Option<String>,
-    /// The replica serving it.
-    instance_id: String,
-    /// Created (UTC).
-    created_at: DateTime<Utc>,
-    /// Last request (updated every few seconds).
-    last_seen_at: DateTime<Utc>,
-    /// Ended.
-    ended_at: Option<DateTime<Utc>>,
-    /// Why it ended.
-    end_reason: Option<String>,
-    /// Requests answered.
-    request_count: i64,
-    /// Requests that failed.
-    error_count: i64,
-}
-
-impl From<SessionRow> for SessionItem {
-    fn from(s: SessionRow) -> Self {
-        Self {
-            session_hash: s.session_hash,
-            transport: s.transport,
-            protocol_version: s.protocol_version,
-            subject: s.subject,
-            client_name: s.client_name,
-            client_version: s.client_version,
-            client_addr: s.client_addr,
-            instance_id: s.instance_id,
-            created_at: s.created_at,
-            last_seen_at: s.last_seen_at,
-            ended_at: s.ended_at,
-            end_reason: s.end_reason,
-            request_count: s.request_count,
-            error_count: s.error_count,
-        }
-    }
-}
-
-/// A page of sessions, newest first.
-#[derive(Object)]
-struct SessionPage {
-    /// The sessions.
-    items: Vec<SessionItem>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    next_cursor: Option<String>,
-}
-
-/// Which sessions to list.
-#[derive(Enum, Clone, Copy)]
-#[oai(rename_all = "lowercase")]
-enum StateFilter {
-    /// Not ended.
-    Active,
-    /// Ended.
-    Ended,
-    /// Both.
-    All,
-}
-
-/// An error body.
-#[derive(Object)]
-struct ErrorBody {
-    /// Stable code.
-    code: String,
-    /// What went wrong.
-    message: String,
-}
-
-fn err(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
-    Json(ErrorBody {
-        code: code.into(),
-        message: message.into(),
-    })
-}
-
-#[derive(ApiResponse)]
-enum ListAuditResponse {
-    /// A page of records.
-    #[oai(status = 200)]
-    Ok(Json<AuditPage>),
-    /// A filter or the cursor is invalid.
-    #[oai(status = 400)]
-    BadRequest(Json<ErrorBody>),
-    /// The store failed (details are logged).
-    #[oai(status = 500)]
-    Internal(Json<ErrorBody>),
-}
-
-#[derive(ApiResponse)]
-enum ListSessionsResponse {
-    /// A page of sessions.
-    #[oai(status = 200)]
-    Ok(Json<SessionPage>),
-    /// The cursor is invalid.
-    #[oai(status = 400)]
-    BadRequest(Json<ErrorBody>),
-    /// The store failed (details are logged).
-    #[oai(status = 500)]
-    Internal(Json<ErrorBody>),
-}
-
-#[derive(ApiResponse)]
-enum EndSessionResponse {
-    /// The session was live on this replica and has ended.
-    #[oai(status = 204)]
-    Ended,
-    /// No live session with this hash on this replica.
-    #[oai(status = 404)]
-    NotFound(Json<ErrorBody>),
-}
-
-fn internal(e: StoreError) -> Json<ErrorBody> {
-    tracing::error!(error.cause_chain = ?e, "admin API store error");
-    err("internal_error", "internal error")
-}
-
-fn decode_cursor(raw: Option<String>) -> Result<Option<Cursor>, Json<ErrorBody>> {
-    raw.map(|c| Cursor::decode(&c).ok_or_else(|| err("invalid_cursor", "invalid cursor")))
-        .transpose()
-}
-
-/// The admin API.
-pub struct AdminApi {
-    store: Store,
-    registry: Arc<SessionRegistry>,
-}
+/// The admin API. Stateless: the store and the session registry come from request data
+/// (attached by [`admin_endpoint`]), so the document can be built without them.
+pub struct AdminApi;
 
 #[OpenApi]
 impl AdminApi {
@@ -280,6 +70,7 @@ impl AdminApi {
     async fn list_audit(
         &self,
         _auth: AdminToken,
+        store: Data<&Store>,
         /// Exact subject.
         subject: Query<Option<String>>,
         /// Exact tool, resource or prompt name.
@@ -287,9 +78,9 @@ impl AdminApi {
         /// Exact JSON-RPC method, e.g. `tools/call`.
         method: Query<Option<String>>,
         /// `ok`, `tool_error`, `protocol_error`, `denied` or `rate_limited`.
-        outcome: Query<Option<String>>,
+        outcome: Query<Option<OutcomeFilter>>,
         /// `request` or `security`.
-        kind: Query<Option<String>>,
+        kind: Query<Option<KindFilter>>,
         /// Session hash (SHA-256 hex of the session id).
         session: Query<Option<String>>,
         /// At or after this time (RFC 3339).
@@ -298,23 +89,10 @@ impl AdminApi {
         until: Query<Option<DateTime<Utc>>>,
         /// Page size, 1–500 (default 100).
         limit: Query<Option<u32>>,
-        /// `next_cursor` of the previous page.
+        /// `next_cursor` of the previous page (opaque; anything else is refused with 400
+        /// `invalid_cursor`).
         cursor: Query<Option<String>>,
     ) -> ListAuditResponse {
-        let outcome = match outcome.0.as_deref().map(|o| parse_outcome(o).ok_or(o)) {
-            Some(Err(o)) => {
-                return ListAuditResponse::BadRequest(err("invalid_outcome", format!("{o:?}")));
-            }
-            Some(Ok(o)) => Some(o),
-            None => None,
-        };
-        let kind = match kind.0.as_deref().map(|k| RecordKind::parse(k).ok_or(k)) {
-            Some(Err(k)) => {
-                return ListAuditResponse::BadRequest(err("invalid_kind", format!("{k:?}")));
-            }
-            Some(Ok(k)) => Some(k),
-            None => None,
-        };
         let after = match decode_cursor(cursor.0) {
             Ok(c) => c,
             Err(e) => return ListAuditResponse::BadRequest(e),
@@ -323,15 +101,15 @@ impl AdminApi {
             subject: subject.0,
             name: tool.0,
             method: method.0,
-            outcome,
-            kind,
+            outcome: outcome.0.map(Outcome::from),
+            kind: kind.0.map(RecordKind::from),
             session_hash: session.0,
             since: since.0,
             until: until.0,
             limit: limit.0.unwrap_or(0),
             after,
         };
-        match self.store.list_audit(&q).await {
+        match store.list_audit(&q).await {
             Ok(page) => ListAuditResponse::Ok(Json(AuditPage {
                 next_cursor: page.next.map(|c| c.encode()),
                 items: page.items.into_iter().map(AuditItem::from).collect(),
@@ -348,13 +126,15 @@ impl AdminApi {
     async fn list_sessions(
         &self,
         _auth: AdminToken,
+        store: Data<&Store>,
         /// `active`, `ended` or `all` (default).
         state: Query<Option<StateFilter>>,
         /// Exact subject.
         subject: Query<Option<String>>,
         /// Page size, 1–500 (default 100).
         limit: Query<Option<u32>>,
-        /// `next_cursor` of the previous page.
+        /// `next_cursor` of the previous page (opaque; anything else is refused with 400
+        /// `invalid_cursor`).
         cursor: Query<Option<String>>,
     ) -> ListSessionsResponse {
         let after = match decode_cursor(cursor.0) {
@@ -371,7 +151,7 @@ impl AdminApi {
             limit: limit.0.unwrap_or(0),
             after,
         };
-        match self.store.list_sessions(&q).await {
+        match store.list_sessions(&q).await {
             Ok(page) => ListSessionsResponse::Ok(Json(SessionPage {
                 next_cursor: page.next.map(|c| c.encode()),
                 items: page.items.into_iter().map(SessionItem::from).collect(),
@@ -389,17 +169,17 @@ impl AdminApi {
     async fn end_session(
         &self,
         _auth: AdminToken,
+        registry: Data<&Arc<SessionRegistry>>,
         /// SHA-256 (hex) of the session id, as listed.
         session_hash: Path<String>,
     ) -> EndSessionResponse {
         let wanted = session_hash.0.to_ascii_lowercase();
-        let id = self
-            .registry
+        let id = registry
             .live_ids()
             .into_iter()
             .find(|id| super::session_hash(id) == wanted);
         match id {
-            Some(id) if self.registry.end(&id, EndReason::Admin) => EndSessionResponse::Ended,
+            Some(id) if registry.end(&id, EndReason::Admin) => EndSessionResponse::Ended,
             _ => EndSessionResponse::NotFound(err(
                 "session_not_found",
                 "no live session with this hash on this replica",
@@ -408,14 +188,11 @@ impl AdminApi {
     }
 }
 
-/// The admin API service (for mounting, and for the OpenAPI document).
-pub fn admin_service(store: Store, registry: Arc<SessionRegistry>) -> OpenApiService<AdminApi, ()> {
-    OpenApiService::new(
-        AdminApi { store, registry },
-        "opik-mcp admin API",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .url_prefix("/admin")
+/// The admin API service (for mounting, and for the OpenAPI documents), paths under
+/// `/admin`.
+pub fn admin_service() -> OpenApiService<AdminApi, ()> {
+    OpenApiService::new(AdminApi, "opik-mcp admin API", env!("CARGO_PKG_VERSION"))
+        .url_prefix("/admin")
 }
 
 /// The admin routes, to nest at `/admin`: the API plus its spec at `/admin/openapi.json`,
@@ -425,10 +202,13 @@ pub fn admin_endpoint(
     registry: Arc<SessionRegistry>,
     token: SecretString,
 ) -> impl Endpoint + 'static {
-    let service = admin_service(store, registry);
+    let service = admin_service();
     let spec = service.spec_endpoint();
     Route::new()
-        .at("/openapi.json", spec)
+        // GET only (the bare endpoint would answer any method).
+        .at("/openapi.json", poem::get(spec))
         .nest("/", service)
         .data(AdminSecret(Arc::new(token)))
+        .data(store)
+        .data(registry)
 }

@@ -54,6 +54,26 @@ pub enum Store {
     Postgres(PgStore),
 }
 
+impl Store {
+    /// Pool connections (in use, idle, configured maximum), sampled for the metrics.
+    pub fn pool_usage(&self) -> (u32, u32, u32) {
+        fn usage(size: u32, idle: usize, max: u32) -> (u32, u32, u32) {
+            let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+            (size - idle, idle, max)
+        }
+        match self {
+            Store::Sqlite(s) => {
+                let p = s.pool();
+                usage(p.size(), p.num_idle(), p.options().get_max_connections())
+            }
+            Store::Postgres(s) => {
+                let p = s.pool();
+                usage(p.size(), p.num_idle(), p.options().get_max_connections())
+            }
+        }
+    }
+}
+
 /// Dispatch a method call to the backend.
 macro_rules! dispatch {
     ($self:ident, $s:ident => $e:expr) => {

@@ -20,9 +20,7 @@ use crate::{config::OnFailure, domain::SessionId, session::Outcome};
 
 /// Metric names (described in [`describe_metrics`]).
 pub(crate) mod metric {
-    pub const LOST: &str = "opik_mcp_audit_records_lost_total";
     pub const WRITTEN: &str = "opik_mcp_audit_records_written_total";
-    pub const SPILLED: &str = "opik_mcp_audit_records_spilled_total";
     pub const QUEUED: &str = "opik_mcp_audit_queue_depth";
     pub const SPILL_PENDING: &str = "opik_mcp_audit_spill_pending";
 }
@@ -30,16 +28,8 @@ pub(crate) mod metric {
 /// Describe the audit metrics to whatever `metrics` recorder is installed.
 pub fn describe_metrics() {
     metrics::describe_counter!(
-        metric::LOST,
-        "Audit records and session updates lost (never stored). Must stay 0 in fail-closed mode."
-    );
-    metrics::describe_counter!(
         metric::WRITTEN,
         "Audit operations committed to the database."
-    );
-    metrics::describe_counter!(
-        metric::SPILLED,
-        "Audit operations appended to the spill file while the database was unavailable."
     );
     metrics::describe_gauge!(metric::QUEUED, "Audit operations queued in memory.");
     metrics::describe_gauge!(
@@ -118,7 +108,9 @@ impl Shared {
             return;
         }
         self.lost.fetch_add(n, Ordering::Relaxed);
-        metrics::counter!(metric::LOST).increment(n);
+        // Lost, spilled, replayed and batch figures are declared with the other metrics
+        // (`telemetry::metrics`), so the dashboard and the alerts read what is counted here.
+        crate::telemetry::metrics::audit_lost(n);
         tracing::error!(records = n, reason = why, "audit records lost");
     }
 }

@@ -26,7 +26,10 @@ use super::{
     sink::{Shared, WriterState, metric},
     spill::Spill,
 };
-use crate::config::{AuditSettings, OnFailure};
+use crate::{
+    config::{AuditSettings, OnFailure},
+    telemetry::metrics as telemetry,
+};
 
 /// Longest pause between database retries.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -168,9 +171,11 @@ impl Writer {
 
     /// One transaction; on failure the database is paused (backoff).
     async fn write_db(&mut self, ops: &[Op]) -> bool {
+        let started = Instant::now();
         let result = tokio::time::timeout(self.write_timeout, self.store.write_batch(ops)).await;
         let error = match result {
             Ok(Ok(())) => {
+                telemetry::audit_batch(ops.len(), started.elapsed());
                 self.shared
                     .written
                     .fetch_add(ops.len() as u64, Ordering::Relaxed);
@@ -205,9 +210,7 @@ impl Writer {
             .await;
         self.spill = spill;
         match result {
-            Ok(()) => {
-                metrics::counter!(metric::SPILLED).increment(n as u64);
-            }
+            Ok(()) => telemetry::audit_spilled(n as u64),
             Err(e) => {
                 let msg = format!("spill file: {e}");
                 self.shared.set_error(Some(msg.clone()));
@@ -301,6 +304,7 @@ impl Writer {
             if !chunk.ops.is_empty() && !self.write_db(&chunk.ops).await {
                 return;
             }
+            telemetry::audit_replayed(chunk.ops.len() as u64);
             let (spill, advanced, ()) = self.with_spill(move |s| (s.advance(&chunk), ())).await;
             self.spill = spill;
             if let Err(e) = advanced {

@@ -221,6 +221,70 @@ label_enum! {
     }
 }
 
+impl AuthFailure {
+    /// The label of a refusal's reason (`SecurityEvent::reason`: `missing_credentials`,
+    /// `token expired`, …). Unknown reasons are `other`, so the set stays bounded.
+    pub fn from_reason(reason: &str) -> Self {
+        match reason {
+            "missing_credentials" => AuthFailure::Missing,
+            "token_in_query"
+            | "malformed token"
+            | "malformed Authorization header"
+            | "token too large"
+            | "missing or malformed claim" => AuthFailure::Malformed,
+            "invalid signature" => AuthFailure::BadSignature,
+            "token expired" => AuthFailure::Expired,
+            "token not yet valid" => AuthFailure::NotYetValid,
+            "token issuer not accepted" => AuthFailure::WrongIssuer,
+            "token audience is not this server" => AuthFailure::WrongAudience,
+            "unknown signing key" | "unknown API key" => AuthFailure::UnknownKey,
+            "insufficient_scope" => AuthFailure::InsufficientScope,
+            _ => AuthFailure::Other,
+        }
+    }
+}
+
+impl RateLimitBucket {
+    /// The bucket of a quota named by `SecurityEvent::reason` (`per_ip`, `per_principal`,
+    /// `per_tool`, `per_tool_override`); anything else is a cap (`session`).
+    pub fn from_limiter(limiter: &str) -> Self {
+        match limiter {
+            "per_ip" => RateLimitBucket::Ip,
+            "per_principal" => RateLimitBucket::Subject,
+            "per_tool" | "per_tool_override" => RateLimitBucket::Tool,
+            _ => RateLimitBucket::Session,
+        }
+    }
+}
+
+impl UpstreamEndpoint {
+    /// The endpoint family of an Opik REST path (`/v1/private/traces/threads` → `threads`).
+    pub fn of_path(path: &str) -> Self {
+        let rest = path
+            .trim_start_matches('/')
+            .trim_start_matches("v1/")
+            .trim_start_matches("private/");
+        if rest.contains("feedback-scores") {
+            return UpstreamEndpoint::FeedbackScores;
+        }
+        if rest.starts_with("traces/threads") {
+            return UpstreamEndpoint::Threads;
+        }
+        match rest.split(['/', '?']).next().unwrap_or("") {
+            "projects" => UpstreamEndpoint::Projects,
+            "traces" => UpstreamEndpoint::Traces,
+            "spans" => UpstreamEndpoint::Spans,
+            "prompts" => UpstreamEndpoint::Prompts,
+            "datasets" => UpstreamEndpoint::Datasets,
+            "experiments" => UpstreamEndpoint::Experiments,
+            "metrics" => UpstreamEndpoint::Metrics,
+            "workspaces" => UpstreamEndpoint::Workspaces,
+            "is-alive" | "health" => UpstreamEndpoint::Health,
+            _ => UpstreamEndpoint::Other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,5 +309,34 @@ mod tests {
         assert_eq!(McpMethod::parse("other"), McpMethod::Other);
         assert_eq!(McpMethod::parse("x/y\nforged"), McpMethod::Other);
         assert_eq!(McpMethod::parse("response"), McpMethod::Response);
+    }
+
+    #[test]
+    fn refusal_reasons_and_paths_map_to_bounded_labels() {
+        assert_eq!(
+            AuthFailure::from_reason("token expired"),
+            AuthFailure::Expired
+        );
+        assert_eq!(
+            AuthFailure::from_reason("unknown API key"),
+            AuthFailure::UnknownKey
+        );
+        assert_eq!(
+            AuthFailure::from_reason("anything else"),
+            AuthFailure::Other
+        );
+        assert_eq!(RateLimitBucket::from_limiter("per_ip"), RateLimitBucket::Ip);
+        assert_eq!(
+            RateLimitBucket::from_limiter("per_tool_override"),
+            RateLimitBucket::Tool
+        );
+        let of = UpstreamEndpoint::of_path;
+        assert_eq!(of("/v1/private/projects"), UpstreamEndpoint::Projects);
+        assert_eq!(of("/v1/private/traces/threads"), UpstreamEndpoint::Threads);
+        assert_eq!(
+            of("/v1/private/traces/abc/feedback-scores"),
+            UpstreamEndpoint::FeedbackScores
+        );
+        assert_eq!(of("/v1/private/nope/1"), UpstreamEndpoint::Other);
     }
 }

@@ -5,8 +5,13 @@ use std::collections::HashMap;
 use ::metrics::SharedString;
 use rmcp::model::ClientJsonRpcMessage;
 
-use super::{labels::McpMethod, metrics};
-use crate::session::{EndReason, Observer, RequestEvent, Session};
+use super::{
+    labels::{AuthFailure, McpMethod, RateLimitBucket},
+    metrics,
+};
+use crate::session::{
+    EndReason, Observer, RequestEvent, SecurityEvent, SecurityEventKind, Session,
+};
 
 /// Counts sessions, messages, requests and tool calls. Tool labels are bounded: only the
 /// names of registered tools are used, anything else (unknown or disabled tools, which a
@@ -51,6 +56,21 @@ impl Observer for MetricsObserver {
 
     fn message_received(&self, _session: &Session, msg: &ClientJsonRpcMessage) {
         metrics::mcp_message(McpMethod::of(msg));
+    }
+
+    fn security_event(&self, e: &SecurityEvent<'_>) {
+        match e.kind {
+            SecurityEventKind::AuthenticationFailed | SecurityEventKind::Forbidden => {
+                metrics::auth_failure(AuthFailure::from_reason(e.reason));
+            }
+            // Answered as an unknown tool, but an authorization refusal all the same.
+            SecurityEventKind::ToolDenied => metrics::auth_failure(AuthFailure::InsufficientScope),
+            SecurityEventKind::RateLimited => {
+                metrics::rate_limited(RateLimitBucket::from_limiter(e.reason));
+            }
+            SecurityEventKind::CapReached => metrics::rate_limited(RateLimitBucket::Session),
+            SecurityEventKind::Authenticated | SecurityEventKind::SessionBindingViolation => {}
+        }
     }
 
     fn request_finished(&self, _session: &Session, e: &RequestEvent<'_>) {

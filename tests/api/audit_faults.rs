@@ -71,6 +71,19 @@ async fn wait_ready(app: &TestApp, what: &str, pred: impl Fn(u16, &Value) -> boo
     }
 }
 
+/// One unlabelled sample from the admin listener's `/metrics`.
+async fn metric(app: &TestApp, name: &str) -> f64 {
+    let text = app
+        .admin_get("/metrics")
+        .await
+        .text()
+        .await
+        .expect("metrics");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} not exported"))
+}
+
 async fn call(app: &TestApp, sid: &str, id: i64) -> reqwest::Response {
     let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
                       "params": {"name": "get-server-info", "arguments": {}}});
@@ -116,6 +129,12 @@ async fn a_locked_database_spills_to_file_and_every_record_is_replayed_once() {
             && b["checks"]["store"]["data"]["spill_pending"] == 0
     })
     .await;
+    // The declared store metrics count what happened (what the dashboard and alerts read).
+    let spilled = metric(&app, "opik_mcp_audit_spilled_total").await;
+    assert!(spilled >= 40.0, "spilled {spilled}");
+    assert_eq!(metric(&app, "opik_mcp_audit_replayed_total").await, spilled);
+    assert!(metric(&app, "opik_mcp_audit_batch_size_count").await >= 2.0);
+    assert_eq!(metric(&app, "opik_mcp_audit_lost_total").await, 0.0);
     app.stop().await.expect("stops");
     assert_eq!(app.audit.status().lost, 0);
     let ids = call_ids(&app).await;
@@ -201,6 +220,10 @@ async fn fail_open_keeps_serving_and_counts_every_lost_record() {
     .await;
     let (status, _) = readyz(&app).await;
     assert_eq!(status, 200, "fail-open stays ready: {degraded}");
+    let lost_now = degraded["checks"]["store"]["data"]["lost"]
+        .as_u64()
+        .unwrap_or(0) as f64;
+    assert!(metric(&app, "opik_mcp_audit_lost_total").await >= lost_now);
     assert_eq!(call(&app, &sid, 2).await.status(), 200, "still serving");
     lock.release().await;
     wait_ready(&app, "recovered", |_, b| {

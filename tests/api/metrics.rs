@@ -208,3 +208,99 @@ async fn sse_keepalives_are_counted() {
     let (_, m) = scrape(&app).await;
     assert!(value(&m, "opik_mcp_sse_keepalives_total", &[]) >= 2.0);
 }
+
+/// Security and upstream families count what happened: refusals by reason and bucket, Opik
+/// requests by endpoint and status with their retries, and the database pool.
+#[tokio::test]
+async fn security_upstream_and_pool_metrics_count_the_workload() {
+    use opik_mcp::config::{ApiKeySettings, AuthMode};
+    use sha2::{Digest, Sha256};
+
+    const KEY: &str = "metrics-test-key-0123456789abcdef0123";
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let dead_url = format!("http://{}/opik/api", dead.local_addr().expect("addr"));
+    drop(dead); // refused connections from now on: retryable, so 1 + 2 retries per GET
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.auth.mode = AuthMode::ApiKey;
+        s.auth.api_keys = vec![ApiKeySettings {
+            name: "metrics".into(),
+            sha256: hex::encode(Sha256::digest(KEY)),
+            scopes: vec!["opik:read".into()],
+        }];
+        s.opik.api_url = dead_url;
+        s.opik.retry_backoff_ms = 1;
+        s.rate_limit.exempt_loopback = false;
+        s.rate_limit.per_principal = opik_mcp::config::Limit::new(60, 6);
+    })
+    .await;
+    let post = |token: Option<&'static str>, body: serde_json::Value, sid: Option<String>| {
+        let mut req = app
+            .client
+            .post(app.url("/mcp"))
+            .header("Accept", "application/json, text/event-stream")
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(sid) = sid {
+            req = req.header("Mcp-Session-Id", sid);
+        }
+        req.send()
+    };
+    let init = crate::helpers::initialize_request(1);
+    assert_eq!(
+        post(None, init.clone(), None).await.expect("send").status(),
+        401
+    );
+    let wrong = "wrong-key-0123456789abcdef0123456789";
+    assert_eq!(
+        post(Some(wrong), init.clone(), None)
+            .await
+            .expect("send")
+            .status(),
+        401
+    );
+    let resp = post(Some(KEY), init, None).await.expect("send");
+    let sid = resp.headers()["mcp-session-id"]
+        .to_str()
+        .expect("sid")
+        .to_owned();
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "list-projects", "arguments": {}}});
+    let answer: serde_json::Value = post(Some(KEY), call, Some(sid.clone()))
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    // Spend the principal's burst (6: initialize, the call, and these) until a 429.
+    let mut limited = 0;
+    for id in 3..12 {
+        let ping = json!({"jsonrpc": "2.0", "id": id, "method": "ping"});
+        let status = post(Some(KEY), ping, Some(sid.clone()))
+            .await
+            .expect("send")
+            .status();
+        limited += u32::from(status == 429);
+    }
+    assert!(limited >= 1, "the burst of 6 was spent");
+
+    let (_, m) = scrape(&app).await;
+    let auth = |reason| value(&m, "opik_mcp_auth_failures_total", &[("reason", reason)]);
+    assert_eq!(auth("missing"), 1.0);
+    assert_eq!(auth("unknown_key"), 1.0);
+    assert_eq!(
+        value(&m, "opik_mcp_rate_limited_total", &[("bucket", "subject")]),
+        f64::from(limited)
+    );
+    let upstream = [("endpoint", "projects"), ("status", "error")];
+    assert_eq!(
+        value(&m, "opik_mcp_upstream_requests_total", &upstream),
+        3.0
+    );
+    let retries = [("endpoint", "projects")];
+    assert_eq!(value(&m, "opik_mcp_upstream_retries_total", &retries), 2.0);
+    assert_eq!(value(&m, "opik_mcp_db_pool_max_connections", &[]), 10.0);
+    assert!(value(&m, "opik_mcp_db_pool_connections", &[("state", "idle")]) >= 0.0);
+}

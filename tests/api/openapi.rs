@@ -5,7 +5,10 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
-async fn document(app: &TestApp, base: &str, path: &str) -> reqwest::Response {
+#[path = "openapi_mounted.rs"]
+mod mounted;
+
+pub(super) async fn document(app: &TestApp, base: &str, path: &str) -> reqwest::Response {
     let resp = app
         .client
         .get(format!("{base}{path}"))
@@ -16,7 +19,7 @@ async fn document(app: &TestApp, base: &str, path: &str) -> reqwest::Response {
     resp
 }
 
-async fn json_doc(app: &TestApp, base: &str) -> Value {
+pub(super) async fn json_doc(app: &TestApp, base: &str) -> Value {
     document(app, base, "/openapi.json")
         .await
         .json()
@@ -69,7 +72,18 @@ async fn public_document_describes_the_mcp_endpoints_with_headers_and_security()
     let paths = doc["paths"].as_object().expect("paths");
     let mut listed: Vec<&str> = paths.keys().map(String::as_str).collect();
     listed.sort_unstable();
-    assert_eq!(listed, ["/health", "/mcp", "/messages", "/sse"]);
+    assert_eq!(
+        listed,
+        [
+            "/docs",
+            "/health",
+            "/mcp",
+            "/messages",
+            "/openapi.json",
+            "/openapi.yaml",
+            "/sse"
+        ]
+    );
     for method in ["post", "get", "delete"] {
         let op = &doc["paths"]["/mcp"][method];
         let params = op["parameters"].as_array().expect("params");
@@ -81,6 +95,18 @@ async fn public_document_describes_the_mcp_endpoints_with_headers_and_security()
         assert!(op["responses"]["404"].is_object(), "{method} documents 404");
     }
     let post = &doc["paths"]["/mcp"]["post"];
+    // The documented revisions are the served ones (2026-07-28 is stateless, POST only).
+    let params = post["parameters"].as_array().expect("params");
+    let version = params
+        .iter()
+        .find(|p| p["name"] == "MCP-Protocol-Version")
+        .expect("version header");
+    let served: Vec<String> = opik_mcp::mcp::all_versions()
+        .iter()
+        .map(|v| v.as_str().to_owned())
+        .collect();
+    assert_eq!(version["schema"]["enum"], serde_json::json!(served));
+    assert!(params.iter().any(|p| p["name"] == "Mcp-Method"));
     for code in [
         "200", "202", "400", "403", "404", "406", "413", "415", "503",
     ] {
@@ -109,7 +135,17 @@ async fn admin_document_lists_the_probes_and_metrics() {
     let paths = doc["paths"].as_object().expect("paths");
     let mut listed: Vec<&str> = paths.keys().map(String::as_str).collect();
     listed.sort_unstable();
-    assert_eq!(listed, ["/healthz", "/metrics", "/readyz"]);
+    assert_eq!(
+        listed,
+        [
+            "/docs",
+            "/healthz",
+            "/metrics",
+            "/openapi.json",
+            "/openapi.yaml",
+            "/readyz"
+        ]
+    );
     assert!(doc["paths"]["/readyz"]["get"]["responses"]["503"].is_object());
 }
 

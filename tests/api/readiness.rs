@@ -93,3 +93,61 @@ async fn the_admin_listener_can_be_disabled() {
         .expect("GET");
     assert_eq!(resp.status(), 200);
 }
+
+/// A stand-in Opik that answers `GET /opik/api/is-alive/ping`.
+fn fake_opik_ping(listener: std::net::TcpListener) -> tokio::task::JoinHandle<()> {
+    use poem::{EndpointExt, Route, get, handler, listener::TcpAcceptor};
+    #[handler]
+    fn ping() -> &'static str {
+        "{}"
+    }
+    listener.set_nonblocking(true).expect("nonblocking");
+    let acceptor = TcpAcceptor::from_std(listener).expect("acceptor");
+    let app = Route::new()
+        .at("/opik/api/is-alive/ping", get(ping))
+        .map_to_response();
+    tokio::spawn(async move {
+        let _ = poem::Server::new_with_acceptor(acceptor).run(app).await;
+    })
+}
+
+fn opik_at(url: String) -> impl FnOnce(&mut opik_mcp::config::Settings) {
+    move |s| {
+        s.admin.check_opik = true;
+        s.opik.api_url = url;
+        s.opik.retry_backoff_ms = 1;
+    }
+}
+
+#[tokio::test]
+async fn the_opted_in_opik_check_passes_while_opik_answers() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let _server = fake_opik_ping(listener);
+    let app = spawn_app_with(opik_at(format!("http://{addr}/opik/api"))).await;
+    let (status, body) = ready(&app).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["checks"]["opik"]["ok"], true);
+    assert_eq!(body["checks"]["opik"]["detail"], "reachable");
+}
+
+#[tokio::test]
+async fn the_opted_in_opik_check_fails_readiness_while_opik_is_unreachable() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = closed.local_addr().expect("addr");
+    drop(closed);
+    let app = spawn_app_with(opik_at(format!("http://{addr}/opik/api"))).await;
+    let (status, body) = ready(&app).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["checks"]["opik"]["ok"], false);
+    assert!(body["checks"]["opik"]["detail"].is_string(), "{body}");
+    assert_eq!(live(&app).await, 200, "liveness is not readiness");
+}
+
+#[tokio::test]
+async fn without_opting_in_there_is_no_opik_check() {
+    let app = spawn_app_with(|s| s.opik.api_url = "http://127.0.0.1:9/opik/api".into()).await;
+    let (status, body) = ready(&app).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["checks"].get("opik").is_none());
+}

@@ -245,6 +245,21 @@ async fn mtls_accepts_a_client_certificate_from_the_ca_and_rejects_others() {
         Ok(mut s) => get_health(&mut s).await.is_err(),
     };
     assert!(refused, "a certificate from another CA is refused");
+    // Handshakes are counted by result on the (plain-HTTP) admin listener.
+    let text = app
+        .admin_get("/metrics")
+        .await
+        .text()
+        .await
+        .expect("metrics");
+    let count = |result: &str| -> f64 {
+        let series = format!("opik_mcp_tls_handshakes_total{{result=\"{result}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(series.as_str())?.parse().ok())
+            .unwrap_or(0.0)
+    };
+    assert!(count("ok") >= 1.0, "{text}");
+    assert!(count("error") >= 1.0, "the refused handshakes are counted");
 }
 
 #[tokio::test]
