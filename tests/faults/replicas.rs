@@ -1,5 +1,5 @@
 //! Three real `opik-mcp` processes sharing sessions through the shared PostgreSQL server
-//! (issue 11): one is SIGKILLed in the middle of a load that sends each call of a session to
+//! (issue 11): one is killed with `SIGKILL` in the middle of a load that sends each call of a session to
 //! the next replica. Streamable HTTP sessions go on through the other two; the audit trail
 //! holds each accepted call once; the client-visible errors are counted and printed.
 
@@ -120,12 +120,10 @@ fn start_load(
             let (clients, stop, seen, down) =
                 (clients.clone(), stop.clone(), seen.clone(), down.clone());
             tokio::spawn(async move {
-                let mut turn = n;
-                for i in 1..20_000i64 {
+                for (turn, i) in (n + 1..).zip(1..20_000i64) {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    turn += 1;
                     let r = (0..REPLICAS)
                         .map(|k| (turn + k) % REPLICAS)
                         .find(|r| !down[*r].load(Ordering::Relaxed))
