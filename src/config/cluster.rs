@@ -67,8 +67,9 @@ impl ClusterSettings {
         }
         if !matches!(db.backend(), Ok(Backend::Postgres)) {
             return Err(ConfigError::invalid(
-                "cluster.shared_sessions",
-                "needs a PostgreSQL database.url (SQLite is one process only)",
+                "database.url",
+                "must be PostgreSQL when cluster.shared_sessions = true (SQLite is one process \
+                 only)",
             ));
         }
         if self.dead_after_secs < self.heartbeat_secs.max(1) * 2 {
@@ -100,7 +101,9 @@ mod tests {
         let err = on
             .validate(&DatabaseSettings::default())
             .expect_err("sqlite refused");
-        assert!(err.to_string().contains("cluster.shared_sessions"), "{err}");
+        let err = err.to_string();
+        assert!(err.contains("database.url: must be PostgreSQL"), "{err}");
+        assert!(err.contains("cluster.shared_sessions"), "{err}");
         let pg = DatabaseSettings {
             url: "postgres://u@h/db".to_owned().into(),
             ..DatabaseSettings::default()
