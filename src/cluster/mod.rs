@@ -187,8 +187,13 @@ impl Cluster {
     }
 
     /// The session `id` names: the local copy (caught up with the stored `initialize` if it
-    /// missed it), else adopted from the database. `local` is the registry's answer.
-    pub async fn resolve(&self, registry: &Arc<SessionRegistry>, id: &SessionId) -> Lookup {
+    /// missed it), else adopted from the database if it is a `transport` session.
+    pub async fn resolve(
+        &self,
+        registry: &Arc<SessionRegistry>,
+        id: &SessionId,
+        transport: TransportKind,
+    ) -> Lookup {
         match registry.lookup(id) {
             Lookup::Live(s) => {
                 self.catch_up(&s).await;
@@ -199,11 +204,16 @@ impl Cluster {
             Lookup::Ended(
                 r @ (EndReason::Deleted | EndReason::Admin | EndReason::StreamClosed),
             ) => Lookup::Ended(r),
-            Lookup::Ended(_) | Lookup::Unknown => self.adopt(registry, id).await,
+            Lookup::Ended(_) | Lookup::Unknown => self.adopt(registry, id, transport).await,
         }
     }
 
-    async fn adopt(&self, registry: &Arc<SessionRegistry>, id: &SessionId) -> Lookup {
+    async fn adopt(
+        &self,
+        registry: &Arc<SessionRegistry>,
+        id: &SessionId,
+        expected: TransportKind,
+    ) -> Lookup {
         let hash = session_hash(id);
         let record = match records::fetch(&self.pool, &hash, self.idle_ttl, self.dead_after).await {
             Ok(Some(r)) => r,
@@ -216,7 +226,8 @@ impl Cluster {
         if record.ended {
             return Lookup::Ended(EndReason::Deleted);
         }
-        let Some(transport) = record.transport() else {
+        let Some(transport) = record.transport().filter(|t| *t == expected) else {
+            // Another transport's session: as unknown here as it is on its creator.
             return Lookup::Unknown;
         };
         self.remember_holder(&hash, &record);
@@ -347,20 +358,25 @@ impl Cluster {
         }
     }
 
-    /// The listener lost its connection (notifications may have been missed): drop every
-    /// adopted copy; the next request adopts again from the database, which is the truth.
-    fn drop_adopted(&self) {
-        let Some(registry) = self.registry.get().and_then(Weak::upgrade) else {
+    /// The listener lost its connection (end notices may have been missed): drop the local
+    /// copies of every session the database says has ended.
+    pub(super) async fn resync(&self) {
+        let hashes: Vec<String> = self.local.iter().map(|e| e.key().clone()).collect();
+        if hashes.is_empty() {
             return;
-        };
-        let ids: Vec<SessionId> = self.local.iter().map(|e| e.value().clone()).collect();
-        for id in ids {
-            if let Lookup::Live(s) = registry.lookup(&id)
-                && s.is_adopted()
-            {
-                self.local.remove(&session_hash(&id));
-                registry.end(&id, EndReason::IdleTimeout);
+        }
+        match records::ended_among(&self.pool, &hashes, self.idle_ttl).await {
+            Ok(ended) => {
+                for hash in &ended {
+                    self.drop_local(hash);
+                }
+                tracing::info!(
+                    checked = hashes.len(),
+                    ended = ended.len(),
+                    "cluster resynced"
+                );
             }
+            Err(e) => tracing::warn!(error = %e, "cluster resync failed"),
         }
     }
 }

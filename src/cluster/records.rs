@@ -165,6 +165,22 @@ pub(super) async fn fetch(
     .transpose()
 }
 
+/// Which of `hashes` have ended (or expired).
+pub(super) async fn ended_among(
+    pool: &PgPool,
+    hashes: &[String],
+    idle_ttl: Duration,
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT session_hash FROM shared_sessions WHERE session_hash = ANY($1) \
+         AND (ended_at IS NOT NULL OR last_seen_at < now() - make_interval(secs => $2))",
+    )
+    .bind(hashes)
+    .bind(idle_ttl.as_secs_f64())
+    .fetch_all(pool)
+    .await?)
+}
+
 pub(super) async fn heartbeat(
     pool: &PgPool,
     instance: &str,

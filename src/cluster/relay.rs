@@ -82,13 +82,13 @@ impl Cluster {
                     Ok(Some(n)) if n.channel() == END_CHANNEL => self.drop_local(n.payload()),
                     Ok(Some(n)) => self.deliver(n.payload()).await,
                     Ok(None) => {
-                        // Reconnected: notices sent meanwhile are lost.
-                        tracing::warn!("cluster listener reconnected; dropping adopted sessions");
-                        self.drop_adopted();
+                        // Reconnected: notices sent meanwhile are lost; the table is the truth.
+                        tracing::warn!("cluster listener reconnected; resyncing sessions");
+                        self.resync().await;
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "cluster listener failed");
-                        self.drop_adopted();
+                        self.resync().await;
                         break;
                     }
                 }

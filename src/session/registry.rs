@@ -138,9 +138,6 @@ impl SessionRegistry {
 
     /// Take a slot under the cap, or say why not.
     fn reserve(&self) -> Result<(), RegistryError> {
-        if self.draining.is_cancelled() {
-            return Err(RegistryError::ShuttingDown);
-        }
         if self.count.fetch_add(1, Ordering::AcqRel) >= self.max {
             self.count.fetch_sub(1, Ordering::AcqRel);
             return Err(RegistryError::Full(self.max));
@@ -213,6 +210,8 @@ impl SessionRegistry {
         if let Some(s) = self.sessions.get(&id) {
             return Ok(Arc::clone(s.value()));
         }
+        // Not refused while draining: the session exists, and its client is still being
+        // served by this replica until its connection closes.
         self.reserve()?;
         let session = self.start(id, transport, origin, true);
         if let Some(init) = init {

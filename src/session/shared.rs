@@ -19,11 +19,13 @@ pub trait SharedLink: Send + Sync + 'static {
 
 /// Replay the stored `initialize` into a fresh engine so it serves the session as the replica
 /// that ran the handshake does. Not audited and not routed: the client got its reply already.
-pub(crate) fn replay_initialize(session: &std::sync::Arc<Session>, init: ClientJsonRpcMessage) {
-    let rmcp::model::JsonRpcMessage::Request(r) = &init else {
+pub(crate) fn replay_initialize(session: &std::sync::Arc<Session>, mut init: ClientJsonRpcMessage) {
+    let rmcp::model::JsonRpcMessage::Request(r) = &mut init else {
         return;
     };
-    let id = r.id.clone();
+    // An id no client uses, so the swallowed reply can never collide with a client request.
+    let id = rmcp::model::RequestId::String(REPLAY_ID.into());
+    r.id = id.clone();
     session.mark_initialized();
     // The waiter swallows the engine's reply (otherwise it would reach the client's stream).
     let Ok(waiter) = session.wait_reply(id) else {
@@ -35,3 +37,6 @@ pub(crate) fn replay_initialize(session: &std::sync::Arc<Session>, init: ClientJ
         });
     }
 }
+
+/// JSON-RPC id of a replayed `initialize`.
+const REPLAY_ID: &str = "opik-mcp:replayed-initialize";

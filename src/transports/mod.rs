@@ -42,9 +42,10 @@ pub(crate) fn origin_of(req: &poem::Request) -> crate::session::Origin {
 pub(crate) async fn find_session(
     state: &crate::http::AppState,
     id: &crate::domain::SessionId,
+    transport: crate::session::TransportKind,
 ) -> crate::session::Lookup {
     match &state.cluster {
-        Some(c) => c.resolve(&state.registry, id).await,
+        Some(c) => c.resolve(&state.registry, id, transport).await,
         None => state.registry.lookup(id),
     }
 }

@@ -120,7 +120,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<(), RpcErro
 
 async fn live_session(state: &AppState, id: &SessionId) -> Result<Arc<Session>, ApiError> {
     let registry = &state.registry;
-    match super::find_session(state, id).await {
+    match super::find_session(state, id, TransportKind::Sse).await {
         Lookup::Live(s) if s.transport() != TransportKind::Sse => Err(ApiError::UnknownSession),
         Lookup::Live(s) if !stream_alive(state, &s).await => {
             registry.end(id, EndReason::StreamClosed);

@@ -198,7 +198,7 @@ async fn session_from_headers(req: &Request, state: &AppState) -> Result<Arc<Ses
         .ok_or(ApiError::MalformedSessionId("Mcp-Session-Id header"))?;
     // Well-formed per the spec but not one of ours: as unknown as an expired one.
     let id = SessionId::parse(raw).map_err(|_| ApiError::UnknownSession)?;
-    match super::find_session(state, &id).await {
+    match super::find_session(state, &id, TransportKind::StreamableHttp).await {
         Lookup::Live(s) if s.transport() == TransportKind::StreamableHttp => {
             super::check_owner(req, &s, state)?;
             Ok(s)
