@@ -36,6 +36,7 @@ use crate::{
     domain::SessionId,
     session::{EndReason, Lookup, Origin, Session, SessionRegistry, SharedLink, TransportKind},
     store::{PgStore, StoreError, session_hash},
+    telemetry::{labels::ClusterEvent, metrics},
 };
 
 /// Channel every replica listens on for ended sessions (payload: the session hash).
@@ -243,6 +244,7 @@ impl Cluster {
         match registry.adopt(id.clone(), transport, origin, record.init_message()) {
             Ok(s) => {
                 self.local.insert(hash, id.clone());
+                metrics::cluster_event(ClusterEvent::Adopted, 1);
                 Lookup::Live(s)
             }
             Err(e) => {
@@ -353,6 +355,7 @@ impl Cluster {
         };
         self.streams.remove(hash);
         self.holders.remove(hash);
+        metrics::cluster_event(ClusterEvent::EndedElsewhere, 1);
         if let Some(registry) = self.registry.get().and_then(Weak::upgrade) {
             registry.end(&id, EndReason::Deleted);
         }
@@ -383,9 +386,14 @@ impl Cluster {
 
 impl SharedLink for Cluster {
     fn relay(&self, session: &Session, msg: ServerJsonRpcMessage) -> bool {
-        self.relay_tx
+        let queued = self
+            .relay_tx
             .try_send((session_hash(session.id()), msg))
-            .is_ok()
+            .is_ok();
+        if !queued {
+            metrics::cluster_event(ClusterEvent::RelayDropped, 1);
+        }
+        queued
     }
 
     fn ended(&self, session: &Session, reason: EndReason) {

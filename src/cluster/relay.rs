@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{Cluster, END_CHANNEL, records};
+use crate::telemetry::{labels::ClusterEvent, metrics};
 
 /// Most messages sent in one round trip.
 const BATCH: usize = 64;
@@ -126,8 +127,13 @@ impl Cluster {
         };
         let session = self.streams.get(&note.s).and_then(|w| w.upgrade());
         match session {
-            Some(s) if s.push_stream(msg) => {}
-            _ => tracing::debug!("relayed message for a stream no longer held here"),
+            Some(s) if s.push_stream(msg) => {
+                metrics::cluster_event(ClusterEvent::RelayDelivered, 1)
+            }
+            _ => {
+                metrics::cluster_event(ClusterEvent::RelayDropped, 1);
+                tracing::debug!("relayed message for a stream no longer held here");
+            }
         }
     }
 
@@ -164,6 +170,7 @@ impl Cluster {
                 continue;
             };
             let (Some(channel), true) = (holder.channel, holder.alive) else {
+                metrics::cluster_event(ClusterEvent::RelayDropped, 1);
                 tracing::debug!("no live replica holds this session's stream");
                 continue;
             };
@@ -190,6 +197,7 @@ impl Cluster {
         if channels.is_empty() {
             return Ok(());
         }
+        let sent = channels.len() as u64;
         sqlx::query(
             "SELECT pg_notify(c, p) FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY \
              AS t(c, p, n) ORDER BY n",
@@ -198,6 +206,7 @@ impl Cluster {
         .bind(&payloads)
         .execute(&self.pool)
         .await?;
+        metrics::cluster_event(ClusterEvent::Relayed, sent);
         Ok(())
     }
 }
