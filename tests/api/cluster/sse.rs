@@ -114,7 +114,13 @@ async fn a_large_reply_is_relayed_by_reference() {
         .expect("count");
     assert_eq!(left, 0);
     // Counted (one recorder for the test process: both replicas' events land in it).
-    let metrics = r.at(0).admin_get("/metrics").await.text().await.expect("text");
+    let metrics = r
+        .at(0)
+        .admin_get("/metrics")
+        .await
+        .text()
+        .await
+        .expect("text");
     for event in ["relayed", "relay_delivered", "adopted"] {
         let line = format!("opik_mcp_cluster_events_total{{event=\"{event}\"}}");
         assert!(metrics.contains(&line), "{event} missing");
