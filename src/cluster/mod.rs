@@ -42,7 +42,8 @@ use crate::{
 
 /// Channel every replica listens on for ended sessions (payload: the session hash).
 const END_CHANNEL: &str = "opik_mcp_session_end";
-/// How long a looked-up stream holder is trusted before asking the database again.
+/// How long a looked-up Streamable HTTP stream holder is trusted before asking the database
+/// again (its client may re-open its GET stream on another replica).
 const HOLDER_TTL: Duration = Duration::from_secs(1);
 /// Messages waiting to be relayed before new ones are dropped (a stuck database).
 const RELAY_QUEUE: usize = 10_000;
@@ -52,11 +53,18 @@ const RELAY_QUEUE: usize = 10_000;
 pub(crate) struct Holder {
     /// Replica holding the stream, if any.
     pub(crate) instance: Option<String>,
+    /// Legacy SSE: the stream never moves, so the answer never goes stale.
+    fixed: bool,
+    fetched: Instant,
+}
+
+/// Another replica, as of the last heartbeat round.
+#[derive(Debug, Clone)]
+pub(crate) struct Peer {
     /// Its notification channel.
-    pub(crate) channel: Option<String>,
+    pub(crate) channel: String,
     /// Whether its heartbeat is fresh.
     pub(crate) alive: bool,
-    fetched: Instant,
 }
 
 /// This replica's membership of the cluster.
@@ -73,6 +81,8 @@ pub struct Cluster {
     /// Sessions whose stream this replica holds, by hash (for relayed messages).
     streams: DashMap<String, Weak<Session>>,
     holders: DashMap<String, Holder>,
+    /// Every replica's channel and liveness, refreshed with each heartbeat.
+    peers: DashMap<String, Peer>,
     touched: DashMap<String, Instant>,
     relay_tx: mpsc::Sender<(String, ServerJsonRpcMessage)>,
     relay_rx: std::sync::Mutex<Option<mpsc::Receiver<(String, ServerJsonRpcMessage)>>>,
@@ -111,6 +121,7 @@ impl Cluster {
             local: DashMap::new(),
             streams: DashMap::new(),
             holders: DashMap::new(),
+            peers: DashMap::new(),
             touched: DashMap::new(),
             relay_tx,
             relay_rx: std::sync::Mutex::new(Some(relay_rx)),
@@ -298,28 +309,34 @@ impl Cluster {
             return true;
         }
         let hash = session_hash(s.id());
-        match self.holder(&hash).await {
-            Some(h) => h.alive && h.instance.as_deref() != Some(self.instance.as_str()),
-            None => false,
+        match self.holder(&hash).await.and_then(|h| h.instance) {
+            Some(i) if i != self.instance => self.peer(&i).await.is_some_and(|p| p.alive),
+            _ => false,
         }
     }
 
     fn remember_holder(&self, hash: &str, r: &SharedRecord) {
+        if let (Some(i), Some(c)) = (&r.stream_instance, &r.stream_channel) {
+            let peer = Peer {
+                channel: c.clone(),
+                alive: r.stream_alive,
+            };
+            self.peers.insert(i.clone(), peer);
+        }
         self.holders.insert(
             hash.to_owned(),
             Holder {
                 instance: r.stream_instance.clone(),
-                channel: r.stream_channel.clone(),
-                alive: r.stream_alive,
+                fixed: r.transport == "sse" && r.stream_instance.is_some(),
                 fetched: Instant::now(),
             },
         );
     }
 
-    /// Where the session's stream lives (cached for [`HOLDER_TTL`]).
+    /// Where the session's stream lives (Streamable HTTP: cached for [`HOLDER_TTL`]).
     pub(crate) async fn holder(&self, hash: &str) -> Option<Holder> {
         if let Some(h) = self.holders.get(hash)
-            && h.fetched.elapsed() < HOLDER_TTL
+            && (h.fixed || h.fetched.elapsed() < HOLDER_TTL)
         {
             return Some(h.clone());
         }
@@ -329,5 +346,27 @@ impl Cluster {
             .flatten()?;
         self.remember_holder(hash, &r);
         self.holders.get(hash).map(|h| h.clone())
+    }
+
+    /// A replica's channel and liveness (from the last heartbeat round; asked again if it
+    /// joined since).
+    pub(crate) async fn peer(&self, instance: &str) -> Option<Peer> {
+        if let Some(p) = self.peers.get(instance) {
+            return Some(p.clone());
+        }
+        self.refresh_peers().await;
+        self.peers.get(instance).map(|p| p.clone())
+    }
+
+    /// Reload every replica's channel and liveness.
+    pub(super) async fn refresh_peers(&self) {
+        match records::peers(&self.pool, self.dead_after).await {
+            Ok(list) => {
+                for (instance, channel, alive) in list {
+                    self.peers.insert(instance, Peer { channel, alive });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the replicas' heartbeats"),
+        }
     }
 }

@@ -181,6 +181,20 @@ pub(super) async fn ended_among(
     .await?)
 }
 
+/// Every replica: instance id, channel, whether its heartbeat is fresh.
+pub(super) async fn peers(
+    pool: &PgPool,
+    dead_after: Duration,
+) -> Result<Vec<(String, String, bool)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT instance_id, channel, heartbeat_at > now() - make_interval(secs => $1) \
+         FROM cluster_instances",
+    )
+    .bind(dead_after.as_secs_f64())
+    .fetch_all(pool)
+    .await?)
+}
+
 pub(super) async fn heartbeat(
     pool: &PgPool,
     instance: &str,

@@ -43,6 +43,7 @@ impl Cluster {
             if let Err(e) = self.beat().await {
                 tracing::warn!(error = %e, "cluster heartbeat failed");
             }
+            self.refresh_peers().await;
             n = n.wrapping_add(1);
             if n.is_multiple_of(TIDY_EVERY)
                 && let Err(e) = records::tidy(&self.pool, self.idle_ttl).await
@@ -166,17 +167,16 @@ impl Cluster {
         let mut channels = Vec::with_capacity(batch.len());
         let mut payloads = Vec::with_capacity(batch.len());
         for (hash, msg) in batch {
-            let Some(holder) = self.holder(hash).await else {
-                continue;
+            let instance = self.holder(hash).await.and_then(|h| h.instance);
+            let peer = match &instance {
+                Some(i) if *i != self.instance => self.peer(i).await,
+                _ => None,
             };
-            let (Some(channel), true) = (holder.channel, holder.alive) else {
+            let Some(channel) = peer.filter(|p| p.alive).map(|p| p.channel) else {
                 metrics::cluster_event(ClusterEvent::RelayDropped, 1);
                 tracing::debug!("no live replica holds this session's stream");
                 continue;
             };
-            if channel == self.channel {
-                continue;
-            }
             let text = serde_json::to_string(msg).unwrap_or_default();
             let payload = if text.len() + hash.len() + 16 <= self.inline_bytes {
                 format!(r#"{{"s":"{hash}","m":{text}}}"#)
