@@ -257,6 +257,9 @@ impl Application {
             .await;
         state.registry.close_all(EndReason::Shutdown);
         self.engines.cancel();
+        if let Some(cluster) = &state.cluster {
+            cluster.leave().await;
+        }
         if let Some(p) = &self.persistence {
             p.shutdown().await;
         }

@@ -211,6 +211,14 @@ pub(super) async fn heartbeat(
     Ok(())
 }
 
+pub(super) async fn leave(pool: &PgPool, instance: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE cluster_instances SET heartbeat_at = 'epoch' WHERE instance_id = $1")
+        .bind(instance)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Forget old rows: sessions ended (or idle) for a day, dead replicas, orphaned relays.
 pub(super) async fn tidy(pool: &PgPool, idle_ttl: Duration) -> Result<(), StoreError> {
     sqlx::query(

@@ -53,6 +53,14 @@ impl Cluster {
         }
     }
 
+    /// Leaving (graceful shutdown): mark this replica dead at once, so the others stop
+    /// relaying to its streams (which are closing) without waiting for the heartbeat to age.
+    pub async fn leave(&self) {
+        if let Err(e) = records::leave(&self.pool, &self.instance).await {
+            tracing::warn!(error = %e, "could not leave the cluster");
+        }
+    }
+
     pub(super) async fn beat(&self) -> Result<(), crate::store::StoreError> {
         records::heartbeat(&self.pool, &self.instance, &self.channel).await
     }

@@ -92,3 +92,40 @@ async fn a_message_for_a_stream_whose_replica_is_dead_gets_410_and_ends_the_sess
         .expect("row");
     assert_eq!(reason.as_deref(), Some("stream_closed"));
 }
+
+#[tokio::test]
+async fn a_replica_that_shuts_down_leaves_and_its_streams_sessions_are_gone_elsewhere() {
+    let mut r = Replicas::start(2, |_| {}).await;
+    let mut sse = r.at(0).open_sse().await;
+    sse.initialize(r.at(1)).await;
+    let endpoint = sse.endpoint.clone();
+    r.apps[0].stop().await.expect("replica 0 stops");
+    assert!(
+        sse.ends_within(Duration::from_secs(5)).await,
+        "its stream ended"
+    );
+    let ping = json!({"jsonrpc": "2.0", "id": 9, "method": "ping"});
+    let resp = r
+        .at(1)
+        .client
+        .post(r.at(1).url(&endpoint))
+        .header("content-type", "application/json")
+        .body(ping.to_string())
+        .send()
+        .await
+        .expect("POST");
+    assert!(
+        [404, 410].contains(&resp.status().as_u16()),
+        "{}",
+        resp.status()
+    );
+    // Marked dead at once, not after cluster.dead_after_secs.
+    let mut conn = r.db.connect().await;
+    let dead: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM cluster_instances WHERE heartbeat_at < now() - interval '1 hour'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("count");
+    assert_eq!(dead, 1);
+}
