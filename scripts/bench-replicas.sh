@@ -16,6 +16,8 @@ BENCH=${BENCH:-target/release/opik-mcp-bench}
 SESSIONS=${SESSIONS:-100}
 REQUESTS=${REQUESTS:-50}
 HOP_REQUESTS=${HOP_REQUESTS:-300}
+HOP_METHOD=${HOP_METHOD:-tools/list}   # ping: a reply small enough to travel inside the NOTIFY
+SKIP_LOAD=${SKIP_LOAD:-}               # 1: only the hop latency
 PG_ADMIN=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 work="$(mktemp -d)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -62,10 +64,10 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in 1 3; do
   shared=false; [[ $n -gt 1 ]] && shared=true
   start "$n" "$shared"
-  "$BENCH" load --url "$PROXY" --sessions "$SESSIONS" --requests "$REQUESTS" --method tools/list \
-    --label "$n replica(s), $SESSIONS sessions" --strict
-  "$BENCH" load --url "$PROXY" --sessions 1 --requests "$HOP_REQUESTS" --method tools/list \
-    --label "$n replica(s), hop latency" --strict
+  [[ -n "$SKIP_LOAD" ]] || "$BENCH" load --url "$PROXY" --sessions "$SESSIONS" \
+    --requests "$REQUESTS" --method tools/list --label "$n replica(s), $SESSIONS sessions" --strict
+  "$BENCH" load --url "$PROXY" --sessions 1 --requests "$HOP_REQUESTS" --method "$HOP_METHOD" \
+    --label "$n replica(s), hop, $HOP_METHOD" --strict
   stop_all
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
