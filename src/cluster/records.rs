@@ -202,7 +202,8 @@ pub(super) async fn heartbeat(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO cluster_instances (instance_id, channel) VALUES ($1, $2) \
-         ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = now()",
+         ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = now() \
+         WHERE cluster_instances.heartbeat_at > 'epoch'",
     )
     .bind(instance)
     .bind(channel)
@@ -211,6 +212,7 @@ pub(super) async fn heartbeat(
     Ok(())
 }
 
+/// Mark a replica dead for good (a heartbeat still in flight cannot revive it).
 pub(super) async fn leave(pool: &PgPool, instance: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE cluster_instances SET heartbeat_at = 'epoch' WHERE instance_id = $1")
         .bind(instance)
