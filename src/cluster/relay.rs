@@ -14,11 +14,20 @@ use crate::telemetry::{labels::ClusterEvent, metrics};
 
 /// Most messages sent in one round trip.
 const BATCH: usize = 64;
+/// A message too large for one notification travels in up to this many (one transaction,
+/// so they arrive together and in order); beyond that, by reference through
+/// `relay_messages` (costs an `INSERT` and a `DELETE … RETURNING`).
+const MAX_PARTS: usize = 32;
+/// Bytes of JSON that a part's envelope (hash, key, indices) needs at most.
+const ENVELOPE: usize = 200;
+/// Messages being reassembled at once before the oldest are forgotten (a lost part).
+const MAX_PARTIAL: usize = 64;
 /// Heartbeats between two tidy-ups of old rows.
 const TIDY_EVERY: u32 = 300;
 
-/// A relay notification: the message inline, or the id of its `relay_messages` row.
-#[derive(Debug, Serialize, Deserialize)]
+/// A relay notification: the message inline (`m`), one part of it (`k`, `i` of `n`, `c`), or
+/// the id of its `relay_messages` row (`r`).
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct Relayed {
     /// Session hash.
     s: String,
@@ -26,6 +35,56 @@ struct Relayed {
     m: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     r: Option<i64>,
+    /// Key of a message sent in parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    k: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    i: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    n: Option<usize>,
+    /// This part's slice of the message's JSON text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    c: Option<String>,
+}
+
+/// Messages arriving in parts: key → (next index, text so far).
+type Partial = std::collections::HashMap<String, (usize, String)>;
+
+/// `text` cut into slices of at most `max` bytes, on character boundaries.
+fn split(text: &str, max: usize) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut end = max.min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        parts.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    parts
+}
+
+/// Add one part; the whole text once the last part arrived.
+fn reassemble(partial: &mut Partial, key: String, i: usize, n: usize, c: String) -> Option<String> {
+    if partial.len() >= MAX_PARTIAL && !partial.contains_key(&key) {
+        partial.clear();
+    }
+    if i == 0 {
+        partial.insert(key.clone(), (0, String::new()));
+    }
+    let (next, text) = partial.get_mut(&key)?;
+    if *next != i {
+        // A part went missing (listener reconnect): drop the message.
+        partial.remove(&key);
+        return None;
+    }
+    text.push_str(&c);
+    *next += 1;
+    if *next == n {
+        return partial.remove(&key).map(|(_, t)| t);
+    }
+    None
 }
 
 impl Cluster {
@@ -83,6 +142,7 @@ impl Cluster {
                     }
                 }
             };
+            let mut partial = Partial::new();
             loop {
                 let next = tokio::select! {
                     _ = stop.cancelled() => return,
@@ -90,7 +150,7 @@ impl Cluster {
                 };
                 match next {
                     Ok(Some(n)) if n.channel() == END_CHANNEL => self.drop_local(n.payload()),
-                    Ok(Some(n)) => self.deliver(n.payload()).await,
+                    Ok(Some(n)) => self.deliver(n.payload(), &mut partial).await,
                     Ok(None) => {
                         // Reconnected: notices sent meanwhile are lost; the table is the truth.
                         tracing::warn!("cluster listener reconnected; resyncing sessions");
@@ -107,11 +167,17 @@ impl Cluster {
     }
 
     /// Write a relayed message to the local stream it is for.
-    async fn deliver(&self, payload: &str) {
+    async fn deliver(&self, payload: &str, partial: &mut Partial) {
         let Ok(note) = serde_json::from_str::<Relayed>(payload) else {
             tracing::warn!("unreadable relay notification");
             return;
         };
+        if let (Some(k), Some(i), Some(n), Some(c)) = (note.k, note.i, note.n, note.c) {
+            if let Some(text) = reassemble(partial, k, i, n, c) {
+                self.push(&note.s, &text);
+            }
+            return;
+        }
         let text = match (note.m, note.r) {
             (Some(m), _) => m.to_string(),
             (None, Some(id)) => match sqlx::query_scalar::<_, String>(
@@ -130,11 +196,16 @@ impl Cluster {
             },
             (None, None) => return,
         };
-        let Ok(msg) = serde_json::from_str::<ServerJsonRpcMessage>(&text) else {
+        self.push(&note.s, &text);
+    }
+
+    /// Write one relayed message (JSON text) to the local stream of session `hash`.
+    fn push(&self, hash: &str, text: &str) {
+        let Ok(msg) = serde_json::from_str::<ServerJsonRpcMessage>(text) else {
             tracing::warn!("unreadable relayed message");
             return;
         };
-        let session = self.streams.get(&note.s).and_then(|w| w.upgrade());
+        let session = self.streams.get(hash).and_then(|w| w.upgrade());
         match session {
             Some(s) if s.push_stream(msg) => {
                 metrics::cluster_event(ClusterEvent::RelayDelivered, 1)
@@ -168,10 +239,51 @@ impl Cluster {
         }
     }
 
+    /// The notification payloads carrying `text`: itself, its parts, or a reference.
+    async fn envelopes(
+        &self,
+        hash: &str,
+        text: &str,
+    ) -> Result<Vec<String>, crate::store::StoreError> {
+        if text.len() + hash.len() + 16 <= self.inline_bytes {
+            return Ok(vec![format!(r#"{{"s":"{hash}","m":{text}}}"#)]);
+        }
+        // Escaping at most doubles a part (compact JSON has no raw control characters).
+        let parts = split(text, (self.inline_bytes - ENVELOPE) / 2);
+        if parts.len() <= MAX_PARTS {
+            let key = uuid::Uuid::new_v4().simple().to_string();
+            let n = parts.len();
+            return Ok(parts
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let part = Relayed {
+                        s: hash.to_owned(),
+                        k: Some(key.clone()),
+                        i: Some(i),
+                        n: Some(n),
+                        c: Some(c.to_owned()),
+                        ..Relayed::default()
+                    };
+                    serde_json::to_string(&part).unwrap_or_default()
+                })
+                .collect());
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO relay_messages (session_hash, payload) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(hash)
+        .bind(text)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(vec![format!(r#"{{"s":"{hash}","r":{id}}}"#)])
+    }
+
     async fn send_batch(
         &self,
         batch: &[(String, ServerJsonRpcMessage)],
     ) -> Result<(), crate::store::StoreError> {
+        let mut sent = 0u64;
         let mut channels = Vec::with_capacity(batch.len());
         let mut payloads = Vec::with_capacity(batch.len());
         for (hash, msg) in batch {
@@ -186,26 +298,15 @@ impl Cluster {
                 continue;
             };
             let text = serde_json::to_string(msg).unwrap_or_default();
-            let payload = if text.len() + hash.len() + 16 <= self.inline_bytes {
-                format!(r#"{{"s":"{hash}","m":{text}}}"#)
-            } else {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO relay_messages (session_hash, payload) VALUES ($1, $2) \
-                     RETURNING id",
-                )
-                .bind(hash)
-                .bind(&text)
-                .fetch_one(&self.pool)
-                .await?;
-                format!(r#"{{"s":"{hash}","r":{id}}}"#)
-            };
-            channels.push(channel);
-            payloads.push(payload);
+            for payload in self.envelopes(hash, &text).await? {
+                channels.push(channel.clone());
+                payloads.push(payload);
+            }
+            sent += 1;
         }
         if channels.is_empty() {
             return Ok(());
         }
-        let sent = channels.len() as u64;
         sqlx::query(
             "SELECT pg_notify(c, p) FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY \
              AS t(c, p, n) ORDER BY n",
@@ -216,5 +317,34 @@ impl Cluster {
         .await?;
         metrics::cluster_event(ClusterEvent::Relayed, sent);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_split_in_parts_reassembles_exactly() {
+        let text = "é".repeat(100) + &"x".repeat(1001);
+        let parts = split(&text, 64);
+        assert!(parts.iter().all(|p| p.len() <= 64));
+        let mut partial = Partial::new();
+        let n = parts.len();
+        let mut whole = None;
+        for (i, p) in parts.iter().enumerate() {
+            whole = reassemble(&mut partial, "k".into(), i, n, (*p).to_owned());
+            assert_eq!(whole.is_some(), i + 1 == n);
+        }
+        assert_eq!(whole.as_deref(), Some(text.as_str()));
+        assert!(partial.is_empty());
+    }
+
+    #[test]
+    fn a_missing_part_drops_the_message() {
+        let mut partial = Partial::new();
+        assert!(reassemble(&mut partial, "k".into(), 0, 3, "a".into()).is_none());
+        assert!(reassemble(&mut partial, "k".into(), 2, 3, "c".into()).is_none());
+        assert!(partial.is_empty(), "nothing kept for a broken message");
     }
 }

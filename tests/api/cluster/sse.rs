@@ -106,7 +106,12 @@ async fn a_large_reply_is_relayed_by_reference() {
             .as_array()
             .is_some_and(|a| a.len() > 5)
     );
-    // Delivered rows are deleted by the receiver.
+    // It went by reference, and the receiver deleted the row as it delivered it.
+    let used: bool = sqlx::query_scalar("SELECT is_called FROM relay_messages_id_seq")
+        .fetch_one(&mut r.db.connect().await)
+        .await
+        .expect("sequence");
+    assert!(used, "a relay_messages row was written");
     let mut conn = r.db.connect().await;
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM relay_messages")
         .fetch_one(&mut conn)
@@ -125,6 +130,37 @@ async fn a_large_reply_is_relayed_by_reference() {
         let line = format!("opik_mcp_cluster_events_total{{event=\"{event}\"}}");
         assert!(metrics.contains(&line), "{event} missing");
     }
+}
+
+#[tokio::test]
+async fn a_reply_over_one_notification_travels_in_parts_without_the_table() {
+    let r = Replicas::start(2, |_| {}).await;
+    let mut sse = r.at(0).open_sse().await;
+    assert_eq!(
+        sse.post(r.at(1), &initialize_request(0)).await.status(),
+        202
+    );
+    assert_eq!(sse.next_message().await["id"], 0);
+    // tools/list is several times the 7,000 bytes a notification carries.
+    for id in 1..=3 {
+        let list = json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"});
+        assert_eq!(sse.post(r.at(1), &list).await.status(), 202);
+        let reply = sse.next_message().await;
+        assert_eq!(reply["id"], id);
+        assert!(serde_json::to_string(&reply).expect("json").len() > 7000);
+        assert!(
+            reply["result"]["tools"]
+                .as_array()
+                .is_some_and(|a| a.len() > 5)
+        );
+    }
+    // The table's sequence was never used: no message went by reference.
+    let mut conn = r.db.connect().await;
+    let used: bool = sqlx::query_scalar("SELECT is_called FROM relay_messages_id_seq")
+        .fetch_one(&mut conn)
+        .await
+        .expect("sequence");
+    assert!(!used, "no relay_messages row was ever written");
 }
 
 #[tokio::test]
