@@ -14,10 +14,11 @@ use crate::telemetry::{labels::ClusterEvent, metrics};
 
 /// Most messages sent in one round trip.
 const BATCH: usize = 64;
-/// A message too large for one notification travels in up to this many (one transaction,
-/// so they arrive together and in order); beyond that, by reference through
-/// `relay_messages` (costs an `INSERT` and a `DELETE … RETURNING`).
+/// A message too large for one notification travels in up to this many, in order; beyond
+/// that, by reference through `relay_messages` (costs an `INSERT` and a `DELETE … RETURNING`).
 const MAX_PARTS: usize = 32;
+/// Most payload bytes per `NOTIFY` statement (see `send_batch`).
+const STATEMENT_BYTES: usize = 12_000;
 /// Bytes of JSON that a part's envelope (hash, key, indices) needs at most.
 const ENVELOPE: usize = 200;
 /// Messages being reassembled at once before the oldest are forgotten (a lost part).
@@ -307,14 +308,30 @@ impl Cluster {
         if channels.is_empty() {
             return Ok(());
         }
-        sqlx::query(
-            "SELECT pg_notify(c, p) FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY \
-             AS t(c, p, n) ORDER BY n",
-        )
-        .bind(&channels)
-        .bind(&payloads)
-        .execute(&self.pool)
-        .await?;
+        // Statements of at most STATEMENT_BYTES, in order: a larger write spans several
+        // segments and (sqlx sets no TCP_NODELAY) its tail waits for the server's delayed ACK,
+        // about 40 ms. Parts of one message may then span statements: they still arrive in
+        // order (one sender, sequential statements), and reassembly is keyed by message.
+        let mut start = 0;
+        while start < payloads.len() {
+            let mut end = start;
+            let mut bytes = 0;
+            while end < payloads.len()
+                && (end == start || bytes + payloads[end].len() <= STATEMENT_BYTES)
+            {
+                bytes += payloads[end].len() + channels[end].len();
+                end += 1;
+            }
+            sqlx::query(
+                "SELECT pg_notify(c, p) FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY \
+                 AS t(c, p, n) ORDER BY n",
+            )
+            .bind(&channels[start..end])
+            .bind(&payloads[start..end])
+            .execute(&self.pool)
+            .await?;
+            start = end;
+        }
         metrics::cluster_event(ClusterEvent::Relayed, sent);
         Ok(())
     }
