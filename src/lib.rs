@@ -4,6 +4,7 @@
 //! everything else lives in these modules.
 
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -57,7 +57,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         check_exposure(&settings)?;
         check_tool_names(&settings)?;
-        let settings = Arc::new(settings);
+        let settings = Arc::new(per_replica_quotas(settings));
         let tls = match settings.tls.enabled() {
             true => Some(TlsReloader::new(&settings.tls)?),
             false => None,
@@ -106,6 +106,19 @@ impl Application {
             Arc::clone(&registry),
             settings.server.max_sessions,
         );
+        let cluster = match settings.cluster.shared_sessions {
+            true => Some(
+                crate::cluster::Cluster::connect(&settings, &instance_id(&addr.port().to_string()))
+                    .await
+                    .context(
+                        "cannot share sessions through the database (cluster.shared_sessions)",
+                    )?,
+            ),
+            false => None,
+        };
+        if let Some(c) = &cluster {
+            c.attach(&registry);
+        }
         let audit = persistence
             .as_ref()
             .map_or_else(AuditSink::disabled, Persistence::sink);
@@ -131,6 +144,7 @@ impl Application {
             process,
             audit,
             store: persistence.as_ref().map(|p| p.store().clone()),
+            cluster,
         });
         Ok(Self {
             acceptor,
@@ -209,6 +223,9 @@ impl Application {
         let draining = state.draining.clone();
         tokio::spawn(shutdown_on_signal(draining.clone()));
         tokio::spawn(Arc::clone(&state.registry).run_sweeper(self.engines.clone()));
+        if let Some(cluster) = &state.cluster {
+            cluster.spawn(self.engines.clone());
+        }
         let stop = self.engines.clone();
         let sweep = Duration::from_secs(state.settings.rate_limit.sweep_interval_secs);
         tokio::spawn(crate::ratelimit::run_sweeper(
@@ -250,6 +267,9 @@ impl Application {
         .await;
         state.registry.close_all(EndReason::Shutdown);
         self.engines.cancel();
+        if let Some(cluster) = &state.cluster {
+            cluster.leave().await;
+        }
         if let Some(p) = &self.persistence {
             p.shutdown().await;
         }
@@ -363,6 +383,14 @@ fn observers_with(persistence: Option<&Persistence>, extra: Vec<Arc<dyn Observer
     }
     list.extend(extra);
     Observers::new(list)
+}
+
+/// With `cluster.replicas = N`, each replica enforces `1/N` of every quota (docs/scaling.md).
+fn per_replica_quotas(mut settings: Settings) -> Settings {
+    if settings.cluster.replicas > 1 {
+        settings.rate_limit = settings.rate_limit.per_replica(settings.cluster.replicas);
+    }
+    settings
 }
 
 /// `auth.mode = none` only on loopback, unless explicitly allowed.

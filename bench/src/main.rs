@@ -5,11 +5,13 @@
 //! - `idle`: open N SSE streams, hold them, report the server's RSS at steps and after closing.
 //! - `startup`: spawn the binary and time the first `GET /health` 200.
 //! - `health`: the HTTP-stack ceiling, `GET /health` with keep-alive over C connections.
+//! - `proxy`: a per-request round-robin proxy in front of several replicas (no affinity).
 
 mod health;
 mod idle;
 mod load;
 mod proc_stats;
+mod proxy;
 mod report;
 mod startup;
 
@@ -33,6 +35,8 @@ enum Mode {
     Startup(startup::StartupArgs),
     /// `GET /health` throughput with keep-alive (the HTTP ceiling).
     Health(health::HealthArgs),
+    /// Per-request round-robin HTTP proxy over several replicas.
+    Proxy(proxy::ProxyArgs),
 }
 
 #[tokio::main]
@@ -42,5 +46,6 @@ async fn main() -> anyhow::Result<()> {
         Mode::Idle(a) => idle::run(a).await,
         Mode::Startup(a) => startup::run(a).await,
         Mode::Health(a) => health::run(a).await,
+        Mode::Proxy(a) => proxy::run(a).await,
     }
 }

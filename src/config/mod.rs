@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod auth;
 mod cli;
+mod cluster;
 mod cors;
 mod database;
 mod limits;
@@ -20,6 +21,7 @@ mod toolsets;
 pub use admin::AdminSettings;
 pub use audit::{AuditSettings, DEFAULT_REDACT_KEYS, OnFailure};
 pub use cli::{Cli, Command, HealthcheckArgs};
+pub use cluster::ClusterSettings;
 pub use database::{Backend, DEFAULT_DATABASE_URL, DatabaseSettings};
 pub use load::{ENV_VARS, check_env_value, load};
 pub use opik::OpikSettings;
@@ -85,6 +87,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// The audit trail.
     pub audit: AuditSettings,
+    /// Sessions shared between replicas.
+    pub cluster: ClusterSettings,
 }
 
 /// A configuration error that names the offending key.
@@ -128,6 +132,7 @@ impl Settings {
         self.admin.validate(self.server.port)?;
         self.database.validate()?;
         self.audit.validate()?;
+        self.cluster.validate(&self.database)?;
         Ok(())
     }
 }

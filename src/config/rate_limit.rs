@@ -104,6 +104,26 @@ impl Default for RateLimitSettings {
 }
 
 impl RateLimitSettings {
+    /// The share of every quota one of `replicas` replicas enforces: rate and burst divided
+    /// by `replicas` (rounded up, so a quota never drops to zero). With no shared counter,
+    /// a principal spread evenly over the replicas gets the configured quota cluster-wide;
+    /// one pinned to a single replica gets `1/replicas` of it (docs/scaling.md).
+    pub fn per_replica(&self, replicas: u32) -> Self {
+        let n = replicas.max(1);
+        let share = |l: Limit| Limit::new(l.per_minute.div_ceil(n), l.burst.div_ceil(n));
+        Self {
+            per_ip: share(self.per_ip),
+            per_principal: share(self.per_principal),
+            per_tool: share(self.per_tool),
+            tools: self
+                .tools
+                .iter()
+                .map(|(k, l)| (k.clone(), share(*l)))
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         self.per_ip.validate("rate_limit.per_ip")?;
         self.per_principal.validate("rate_limit.per_principal")?;
@@ -144,6 +164,18 @@ impl RateLimitSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_replica_enforces_its_share_of_every_quota() {
+        let mut s = RateLimitSettings::default();
+        s.tools.insert("x".into(), Limit::new(10, 2));
+        let third = s.per_replica(3);
+        assert_eq!(third.per_principal, Limit::new(200, 34));
+        assert_eq!(third.per_ip, Limit::new(400, 67));
+        assert_eq!(third.per_tool, Limit::new(40, 10));
+        assert_eq!(third.tools["x"], Limit::new(4, 1));
+        assert_eq!(s.per_replica(1).per_principal, s.per_principal);
+    }
 
     #[test]
     fn zero_rate_disables_and_zero_burst_is_refused() {

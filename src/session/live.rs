@@ -3,7 +3,7 @@
 use std::{
     collections::HashMap,
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, OnceLock,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::Instant,
@@ -16,7 +16,7 @@ use rmcp::model::{
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::Observers;
+use super::{Observers, SharedLink};
 use crate::domain::SessionId;
 
 /// Where a session came from, fixed at creation.
@@ -129,6 +129,11 @@ pub struct Session {
     client: Mutex<Option<ClientInfo>>,
     inflight: Mutex<HashMap<RequestId, Inflight>>,
     pub(crate) observers: Observers,
+    /// The cluster, when sessions are shared between replicas.
+    link: OnceLock<Arc<dyn SharedLink>>,
+    /// A local copy of a session another replica created (its opening and end are that
+    /// replica's to report).
+    adopted: AtomicBool,
 }
 
 impl std::fmt::Debug for Session {
@@ -163,7 +168,42 @@ impl Session {
             client: Mutex::new(None),
             inflight: Mutex::new(HashMap::new()),
             observers,
+            link: OnceLock::new(),
+            adopted: AtomicBool::new(false),
         }
+    }
+
+    /// Connect the session to the cluster (once, at creation).
+    pub(crate) fn set_link(&self, link: Arc<dyn SharedLink>, adopted: bool) {
+        let _ = self.link.set(link);
+        self.adopted.store(adopted, Ordering::Release);
+    }
+
+    /// The cluster link, when sessions are shared.
+    pub(crate) fn link(&self) -> Option<&Arc<dyn SharedLink>> {
+        self.link.get()
+    }
+
+    /// Whether this is a local copy of a session created on another replica.
+    pub fn is_adopted(&self) -> bool {
+        self.adopted.load(Ordering::Acquire)
+    }
+
+    /// Queue a replayed message (the stored `initialize`) without tracking or reporting it.
+    pub(crate) fn replay(&self, msg: ClientJsonRpcMessage) -> Result<(), SendError> {
+        if let JsonRpcMessage::Request(r) = &msg
+            && let ClientRequest::InitializeRequest(i) = &r.request
+        {
+            *self.client.lock().unwrap_or_else(|p| p.into_inner()) = Some(ClientInfo {
+                name: i.params.client_info.name.clone(),
+                version: i.params.client_info.version.clone(),
+                protocol_version: i.params.protocol_version.to_string(),
+            });
+        }
+        self.inbound.try_send(msg).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
+            mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+        })
     }
 
     /// Where the session came from.

@@ -9,6 +9,7 @@
 mod events;
 mod live;
 mod registry;
+mod shared;
 mod sink;
 
 pub use events::{
@@ -18,4 +19,6 @@ pub use live::{
     ClientInfo, Origin, ReplyWaiter, SendError, Session, StreamAttachError, TransportKind,
 };
 pub use registry::{EndReason, Lookup, RegistryError, SessionRegistry};
+pub use shared::SharedLink;
+pub(crate) use shared::replay_initialize;
 pub use sink::SessionSink;

@@ -4,7 +4,7 @@
 use std::{
     collections::HashMap,
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, OnceLock,
         atomic::{AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
-use super::{Observers, Origin, Session, SessionSink, TransportKind};
+use super::{Observers, Origin, Session, SessionSink, SharedLink, TransportKind};
 use crate::{domain::SessionId, mcp::McpEngine};
 
 /// How long an ended session is remembered, and how many at most.
@@ -99,6 +99,8 @@ pub struct SessionRegistry {
     /// Set while draining: no new sessions.
     draining: CancellationToken,
     observers: Observers,
+    /// The cluster, when sessions are shared between replicas.
+    shared: OnceLock<Arc<dyn SharedLink>>,
 }
 
 impl SessionRegistry {
@@ -124,7 +126,23 @@ impl SessionRegistry {
             engines,
             draining,
             observers,
+            shared: OnceLock::new(),
         })
+    }
+
+    /// Share this registry's sessions with other replicas through `link` (set at start-up,
+    /// before the first session).
+    pub fn set_shared(&self, link: Arc<dyn SharedLink>) {
+        let _ = self.shared.set(link);
+    }
+
+    /// Take a slot under the cap, or say why not.
+    fn reserve(&self) -> Result<(), RegistryError> {
+        if self.count.fetch_add(1, Ordering::AcqRel) >= self.max {
+            self.count.fetch_sub(1, Ordering::AcqRel);
+            return Err(RegistryError::Full(self.max));
+        }
+        Ok(())
     }
 
     /// Live sessions.
@@ -162,10 +180,7 @@ impl SessionRegistry {
         if !self.observers.accepting() {
             return Err(RegistryError::AuditUnavailable);
         }
-        if self.count.fetch_add(1, Ordering::AcqRel) >= self.max {
-            self.count.fetch_sub(1, Ordering::AcqRel);
-            return Err(RegistryError::Full(self.max));
-        }
+        self.reserve()?;
         if let Some(owner) = &origin.owner {
             let mut n = self.owned.entry(Arc::clone(owner)).or_insert(0);
             if *n >= self.max_per_owner {
@@ -175,7 +190,47 @@ impl SessionRegistry {
             }
             *n += 1;
         }
-        let id = SessionId::generate();
+        let session = self.start(SessionId::generate(), transport, origin, false);
+        self.observers.session_opened(&session);
+        tracing::info!(session = %session.id().log_tag(), transport = transport.as_str(), "session opened");
+        Ok(session)
+    }
+
+    /// Create the local copy of a session another replica created (shared sessions): same
+    /// id, transport and owner; the stored `initialize`, when there is one, is replayed into
+    /// its engine. Counts under `server.max_sessions`, not as a new session of its owner.
+    /// Two requests adopting at once get the same copy.
+    pub fn adopt(
+        self: &Arc<Self>,
+        id: SessionId,
+        transport: TransportKind,
+        origin: Origin,
+        init: Option<rmcp::model::ClientJsonRpcMessage>,
+    ) -> Result<Arc<Session>, RegistryError> {
+        if let Some(s) = self.sessions.get(&id) {
+            return Ok(Arc::clone(s.value()));
+        }
+        // Not refused while draining: the session exists, and its client is still being
+        // served by this replica until its connection closes.
+        self.reserve()?;
+        let session = self.start(id, transport, origin, true);
+        if let Some(init) = init {
+            super::replay_initialize(&session, init);
+        }
+        tracing::debug!(session = %session.id().log_tag(), "shared session adopted");
+        Ok(session)
+    }
+
+    /// Register a session and spawn its engine (the slot is already reserved). If another
+    /// task registered the same id first, its session wins and the slot is given back.
+    fn start(
+        self: &Arc<Self>,
+        id: SessionId,
+        transport: TransportKind,
+        origin: Origin,
+        adopted: bool,
+    ) -> Arc<Session> {
+        use dashmap::mapref::entry::Entry;
         let (tx, rx) = mpsc::channel(self.queue);
         let ct = self.engines.child_token();
         let session = Arc::new(Session::new(
@@ -186,11 +241,19 @@ impl SessionRegistry {
             origin,
             self.observers.clone(),
         ));
+        if let Some(link) = self.shared.get() {
+            session.set_link(Arc::clone(link), adopted);
+        }
         session.touch();
-        self.observers.session_opened(&session);
-        self.sessions.insert(id.clone(), Arc::clone(&session));
-        tracing::info!(session = %id.log_tag(), transport = transport.as_str(), "session opened");
-
+        match self.sessions.entry(id.clone()) {
+            Entry::Occupied(e) => {
+                self.count.fetch_sub(1, Ordering::AcqRel);
+                return Arc::clone(e.get());
+            }
+            Entry::Vacant(v) => {
+                v.insert(Arc::clone(&session));
+            }
+        }
         let handler = self.engine.handler();
         let sink = SessionSink::new(Arc::clone(&session));
         let registry = Arc::clone(self);
@@ -208,7 +271,7 @@ impl SessionRegistry {
             }
             registry.end(&id, EndReason::EngineStopped);
         });
-        Ok(session)
+        session
     }
 
     /// An engine for one stateless request: not registered, not counted, not reported as a
@@ -265,14 +328,24 @@ impl SessionRegistry {
             return false;
         };
         self.count.fetch_sub(1, Ordering::AcqRel);
-        if let Some(owner) = &session.origin().owner {
+        if let Some(owner) = session
+            .origin()
+            .owner
+            .as_ref()
+            .filter(|_| !session.is_adopted())
+        {
             self.owned.remove_if_mut(owner, |_, n| {
                 *n = n.saturating_sub(1);
                 *n == 0
             });
         }
         session.close();
-        self.observers.session_closed(&session, reason);
+        if !session.is_adopted() {
+            self.observers.session_closed(&session, reason);
+        }
+        if let Some(link) = session.link() {
+            link.ended(&session, reason);
+        }
         let mut ended = self.ended.lock().unwrap_or_else(|p| p.into_inner());
         if ended.len() >= TOMBSTONE_MAX {
             prune(&mut ended, Duration::ZERO);

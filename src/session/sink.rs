@@ -39,6 +39,15 @@ impl SessionSink {
             let _ = waiter.send(msg);
             return;
         }
+        // Shared session whose stream another replica holds: hand the message over.
+        if !self.session.has_stream()
+            && let Some(link) = self.session.link()
+        {
+            if !link.relay(&self.session, msg) {
+                tracing::debug!(session = %self.session.id().log_tag(), "no stream for server message");
+            }
+            return;
+        }
         if !self.session.push_stream(msg) {
             tracing::debug!(session = %self.session.id().log_tag(), "no stream for server message");
         }

@@ -214,6 +214,17 @@ label_enum! {
 }
 
 label_enum! {
+    /// What the cluster did for a shared session (docs/scaling.md).
+    ClusterEvent {
+        Adopted => "adopted",
+        Relayed => "relayed",
+        RelayDelivered => "relay_delivered",
+        RelayDropped => "relay_dropped",
+        EndedElsewhere => "ended_elsewhere",
+    }
+}
+
+label_enum! {
     /// State of database pool connections.
     PoolState {
         InUse => "in_use",

@@ -88,6 +88,8 @@ metric_defs! {
         "Open server-to-client SSE streams, by transport.";
     SSE_KEEPALIVES = "opik_mcp_sse_keepalives_total", Counter, None, [],
         "Keep-alive comments written on idle SSE streams.";
+    CLUSTER_EVENTS = "opik_mcp_cluster_events_total", Counter, None, ["event"],
+        "Shared sessions: adoptions, messages relayed to (and delivered from) other replicas, relays dropped, copies ended by another replica.";
     QUEUE_DEPTH = "opik_mcp_session_queue_depth", Gauge, None, [],
         "Client messages queued for the MCP engines across all sessions (sampled at scrape).";
     QUEUE_DEPTH_MAX = "opik_mcp_session_queue_depth_max", Gauge, None, [],
@@ -286,6 +288,11 @@ pub fn sse_stream_opened(kind: StreamKind) -> OpenStream {
 /// A keep-alive comment was written.
 pub fn sse_keepalive() {
     counter!(SSE_KEEPALIVES).increment(1);
+}
+
+/// `n` shared-session events (`cluster.shared_sessions`).
+pub fn cluster_event(e: super::labels::ClusterEvent, n: u64) {
+    counter!(CLUSTER_EVENTS, "event" => e.as_str()).increment(n);
 }
 
 /// Queue depths sampled at scrape: total across sessions and the deepest one.

@@ -48,6 +48,16 @@ pub async fn open_stream(req: &Request, state: AppState) -> Response {
             return poem::IntoResponse::into_response(RpcError(ApiError::StreamConflict, None));
         }
     };
+    // Shared sessions: recorded before the client learns its endpoint, so its first POST
+    // may go to any replica.
+    if let Some(cluster) = &state.cluster
+        && let Err(e) = cluster.register(&session, None).await
+    {
+        tracing::error!(error.cause_chain = ?e, "cannot share a new session");
+        state.registry.end(session.id(), EndReason::EngineStopped);
+        let err = ApiError::Unavailable("the session store is unavailable; retry later".into());
+        return poem::IntoResponse::into_response(RpcError(err, None));
+    }
     let endpoint = format!("/messages?sessionId={}", session.id());
     let guard = StreamGuard {
         registry: Arc::clone(&state.registry),
@@ -79,7 +89,7 @@ pub async fn post_message(req: Request, body: Body, state: AppState) -> Response
 
 async fn post(req: &Request, body: Body, state: &AppState) -> Result<(), RpcError> {
     let id = session_id_from_query(req.uri().query())?;
-    let session = live_session(&state.registry, &id)?;
+    let session = live_session(state, &id).await?;
     super::check_owner(req, &session, state)?;
     super::note_session(req, &session);
     headers::require_json_content(req)?;
@@ -90,6 +100,15 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<(), RpcErro
     super::attach_credentials(req, &state.settings.opik, &mut msg);
     let rid = jsonrpc::request_id(&msg);
     jsonrpc::admit(&session, &msg).map_err(|e| RpcError(e, rid.clone()))?;
+    if let Some(cluster) = &state.cluster
+        && jsonrpc::is_initialize(&msg)
+        && let Err(e) = cluster.record_initialize(&session, &msg).await
+    {
+        // Replicas adopting this session later could not replay the handshake.
+        tracing::error!(error.cause_chain = ?e, "cannot share the handshake");
+        let err = ApiError::Unavailable("the session store is unavailable; retry later".into());
+        return Err(RpcError(err, rid));
+    }
     session.send(msg).map_err(|e| {
         let err = match e {
             crate::session::SendError::QueueFull => ApiError::QueueFull,
@@ -99,16 +118,25 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<(), RpcErro
     })
 }
 
-fn live_session(registry: &SessionRegistry, id: &SessionId) -> Result<Arc<Session>, ApiError> {
-    match registry.lookup(id) {
+async fn live_session(state: &AppState, id: &SessionId) -> Result<Arc<Session>, ApiError> {
+    let registry = &state.registry;
+    match super::find_session(state, id, TransportKind::Sse).await {
         Lookup::Live(s) if s.transport() != TransportKind::Sse => Err(ApiError::UnknownSession),
-        Lookup::Live(s) if !s.has_stream() => {
+        Lookup::Live(s) if !stream_alive(state, &s).await => {
             registry.end(id, EndReason::StreamClosed);
             Err(ApiError::SessionGone("its stream closed"))
         }
         Lookup::Live(s) => Ok(s),
         Lookup::Ended(reason) => Err(ApiError::SessionGone(reason.as_str())),
         Lookup::Unknown => Err(ApiError::UnknownSession),
+    }
+}
+
+/// Whether the session's stream is open: here, or (shared sessions) on a live replica.
+async fn stream_alive(state: &AppState, s: &Session) -> bool {
+    match &state.cluster {
+        Some(c) => c.sse_stream_alive(s).await,
+        None => s.has_stream(),
     }
 }
 

@@ -28,7 +28,7 @@ pub async fn endpoint(req: Request, body: Body, state: AppState) -> Response {
     let result = match *req.method() {
         Method::POST => post(&req, body, &state).await,
         Method::GET => get(&req, &state).await,
-        Method::DELETE => delete(&req, &state),
+        Method::DELETE => delete(&req, &state).await,
         _ => Err(ApiError::MethodNotAllowed.into()),
     };
     result.unwrap_or_else(poem::IntoResponse::into_response)
@@ -65,16 +65,27 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
             .create(TransportKind::StreamableHttp, super::origin_of(req))
             .map_err(|e| rpc(e.into()))?;
         super::note_session(req, &session);
+        let init = state.cluster.as_ref().map(|_| msg.clone());
         let reply = forward_request(&session, msg, state).await.map_err(rpc)?;
         if matches!(reply, JsonRpcMessage::Error(_)) {
             // A failed handshake leaves nothing to continue: do not hand out the id.
             state.registry.end(session.id(), EndReason::EngineStopped);
             return Ok(reply_response(&reply, state, None));
         }
+        if let (Some(cluster), Some(init)) = (&state.cluster, init)
+            && let Err(e) = cluster.register(&session, Some(&init)).await
+        {
+            // Other replicas could not serve it: refuse rather than hand out half a session.
+            tracing::error!(error.cause_chain = ?e, "cannot share a new session");
+            state.registry.end(session.id(), EndReason::EngineStopped);
+            return Err(rpc(ApiError::Unavailable(
+                "the session store is unavailable; retry later".into(),
+            )));
+        }
         return Ok(reply_response(&reply, state, Some(session.id())));
     }
 
-    let session = session_from_headers(req, state).map_err(rpc)?;
+    let session = session_from_headers(req, state).await.map_err(rpc)?;
     super::note_session(req, &session);
     check_protocol_version(req).map_err(rpc)?;
     match &msg {
@@ -168,7 +179,7 @@ fn reply_response(
 }
 
 /// The live session named by the `Mcp-Session-Id` header.
-fn session_from_headers(req: &Request, state: &AppState) -> Result<Arc<Session>, ApiError> {
+async fn session_from_headers(req: &Request, state: &AppState) -> Result<Arc<Session>, ApiError> {
     let mut values = req.headers().get_all(SESSION_HEADER).iter();
     let raw = values
         .next()
@@ -187,7 +198,7 @@ fn session_from_headers(req: &Request, state: &AppState) -> Result<Arc<Session>,
         .ok_or(ApiError::MalformedSessionId("Mcp-Session-Id header"))?;
     // Well-formed per the spec but not one of ours: as unknown as an expired one.
     let id = SessionId::parse(raw).map_err(|_| ApiError::UnknownSession)?;
-    match state.registry.lookup(&id) {
+    match super::find_session(state, &id, TransportKind::StreamableHttp).await {
         Lookup::Live(s) if s.transport() == TransportKind::StreamableHttp => {
             super::check_owner(req, &s, state)?;
             Ok(s)
@@ -225,12 +236,15 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     if !headers::accepts(req, "text/event-stream") {
         return Err(ApiError::NotAcceptable("Accept must list text/event-stream").into());
     }
-    let session = session_from_headers(req, state)?;
+    let session = session_from_headers(req, state).await?;
     super::note_session(req, &session);
     check_protocol_version(req)?;
     let rx = session
         .attach_stream(STREAM_BUFFER)
         .map_err(|_| ApiError::StreamConflict)?;
+    if let Some(cluster) = &state.cluster {
+        cluster.stream_attached(&session).await;
+    }
     let events = ReceiverStream::new(rx).map(|m| message_event(&m));
     // The receiver ends by itself when the session closes (its sender is dropped).
     let stop = state.draining.clone();
@@ -242,10 +256,15 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     ))
 }
 
-/// DELETE: end the session.
-fn delete(req: &Request, state: &AppState) -> Result<Response, RpcError> {
-    let session = session_from_headers(req, state)?;
+/// DELETE: end the session (on every replica, when sessions are shared: the row is marked
+/// ended before the answer, so no replica serves it afterwards).
+async fn delete(req: &Request, state: &AppState) -> Result<Response, RpcError> {
+    let session = session_from_headers(req, state).await?;
     super::note_session(req, &session);
+    if let Some(cluster) = &state.cluster {
+        let hash = crate::store::session_hash(session.id());
+        cluster.end_shared(&hash, EndReason::Deleted).await;
+    }
     state.registry.end(session.id(), EndReason::Deleted);
     Ok(Response::builder().status(StatusCode::OK).finish())
 }

@@ -6,6 +6,7 @@ mod audit;
 mod audit_faults;
 mod bad_input;
 mod client_page;
+mod cluster;
 mod concurrency;
 mod consolidated_list;
 mod consolidated_read;

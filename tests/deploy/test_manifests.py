@@ -222,14 +222,26 @@ def test_ingress_is_sse_friendly_tls_and_routes_to_the_mcp_port(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_more_than_one_replica_needs_postgres_and_affinity(overlay):
+def test_more_than_one_replica_needs_postgres_and_shared_sessions_or_affinity(overlay):
     docs = RENDERED[overlay]
-    if one(docs, "Deployment")["spec"].get("replicas", 1) <= 1:
+    replicas = one(docs, "Deployment")["spec"].get("replicas", 1)
+    if replicas <= 1:
         pytest.skip(f"{overlay} runs one replica")
     assert secret_env(docs)["DATABASE_URL"].get("optional") is False, "DATABASE_URL must be required"
-    assert one(docs, "Service", "opik-mcp")["spec"].get("sessionAffinity") == "ClientIP"
-    for ing in all_of(docs, "Ingress"):
-        ann = ing["metadata"]["annotations"]
+    cfg = config(docs)
+    service = one(docs, "Service", "opik-mcp")["spec"]
+    annotations = [ing["metadata"]["annotations"] for ing in all_of(docs, "Ingress")]
+    if cfg.get("OPIK_MCP_CLUSTER__SHARED_SESSIONS") == "true":
+        # Shared sessions (docs/scaling.md): no affinity anywhere, and each pod's quota share
+        # matches the replica count.
+        assert service.get("sessionAffinity", "None") == "None"
+        for ann in annotations:
+            assert "nginx.ingress.kubernetes.io/upstream-hash-by" not in ann
+            assert "nginx.ingress.kubernetes.io/affinity" not in ann
+        assert cfg.get("OPIK_MCP_CLUSTER__REPLICAS") == str(replicas)
+        return
+    assert service.get("sessionAffinity") == "ClientIP"
+    for ann in annotations:
         assert ("nginx.ingress.kubernetes.io/upstream-hash-by" in ann
                 or ann.get("nginx.ingress.kubernetes.io/affinity") == "cookie")
 

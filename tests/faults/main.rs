@@ -6,3 +6,4 @@ mod client;
 mod pg_cluster;
 mod postgres_outage;
 mod process;
+mod replicas;

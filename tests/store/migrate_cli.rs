@@ -42,7 +42,8 @@ async fn migrate_subcommand_applies_then_reports_up_to_date_on_postgres() {
     .await;
     drop_pg_database(&name).await;
     let ((ok1, out1), (ok2, out2)) = first.expect("runs");
-    assert!(ok1 && out1.contains("applied 1 migration"), "{out1}");
+    // The audit schema, then the shared-session tables (issue 11).
+    assert!(ok1 && out1.contains("applied 2 migration"), "{out1}");
     assert!(ok2 && out2.contains("up to date"), "{out2}");
 }
 

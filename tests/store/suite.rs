@@ -85,7 +85,16 @@ fn activity(hash: &str, seen: DateTime<Utc>, requests: i64, ended: Option<&str>)
 
 pub async fn migrations_apply_on_an_empty_database_and_are_idempotent(ctx: Ctx) {
     let first = ctx.store.migrate().await.expect("first run");
-    assert_eq!(first.len(), 1, "one migration applied on an empty database");
+    // PostgreSQL also gets the shared-session tables (cluster.shared_sessions, issue 11).
+    let expected = match ctx.store.backend() {
+        opik_mcp::config::Backend::Sqlite => 1,
+        opik_mcp::config::Backend::Postgres => 2,
+    };
+    assert_eq!(
+        first.len(),
+        expected,
+        "every migration applied on an empty database"
+    );
     assert_eq!(
         ctx.store.count_audit().await.expect("audit table exists"),
         0

@@ -9,6 +9,6 @@ mod jwt;
 mod limits;
 mod ratelimit;
 mod scopes;
-mod support;
+pub(crate) mod support;
 mod tls;
 mod write_scopes;
