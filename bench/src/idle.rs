@@ -23,6 +23,9 @@ pub struct IdleArgs {
     /// Streams opened concurrently while ramping up.
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
+    /// Accept any server certificate (a self-signed one on loopback).
+    #[arg(long)]
+    pub insecure: bool,
     /// Write the samples as JSON here.
     #[arg(long)]
     pub json: Option<std::path::PathBuf>,
@@ -36,9 +39,7 @@ struct Sample {
 }
 
 pub async fn run(args: IdleArgs) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()?;
+    let client = crate::client::build(0, args.insecure)?;
     let url = format!("{}/sse", args.url.trim_end_matches('/'));
     let mut samples = vec![sample(args.pid, 0)?];
     let mut held = Vec::new();

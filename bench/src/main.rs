@@ -5,7 +5,10 @@
 //! - `idle`: open N SSE streams, hold them, report the server's RSS at steps and after closing.
 //! - `startup`: spawn the binary and time the first `GET /health` 200.
 //! - `health`: the HTTP-stack ceiling, `GET /health` with keep-alive over C connections.
+//! - `fake-opik`: a minimal Opik REST API, so an Opik tool can be driven on loopback.
 
+mod client;
+mod fake_opik;
 mod health;
 mod idle;
 mod load;
@@ -33,6 +36,8 @@ enum Mode {
     Startup(startup::StartupArgs),
     /// `GET /health` throughput with keep-alive (the HTTP ceiling).
     Health(health::HealthArgs),
+    /// Serve a minimal fake Opik API (`list-projects`) on loopback.
+    FakeOpik(fake_opik::FakeOpikArgs),
 }
 
 #[tokio::main]
@@ -42,5 +47,6 @@ async fn main() -> anyhow::Result<()> {
         Mode::Idle(a) => idle::run(a).await,
         Mode::Startup(a) => startup::run(a).await,
         Mode::Health(a) => health::run(a).await,
+        Mode::FakeOpik(a) => fake_opik::run(a).await,
     }
 }
