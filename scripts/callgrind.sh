@@ -15,7 +15,7 @@ METHOD=${2:-tools/list}
 TRANSPORT=${3:-streamable}
 N=${4:-2000}
 SESSIONS=10
-BIN=target/release/opik-mcp
+BIN=${OPIK_MCP_BIN:-target/release/opik-mcp}
 BENCH=target/release/opik-mcp-bench
 OUT=target/callgrind
 mkdir -p "$OUT"

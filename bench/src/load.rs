@@ -278,12 +278,11 @@ async fn streamable_session(ctx: &Ctx, s: usize) -> anyhow::Result<SessionResult
             None => out.errors += 1,
         }
     }
-    let _ = ctx
-        .client
-        .delete(&url)
-        .header("mcp-session-id", &sid)
-        .send()
-        .await;
+    let mut delete = ctx.client.delete(&url).header("mcp-session-id", &sid);
+    if let Some(t) = &ctx.token {
+        delete = delete.bearer_auth(t);
+    }
+    let _ = delete.send().await;
     out.latencies = Some(lat);
     Ok(out)
 }
