@@ -120,9 +120,11 @@ pub struct Session {
     transport: TransportKind,
     created: Instant,
     last_seen_ms: AtomicU64,
-    inbound: mpsc::Sender<ClientJsonRpcMessage>,
+    // Channel items are boxed: a tokio channel allocates its first block of 32 slots up
+    // front, and with the messages inline that is tens of KiB per idle session (issue 9).
+    inbound: mpsc::Sender<Box<ClientJsonRpcMessage>>,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<ServerJsonRpcMessage>>>,
-    stream: Mutex<Option<mpsc::Sender<ServerJsonRpcMessage>>>,
+    stream: Mutex<Option<mpsc::Sender<Box<ServerJsonRpcMessage>>>>,
     initialized: AtomicBool,
     cancel: CancellationToken,
     origin: Origin,
@@ -144,7 +146,7 @@ impl Session {
     pub(crate) fn new(
         id: SessionId,
         transport: TransportKind,
-        inbound: mpsc::Sender<ClientJsonRpcMessage>,
+        inbound: mpsc::Sender<Box<ClientJsonRpcMessage>>,
         cancel: CancellationToken,
         origin: Origin,
         observers: Observers,
@@ -294,10 +296,14 @@ impl Session {
     }
 
     /// Track, report and enqueue a message into a reserved slot (cannot fail).
-    fn deliver(&self, permit: mpsc::Permit<'_, ClientJsonRpcMessage>, msg: ClientJsonRpcMessage) {
+    fn deliver(
+        &self,
+        permit: mpsc::Permit<'_, Box<ClientJsonRpcMessage>>,
+        msg: ClientJsonRpcMessage,
+    ) {
         self.track(&msg);
         self.observers.message_received(self, &msg);
-        permit.send(msg);
+        permit.send(Box::new(msg));
     }
 
     /// Register interest in the reply to request `id`, before sending the request.
@@ -337,7 +343,7 @@ impl Session {
     pub fn attach_stream(
         &self,
         capacity: usize,
-    ) -> Result<mpsc::Receiver<ServerJsonRpcMessage>, StreamAttachError> {
+    ) -> Result<mpsc::Receiver<Box<ServerJsonRpcMessage>>, StreamAttachError> {
         let mut slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
         if slot.as_ref().is_some_and(|s| !s.is_closed()) {
             return Err(StreamAttachError::AlreadyOpen);
@@ -363,7 +369,7 @@ impl Session {
         let Some(tx) = slot.as_ref() else {
             return false;
         };
-        match tx.try_send(msg) {
+        match tx.try_send(Box::new(msg)) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::warn!(session = %self.id.log_tag(), "slow SSE consumer: stream dropped");

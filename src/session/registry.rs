@@ -11,6 +11,7 @@ use std::{
 };
 
 use dashmap::DashMap;
+use futures::StreamExt;
 use rmcp::ServiceExt;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -196,7 +197,7 @@ impl SessionRegistry {
         let registry = Arc::clone(self);
         tokio::spawn(async move {
             match handler
-                .serve_with_ct((sink, ReceiverStream::new(rx)), ct)
+                .serve_with_ct((sink, ReceiverStream::new(rx).map(|m| *m)), ct)
                 .await
             {
                 Ok(running) => {
@@ -228,7 +229,7 @@ impl SessionRegistry {
         let sink = SessionSink::new(Arc::clone(&session));
         tokio::spawn(async move {
             if let Ok(running) = handler
-                .serve_with_ct((sink, ReceiverStream::new(rx)), ct)
+                .serve_with_ct((sink, ReceiverStream::new(rx).map(|m| *m)), ct)
                 .await
             {
                 let _ = running.waiting().await;
