@@ -117,6 +117,9 @@ impl Drop for ReplyWaiter {
 /// One MCP session.
 pub struct Session {
     id: SessionId,
+    /// SHA-256 of the id, hex, computed at most once: the access log and the audit trail
+    /// name the session by it on every request (issue 9: it was hashed per request).
+    id_hash: std::sync::OnceLock<String>,
     transport: TransportKind,
     created: Instant,
     last_seen_ms: AtomicU64,
@@ -153,6 +156,7 @@ impl Session {
     ) -> Self {
         Self {
             id,
+            id_hash: std::sync::OnceLock::new(),
             transport,
             created: Instant::now(),
             last_seen_ms: AtomicU64::new(0),
@@ -236,6 +240,21 @@ impl Session {
     /// The session id.
     pub fn id(&self) -> &SessionId {
         &self.id
+    }
+
+    /// SHA-256 of the id, lowercase hex: how the audit trail stores it (the same value as
+    /// `store::session_hash`), computed once per session.
+    pub fn id_hash(&self) -> &str {
+        self.id_hash.get_or_init(|| {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(self.id.as_ref().as_bytes()))
+        })
+    }
+
+    /// The id's log tag (`SessionId::log_tag`: the first 12 hex digits of [`Self::id_hash`]),
+    /// without hashing again.
+    pub fn log_tag(&self) -> &str {
+        &self.id_hash()[..12]
     }
 
     /// The transport it arrived on.
@@ -396,5 +415,27 @@ impl Session {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_id_hash_and_log_tag_equal_the_per_call_ones() {
+        let (tx, _rx) = mpsc::channel(1);
+        let id = SessionId::generate();
+        let s = Session::new(
+            id.clone(),
+            TransportKind::Sse,
+            tx,
+            CancellationToken::new(),
+            Origin::default(),
+            Observers::default(),
+        );
+        assert_eq!(s.id_hash(), crate::store::session_hash(&id));
+        assert_eq!(s.log_tag(), id.log_tag());
+        assert_eq!(s.id_hash().len(), 64);
     }
 }

@@ -52,7 +52,7 @@ pub(crate) fn check_owner(
     if caller.as_deref() == session.owner() {
         return Ok(());
     }
-    let tag = session.id().log_tag();
+    let tag = session.log_tag().to_owned();
     state.observers.security_event(&SecurityEvent {
         kind: SecurityEventKind::SessionBindingViolation,
         principal: principal.map(Principal::id),

@@ -69,7 +69,7 @@ impl LogContext {
 
     /// Record the session (as its log tag) and its owner (hashed).
     pub fn session(&self, session: &Session) {
-        let tag = session.id().log_tag();
+        let tag = session.log_tag().to_owned();
         let owner = session.owner().map(subject_hash);
         self.with(|f| {
             f.session = Some(tag);
