@@ -10,6 +10,7 @@ mod events;
 mod live;
 mod registry;
 mod sink;
+mod trim;
 
 pub use events::{
     LogObserver, Observer, Observers, Outcome, RequestEvent, SecurityEvent, SecurityEventKind,
