@@ -19,7 +19,7 @@ BIN=${OPIK_MCP_BIN:-target/release/opik-mcp}
 BENCH=target/release/opik-mcp-bench
 OUT=target/callgrind
 mkdir -p "$OUT"
-TAG="$CONFIG-${METHOD//\//-}-$TRANSPORT"
+TAG="$CONFIG-${METHOD//\//-}-$TRANSPORT${LOG_FILTER:+-log}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
 
@@ -87,7 +87,7 @@ PORT=$(free_port)
 rm -f "$OUT/$TAG.db"* "$OUT/callgrind.$TAG".*
 valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.$TAG.%p" \
     "$BIN" --config "$CONF" --transport=sse --sse-host=127.0.0.1 --sse-port="$PORT" \
-    --sse-log-path= --log-filter=warn --api-url="http://127.0.0.1:$OPIK_PORT" --self-hosted \
+    --sse-log-path= --log-filter="${LOG_FILTER:-warn}" --api-url="http://127.0.0.1:$OPIK_PORT" --self-hosted \
     --database-url="sqlite://$OUT/$TAG.db" 2>"$OUT/$TAG.log" &
 SERVER=$!
 PIDS+=("$SERVER")
