@@ -23,6 +23,12 @@ pub struct IdleArgs {
     /// Streams opened concurrently while ramping up.
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
+    /// Seconds to wait after every stream closed before the last sample.
+    #[arg(long, default_value_t = 12)]
+    pub settle_secs: u64,
+    /// Accept any server certificate (a self-signed one on loopback).
+    #[arg(long)]
+    pub insecure: bool,
     /// Write the samples as JSON here.
     #[arg(long)]
     pub json: Option<std::path::PathBuf>,
@@ -36,9 +42,7 @@ struct Sample {
 }
 
 pub async fn run(args: IdleArgs) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()?;
+    let client = crate::client::build(0, args.insecure)?;
     let url = format!("{}/sse", args.url.trim_end_matches('/'));
     let mut samples = vec![sample(args.pid, 0)?];
     let mut held = Vec::new();
@@ -57,15 +61,15 @@ pub async fn run(args: IdleArgs) -> anyhow::Result<()> {
     }
     drop(held);
     // The server notices closed streams at its next write (keep-alive): wait for it.
-    let mut after = sample(args.pid, 0)?;
     for _ in 0..60 {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        after = sample(args.pid, 0)?;
-        if after.fds < samples[0].fds + 16 {
+        if sample(args.pid, 0)?.fds < samples[0].fds + 16 {
             break;
         }
     }
-    samples.push(after);
+    // Then give the server time to hand freed memory back (it checks every few seconds).
+    tokio::time::sleep(Duration::from_secs(args.settle_secs)).await;
+    samples.push(sample(args.pid, 0)?);
     println!("{:>8} {:>10} {:>8}", "streams", "RSS MiB", "fds");
     for s in &samples {
         println!(

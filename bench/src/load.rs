@@ -12,7 +12,7 @@ use futures::{StreamExt, future::join_all};
 use serde_json::{Value, json};
 
 use crate::{
-    proc_stats,
+    client, proc_stats,
     report::{self, Figures, Latencies},
 };
 
@@ -52,6 +52,12 @@ pub struct LoadArgs {
     /// Bearer token to send.
     #[arg(long)]
     pub token: Option<String>,
+    /// `Origin` header to send (exercises the CORS and Origin checks).
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// Accept any server certificate (a self-signed one on loopback).
+    #[arg(long)]
+    pub insecure: bool,
     /// Server PID, to report RSS before/after.
     #[arg(long)]
     pub pid: Option<u32>,
@@ -92,18 +98,17 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
 }
 
 async fn run_one(args: &LoadArgs, transport: Transport) -> anyhow::Result<Figures> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.sessions * 2 + 16)
-        .tcp_nodelay(true)
-        .build()?;
+    let client = client::build(args.sessions * 2 + 16, args.insecure)?;
     let ctx = Arc::new(Ctx {
         client,
         base: args.url.trim_end_matches('/').to_owned(),
         token: args.token.clone(),
+        origin: args.origin.clone(),
         request: request_template(args)?,
         requests: args.requests,
     });
     let rss_before = args.pid.and_then(proc_stats::rss_kib);
+    let cpu_before = args.pid.and_then(proc_stats::cpu_us);
     let start = Instant::now();
     let results = join_all((0..args.sessions).map(|s| {
         let ctx = Arc::clone(&ctx);
@@ -124,6 +129,11 @@ async fn run_one(args: &LoadArgs, transport: Transport) -> anyhow::Result<Figure
     .await;
     let wall = start.elapsed();
     let rss_after = args.pid.and_then(proc_stats::rss_kib);
+    let cpu = args
+        .pid
+        .and_then(proc_stats::cpu_us)
+        .zip(cpu_before)
+        .map(|(a, b)| a.saturating_sub(b));
 
     let mut all = Latencies::new();
     let mut connects = Latencies::new();
@@ -162,6 +172,8 @@ async fn run_one(args: &LoadArgs, transport: Transport) -> anyhow::Result<Figure
         connect_p99_ms: connects.quantile_ms(0.99),
         rss_before_kib: rss_before,
         rss_after_kib: rss_after,
+        // Connects and initializes included: the server's whole cost per reply.
+        server_cpu_us_per_reply: cpu.map(|c| c as f64 / all.count().max(1) as f64),
     })
 }
 
@@ -169,6 +181,7 @@ struct Ctx {
     client: reqwest::Client,
     base: String,
     token: Option<String>,
+    origin: Option<String>,
     request: Value,
     requests: usize,
 }
@@ -183,6 +196,9 @@ impl Ctx {
             .body(body.to_string());
         if let Some(t) = &self.token {
             b = b.bearer_auth(t);
+        }
+        if let Some(o) = &self.origin {
+            b = b.header("origin", o);
         }
         b
     }
@@ -281,6 +297,9 @@ async fn sse_session(ctx: &Ctx, s: usize) -> anyhow::Result<SessionResult> {
         .header("accept", "text/event-stream");
     if let Some(t) = &ctx.token {
         get = get.bearer_auth(t);
+    }
+    if let Some(o) = &ctx.origin {
+        get = get.header("origin", o);
     }
     let resp = get.send().await?.error_for_status()?;
     let mut events = resp.bytes_stream().eventsource();

@@ -6,7 +6,10 @@
 //! - `startup`: spawn the binary and time the first `GET /health` 200.
 //! - `health`: the HTTP-stack ceiling, `GET /health` with keep-alive over C connections.
 //! - `proxy`: a per-request round-robin proxy in front of several replicas (no affinity).
+//! - `fake-opik`: a minimal Opik REST API, so an Opik tool can be driven on loopback.
 
+mod client;
+mod fake_opik;
 mod health;
 mod idle;
 mod load;
@@ -37,6 +40,8 @@ enum Mode {
     Health(health::HealthArgs),
     /// Per-request round-robin HTTP proxy over several replicas.
     Proxy(proxy::ProxyArgs),
+    /// Serve a minimal fake Opik API (`list-projects`) on loopback.
+    FakeOpik(fake_opik::FakeOpikArgs),
 }
 
 #[tokio::main]
@@ -47,5 +52,6 @@ async fn main() -> anyhow::Result<()> {
         Mode::Startup(a) => startup::run(a).await,
         Mode::Health(a) => health::run(a).await,
         Mode::Proxy(a) => proxy::run(a).await,
+        Mode::FakeOpik(a) => fake_opik::run(a).await,
     }
 }

@@ -26,6 +26,7 @@ pub struct Figures {
     pub connect_p99_ms: f64,
     pub rss_before_kib: Option<u64>,
     pub rss_after_kib: Option<u64>,
+    pub server_cpu_us_per_reply: Option<f64>,
 }
 
 /// A latency histogram in microseconds.
@@ -65,7 +66,7 @@ impl Latencies {
 /// Print figures as a table row set and optionally write JSON.
 pub fn print(figs: &[Figures], json: Option<&std::path::Path>) -> anyhow::Result<()> {
     println!(
-        "{:<28} {:>9} {:>8} {:>6} {:>9} {:>11} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10} {:>10}",
+        "{:<28} {:>9} {:>8} {:>6} {:>9} {:>11} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10} {:>10} {:>11}",
         "run",
         "transport",
         "sessions",
@@ -78,11 +79,12 @@ pub fn print(figs: &[Figures], json: Option<&std::path::Path>) -> anyhow::Result
         "max ms",
         "conn p50",
         "RSS before",
-        "RSS after"
+        "RSS after",
+        "srv CPU/rep"
     );
     for f in figs {
         println!(
-            "{:<28} {:>9} {:>8} {:>6} {:>9} {:>11.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>10} {:>10}",
+            "{:<28} {:>9} {:>8} {:>6} {:>9} {:>11.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>10} {:>10} {:>11}",
             f.label,
             f.transport,
             f.sessions,
@@ -99,6 +101,9 @@ pub fn print(figs: &[Figures], json: Option<&std::path::Path>) -> anyhow::Result
                 .unwrap_or_default(),
             f.rss_after_kib
                 .map(|k| format!("{} MiB", k / 1024))
+                .unwrap_or_default(),
+            f.server_cpu_us_per_reply
+                .map(|c| format!("{c:.0} us"))
                 .unwrap_or_default(),
         );
     }

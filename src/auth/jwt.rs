@@ -11,7 +11,7 @@ use jsonwebtoken::{
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
 
-use super::{JwksCache, Principal, Scopes, principal::credential_tag};
+use super::{JwksCache, Principal, Scopes, principal::credential_tag, verified::VerifiedTokens};
 use crate::config::AuthSettings;
 
 /// A verification key and what it may verify.
@@ -78,6 +78,7 @@ pub struct JwtVerifier {
     validation: Validation,
     scope_claim: String,
     max_len: usize,
+    verified: VerifiedTokens,
 }
 
 /// Most keys tried for one token without `kid`.
@@ -121,6 +122,7 @@ impl JwtVerifier {
             validation,
             scope_claim: j.scope_claim.clone(),
             max_len: j.max_token_bytes,
+            verified: VerifiedTokens::default(),
         })
     }
 
@@ -129,6 +131,20 @@ impl JwtVerifier {
         if token.len() > self.max_len {
             return Err(JwtError::TooLarge);
         }
+        // Read before the keys are: a fetch during the check makes the entry stale at once.
+        let generation = self.jwks.as_ref().map_or(0, |j| j.fetches());
+        if let Some(p) = self.verified.get(token, generation) {
+            return Ok(p);
+        }
+        self.verify_uncached(token, generation).await
+    }
+
+    /// Lookups answered without checking a signature again (tests).
+    pub fn cache_hits(&self) -> u64 {
+        self.verified.hits()
+    }
+
+    async fn verify_uncached(&self, token: &str, generation: u64) -> Result<Principal, JwtError> {
         let header = decode_header(token).map_err(|_| JwtError::Malformed)?;
         if !self.allowed.contains(&header.alg) {
             return Err(JwtError::AlgorithmNotAllowed);
@@ -142,7 +158,14 @@ impl JwtVerifier {
         let mut last = JwtError::UnknownKey;
         for key in keys.iter().take(MAX_CANDIDATES) {
             match decode::<Map<String, Value>>(token, &key.key, &validation) {
-                Ok(data) => return self.principal(&data.claims, token),
+                Ok(data) => {
+                    let principal = self.principal(&data.claims, token)?;
+                    let exp = data.claims.get("exp").and_then(Value::as_f64);
+                    // `exp` is checked above; a fractional one is cut to the second before.
+                    let exp = exp.filter(|e| *e > 0.0).map(|e| e as u64);
+                    self.verified.insert(token, &principal, exp, generation);
+                    return Ok(principal);
+                }
                 Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => {
                     last = JwtError::BadSignature;
                 }

@@ -10,6 +10,7 @@ mod jwks;
 mod jwt;
 mod principal;
 mod scopes;
+mod verified;
 
 pub use api_keys::ApiKeys;
 pub use jwks::{JwksCache, JwksError};

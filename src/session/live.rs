@@ -117,12 +117,17 @@ impl Drop for ReplyWaiter {
 /// One MCP session.
 pub struct Session {
     id: SessionId,
+    /// SHA-256 of the id, hex, computed at most once: the access log and the audit trail
+    /// name the session by it on every request (issue 9: it was hashed per request).
+    id_hash: std::sync::OnceLock<String>,
     transport: TransportKind,
     created: Instant,
     last_seen_ms: AtomicU64,
-    inbound: mpsc::Sender<ClientJsonRpcMessage>,
+    // Channel items are boxed: a tokio channel allocates its first block of 32 slots up
+    // front, and with the messages inline that is tens of KiB per idle session (issue 9).
+    inbound: mpsc::Sender<Box<ClientJsonRpcMessage>>,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<ServerJsonRpcMessage>>>,
-    stream: Mutex<Option<mpsc::Sender<ServerJsonRpcMessage>>>,
+    stream: Mutex<Option<mpsc::Sender<Box<ServerJsonRpcMessage>>>>,
     initialized: AtomicBool,
     cancel: CancellationToken,
     origin: Origin,
@@ -149,13 +154,14 @@ impl Session {
     pub(crate) fn new(
         id: SessionId,
         transport: TransportKind,
-        inbound: mpsc::Sender<ClientJsonRpcMessage>,
+        inbound: mpsc::Sender<Box<ClientJsonRpcMessage>>,
         cancel: CancellationToken,
         origin: Origin,
         observers: Observers,
     ) -> Self {
         Self {
             id,
+            id_hash: std::sync::OnceLock::new(),
             transport,
             created: Instant::now(),
             last_seen_ms: AtomicU64::new(0),
@@ -276,6 +282,21 @@ impl Session {
         &self.id
     }
 
+    /// SHA-256 of the id, lowercase hex: how the audit trail stores it (the same value as
+    /// `store::session_hash`), computed once per session.
+    pub fn id_hash(&self) -> &str {
+        self.id_hash.get_or_init(|| {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(self.id.as_ref().as_bytes()))
+        })
+    }
+
+    /// The id's log tag (`SessionId::log_tag`: the first 12 hex digits of [`Self::id_hash`]),
+    /// without hashing again.
+    pub fn log_tag(&self) -> &str {
+        &self.id_hash()[..12]
+    }
+
     /// The transport it arrived on.
     pub fn transport(&self) -> TransportKind {
         self.transport
@@ -334,10 +355,14 @@ impl Session {
     }
 
     /// Track, report and enqueue a message into a reserved slot (cannot fail).
-    fn deliver(&self, permit: mpsc::Permit<'_, ClientJsonRpcMessage>, msg: ClientJsonRpcMessage) {
+    fn deliver(
+        &self,
+        permit: mpsc::Permit<'_, Box<ClientJsonRpcMessage>>,
+        msg: ClientJsonRpcMessage,
+    ) {
         self.track(&msg);
         self.observers.message_received(self, &msg);
-        permit.send(msg);
+        permit.send(Box::new(msg));
     }
 
     /// Register interest in the reply to request `id`, before sending the request.
@@ -377,7 +402,7 @@ impl Session {
     pub fn attach_stream(
         &self,
         capacity: usize,
-    ) -> Result<mpsc::Receiver<ServerJsonRpcMessage>, StreamAttachError> {
+    ) -> Result<mpsc::Receiver<Box<ServerJsonRpcMessage>>, StreamAttachError> {
         let mut slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
         if slot.as_ref().is_some_and(|s| !s.is_closed()) {
             return Err(StreamAttachError::AlreadyOpen);
@@ -403,7 +428,7 @@ impl Session {
         let Some(tx) = slot.as_ref() else {
             return false;
         };
-        match tx.try_send(msg) {
+        match tx.try_send(Box::new(msg)) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::warn!(session = %self.id.log_tag(), "slow SSE consumer: stream dropped");
@@ -430,5 +455,27 @@ impl Session {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_id_hash_and_log_tag_equal_the_per_call_ones() {
+        let (tx, _rx) = mpsc::channel(1);
+        let id = SessionId::generate();
+        let s = Session::new(
+            id.clone(),
+            TransportKind::Sse,
+            tx,
+            CancellationToken::new(),
+            Origin::default(),
+            Observers::default(),
+        );
+        assert_eq!(s.id_hash(), crate::store::session_hash(&id));
+        assert_eq!(s.log_tag(), id.log_tag());
+        assert_eq!(s.id_hash().len(), 64);
     }
 }

@@ -11,6 +11,7 @@ mod live;
 mod registry;
 mod shared;
 mod sink;
+mod trim;
 
 pub use events::{
     LogObserver, Observer, Observers, Outcome, RequestEvent, SecurityEvent, SecurityEventKind,

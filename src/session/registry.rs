@@ -11,6 +11,7 @@ use std::{
 };
 
 use dashmap::DashMap;
+use futures::StreamExt;
 use rmcp::ServiceExt;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -87,6 +88,8 @@ pub struct SessionRegistry {
     sessions: DashMap<SessionId, Arc<Session>>,
     ended: Mutex<HashMap<SessionId, (Instant, EndReason)>>,
     count: AtomicUsize,
+    /// Sessions ended since freed memory was last handed back (see [`super::trim`]).
+    ended_since_trim: AtomicUsize,
     max: usize,
     /// Live sessions per owner (authenticated sessions only).
     owned: DashMap<Arc<str>, usize>,
@@ -117,6 +120,7 @@ impl SessionRegistry {
             sessions: DashMap::new(),
             ended: Mutex::new(HashMap::new()),
             count: AtomicUsize::new(0),
+            ended_since_trim: AtomicUsize::new(0),
             max: s.max_sessions,
             owned: DashMap::new(),
             max_per_owner: engine.settings().limits.max_sessions_per_principal,
@@ -259,7 +263,7 @@ impl SessionRegistry {
         let registry = Arc::clone(self);
         tokio::spawn(async move {
             match handler
-                .serve_with_ct((sink, ReceiverStream::new(rx)), ct)
+                .serve_with_ct((sink, ReceiverStream::new(rx).map(|m| *m)), ct)
                 .await
             {
                 Ok(running) => {
@@ -291,7 +295,7 @@ impl SessionRegistry {
         let sink = SessionSink::new(Arc::clone(&session));
         tokio::spawn(async move {
             if let Ok(running) = handler
-                .serve_with_ct((sink, ReceiverStream::new(rx)), ct)
+                .serve_with_ct((sink, ReceiverStream::new(rx).map(|m| *m)), ct)
                 .await
             {
                 let _ = running.waiting().await;
@@ -328,6 +332,7 @@ impl SessionRegistry {
             return false;
         };
         self.count.fetch_sub(1, Ordering::AcqRel);
+        self.ended_since_trim.fetch_add(1, Ordering::Relaxed);
         if let Some(owner) = session
             .origin()
             .owner
@@ -387,6 +392,7 @@ impl SessionRegistry {
     pub async fn run_sweeper(self: Arc<Self>, stop: CancellationToken) {
         let period = (self.idle_ttl / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
         let mut tick = tokio::time::interval(period);
+        let mut trim = tokio::time::interval(super::trim::CHECK_EVERY);
         loop {
             tokio::select! {
                 _ = stop.cancelled() => return,
@@ -394,6 +400,13 @@ impl SessionRegistry {
                     let n = self.sweep();
                     if n > 0 {
                         tracing::info!(ended = n, "idle sessions expired");
+                    }
+                }
+                _ = trim.tick() => {
+                    let ended = self.ended_since_trim.load(Ordering::Relaxed);
+                    if ended >= super::trim::AFTER_SESSIONS {
+                        self.ended_since_trim.fetch_sub(ended, Ordering::Relaxed);
+                        super::trim::release_freed_memory().await;
                     }
                 }
             }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{
     AuditRecord, AuditSink, Op, RecordKind,
-    model::{now, session_hash},
+    model::now,
     redact::{Redactor, digest},
 };
 use crate::session::{Observer, RequestEvent, Session};
@@ -61,7 +61,7 @@ impl Observer for AuditObserver {
             id: Uuid::now_v7(),
             occurred_at: now(),
             kind: RecordKind::Request,
-            session_hash: Some(session_hash(session.id())),
+            session_hash: Some(session.id_hash().to_owned()),
             subject: session.owner().map(str::to_owned),
             method: Some(e.method.to_owned()),
             name: e.name.map(str::to_owned),

@@ -13,10 +13,7 @@ use chrono::{DateTime, Utc};
 use dashmap::DashMap;
 use tokio_util::sync::CancellationToken;
 
-use super::{
-    AuditSink, Op, SessionActivity, SessionEnd, SessionOpened,
-    model::{now, session_hash},
-};
+use super::{AuditSink, Op, SessionActivity, SessionEnd, SessionOpened, model::now};
 use crate::{
     domain::SessionId,
     session::{ClientInfo, EndReason, Observer, Outcome, RequestEvent, Session},
@@ -96,7 +93,7 @@ impl SessionsWriter {
 impl Observer for SessionsWriter {
     fn session_opened(&self, session: &Session) {
         let at = now();
-        let hash = session_hash(session.id());
+        let hash = session.id_hash().to_owned();
         self.live.insert(
             session.id().clone(),
             Arc::new(Tracked {

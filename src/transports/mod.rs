@@ -1,6 +1,7 @@
 //! Adapters between the wire and the transport-agnostic MCP engine. The only code that
 //! touches both poem and rmcp.
 
+mod encode;
 pub mod jsonrpc;
 pub mod modern;
 pub mod sse;
@@ -11,9 +12,10 @@ use std::{task::Poll, time::Duration};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use poem::web::sse::Event;
-use rmcp::model::{ClientJsonRpcMessage, GetExtensions, ServerJsonRpcMessage};
+use rmcp::model::{ClientJsonRpcMessage, GetExtensions};
 use tokio_util::sync::CancellationToken;
+
+pub(crate) use encode::{endpoint_frame, message_frame, to_json};
 
 use crate::{
     auth::Principal,
@@ -63,7 +65,7 @@ pub(crate) fn check_owner(
     if caller.as_deref() == session.owner() {
         return Ok(());
     }
-    let tag = session.id().log_tag();
+    let tag = session.log_tag().to_owned();
     state.observers.security_event(&SecurityEvent {
         kind: SecurityEventKind::SessionBindingViolation,
         principal: principal.map(Principal::id),
@@ -114,17 +116,6 @@ pub(crate) fn attach_credentials(
     }
 }
 
-/// Serialize one server message as an SSE `message` event.
-pub(crate) fn message_event(msg: &ServerJsonRpcMessage) -> Event {
-    match serde_json::to_string(msg) {
-        Ok(json) => Event::message(json).event_type("message"),
-        Err(e) => {
-            tracing::error!(error = %e, "could not serialize a server message");
-            Event::message("{}").event_type("message")
-        }
-    }
-}
-
 /// Record the MCP method (and tool) of `msg` in the request's access-log context.
 pub(crate) fn note_message(req: &poem::Request, msg: &rmcp::model::ClientJsonRpcMessage) {
     if let Some(ctx) = LogContext::of(req) {
@@ -144,7 +135,7 @@ pub(crate) fn note_session(req: &poem::Request, session: &crate::session::Sessio
 /// does; written here rather than with poem's `SSE` so keep-alives and open streams can be
 /// counted).
 pub(crate) fn sse_response(
-    events: impl Stream<Item = Event> + Send + 'static,
+    events: impl Stream<Item = Bytes> + Send + 'static,
     stop: CancellationToken,
     keep_alive: Duration,
     kind: StreamKind,
@@ -152,7 +143,6 @@ pub(crate) fn sse_response(
     let open = metrics::sse_stream_opened(kind);
     let mut events = events
         .take_until(async move { stop.cancelled_owned().await })
-        .map(|e| Bytes::from(e.to_string()))
         .boxed();
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive);
     let body = futures::stream::poll_fn(move |cx| {

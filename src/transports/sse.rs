@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use futures::{StreamExt, stream};
-use poem::{Body, Request, Response, http::StatusCode, web::sse::Event};
+use poem::{Body, Request, Response, http::StatusCode};
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{STREAM_BUFFER, jsonrpc, message_event, sse_response};
+use super::{STREAM_BUFFER, endpoint_frame, jsonrpc, message_frame, sse_response};
 use crate::{
     domain::{SessionId, SessionIdError},
     error::{ApiError, RpcError},
@@ -63,10 +63,10 @@ pub async fn open_stream(req: &Request, state: AppState) -> Response {
         registry: Arc::clone(&state.registry),
         id: session.id().clone(),
     };
-    let first = stream::once(async move { Event::message(endpoint).event_type("endpoint") });
+    let first = stream::once(async move { endpoint_frame(&endpoint) });
     let messages = ReceiverStream::new(rx).map(move |m| {
         let _keep = &guard;
-        message_event(&m)
+        message_frame(&m)
     });
     sse_response(
         first.chain(messages),

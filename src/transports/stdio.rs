@@ -38,7 +38,7 @@ where
     let writer = tokio::spawn(async move {
         loop {
             let (msg, from_engine) = tokio::select! {
-                m = rx.recv() => (m, true),
+                m = rx.recv() => (m.map(|b| *b), true),
                 m = err_rx.recv() => (m, false),
             };
             let Some(msg) = msg else { break };

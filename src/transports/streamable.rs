@@ -9,7 +9,7 @@ use rmcp::model::{
 };
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{STREAM_BUFFER, jsonrpc, message_event, sse_response};
+use super::{STREAM_BUFFER, jsonrpc, message_frame, sse_response};
 use crate::{
     domain::SessionId,
     error::{ApiError, RpcError},
@@ -166,15 +166,19 @@ fn reply_response(
         Some(id) => builder.header(SESSION_HEADER, id.as_ref()),
         None => builder,
     };
-    let json = serde_json::to_string(reply).unwrap_or_else(|_| "{}".into());
+    let json = super::to_json(reply).unwrap_or_else(|_| b"{}".to_vec());
     if state.settings.server.json_response {
         builder.content_type("application/json").body(json)
     } else {
+        let mut event = Vec::with_capacity(json.len() + 24);
+        event.extend_from_slice(b"event: message\ndata: ");
+        event.extend_from_slice(&json);
+        event.extend_from_slice(b"\n\n");
         builder
             .content_type("text/event-stream")
             .header("cache-control", "no-cache")
             .header("x-accel-buffering", "no")
-            .body(format!("event: message\ndata: {json}\n\n"))
+            .body(event)
     }
 }
 
@@ -245,7 +249,7 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     if let Some(cluster) = &state.cluster {
         cluster.stream_attached(&session).await;
     }
-    let events = ReceiverStream::new(rx).map(|m| message_event(&m));
+    let events = ReceiverStream::new(rx).map(|m| message_frame(&m));
     // The receiver ends by itself when the session closes (its sender is dropped).
     let stop = state.draining.clone();
     Ok(sse_response(

@@ -1,5 +1,5 @@
 //! SSE framing: the server writes each message as poem's `Event::message(json)
-//! .event_type("message")` (src/transports/mod.rs `message_event`) plus `:` keep-alive
+//! .event_type("message")` framing (src/transports/mod.rs `message_frame`, byte-identical) plus `:` keep-alive
 //! comments. Whatever the payload, a standard parser (`eventsource-stream`) must read back
 //! exactly the events that were written, however the bytes are split into chunks.
 

@@ -69,7 +69,7 @@ impl LogContext {
 
     /// Record the session (as its log tag) and its owner (hashed).
     pub fn session(&self, session: &Session) {
-        let tag = session.id().log_tag();
+        let tag = session.log_tag().to_owned();
         let owner = session.owner().map(subject_hash);
         self.with(|f| {
             f.session = Some(tag);
@@ -145,10 +145,33 @@ pub struct AccessLogEndpoint<E> {
     quiet: bool,
 }
 
+impl<E> AccessLogEndpoint<E> {
+    /// Whether the access event passes the log filter (checked per request: the filter can
+    /// be changed at run time).
+    fn enabled(&self) -> bool {
+        if self.quiet {
+            tracing::enabled!(target: "opik_mcp::access", tracing::Level::DEBUG)
+        } else {
+            tracing::enabled!(target: "opik_mcp::access", tracing::Level::INFO)
+        }
+    }
+}
+
 impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        let rid = RequestId::of(&req).cloned().unwrap_or_else(RequestId::mint);
+        let span = tracing::info_span!("request", request_id = %rid);
+        if !self.enabled() {
+            // The event would be filtered out: skip its fields (hashes, the shared context
+            // the handlers fill), which cost more than the rest of a `ping` (issue 9). The
+            // span stays, so other events of the request keep their request id.
+            return Ok(match self.inner.call(req).instrument(span).await {
+                Ok(r) => r.into_response(),
+                Err(e) => e.into_response(),
+            });
+        }
         let start = Instant::now();
         let method = req.method().clone();
         let route = Route::classify(req.uri().path(), &self.mcp_path);
@@ -157,10 +180,8 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
             let v = String::from_utf8_lossy(v.as_bytes());
             crate::auth::credential_tag(v.split_once(' ').map_or(&*v, |(_, t)| t.trim()))
         });
-        let rid = RequestId::of(&req).cloned().unwrap_or_else(RequestId::mint);
         let ctx = Arc::new(LogContext::default());
         req.extensions_mut().insert(Arc::clone(&ctx));
-        let span = tracing::info_span!("request", request_id = %rid);
         let resp = match self.inner.call(req).instrument(span).await {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),

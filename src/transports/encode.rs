@@ -1,0 +1,151 @@
+//! Server messages to bytes: JSON bodies and SSE frames, each written once into its final
+//! buffer. A `tools/list` result is serialized once per distinct tool list and then copied:
+//! it is the same few tens of KiB for every caller with the same scopes, and serializing it
+//! was about half of a `tools/list` request's instructions (issue 9).
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use rmcp::model::{JsonRpcMessage, ListToolsResult, ServerJsonRpcMessage, ServerResult};
+
+/// Distinct tool lists remembered (one per scope combination in practice).
+const CACHED_LISTS: usize = 8;
+
+/// A server message as JSON, byte-identical to `serde_json::to_vec(msg)`.
+pub(crate) fn to_json(msg: &ServerJsonRpcMessage) -> serde_json::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(512);
+    write_json(&mut buf, msg)?;
+    Ok(buf)
+}
+
+/// One server message as an SSE `message` event: the bytes poem's
+/// `Event::message(json).event_type("message")` writes (`data: <json>` and a blank line;
+/// compact JSON holds no raw line breaks), without its intermediate `String` and its second,
+/// line-splitting copy.
+pub(crate) fn message_frame(msg: &ServerJsonRpcMessage) -> Bytes {
+    let mut buf = Vec::with_capacity(512);
+    buf.extend_from_slice(b"data: ");
+    match write_json(&mut buf, msg) {
+        Ok(()) => {
+            buf.extend_from_slice(b"\n\n");
+            Bytes::from(buf)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not serialize a server message");
+            Bytes::from_static(b"data: {}\n\n")
+        }
+    }
+}
+
+/// The `endpoint` event that opens a legacy SSE stream.
+pub(crate) fn endpoint_frame(endpoint: &str) -> Bytes {
+    Bytes::from(format!("event: endpoint\ndata: {endpoint}\n\n"))
+}
+
+fn write_json(buf: &mut Vec<u8>, msg: &ServerJsonRpcMessage) -> serde_json::Result<()> {
+    if let JsonRpcMessage::Response(r) = msg
+        && let ServerResult::ListToolsResult(list) = &r.result
+    {
+        // `JsonRpcResponse` serializes its fields in this order; `ServerResult` is untagged.
+        let result = tools_result(list)?;
+        buf.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+        serde_json::to_writer(&mut *buf, &r.id)?;
+        buf.extend_from_slice(br#","result":"#);
+        buf.extend_from_slice(&result);
+        buf.push(b'}');
+        return Ok(());
+    }
+    serde_json::to_writer(buf, msg)
+}
+
+/// The JSON of `list`, from the cache when an equal list was serialized before. Equality is
+/// cheap here: the listed tools share their schema `Arc`s with the engine's list, and `Arc`
+/// equality of `Eq` values checks the pointer first.
+fn tools_result(list: &ListToolsResult) -> serde_json::Result<Arc<[u8]>> {
+    static CACHE: Mutex<Vec<(ListToolsResult, Arc<[u8]>)>> = Mutex::new(Vec::new());
+    let lock = || CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, json)) = lock().iter().find(|(l, _)| l == list) {
+        return Ok(Arc::clone(json));
+    }
+    let json: Arc<[u8]> = serde_json::to_vec(list)?.into();
+    let mut cache = lock();
+    if cache.len() >= CACHED_LISTS {
+        cache.remove(0);
+    }
+    cache.push((list.clone(), Arc::clone(&json)));
+    Ok(json)
+}
+
+#[cfg(test)]
+mod tests {
+    use poem::web::sse::Event;
+    use rmcp::model::{
+        ErrorData, JsonRpcError, JsonRpcResponse, JsonRpcVersion2_0, NumberOrString, Tool,
+    };
+
+    use super::*;
+
+    /// An error reply whose message carries `text` (line breaks and all).
+    fn error_reply(text: &str) -> ServerJsonRpcMessage {
+        JsonRpcMessage::Error(JsonRpcError {
+            jsonrpc: JsonRpcVersion2_0,
+            id: Some(NumberOrString::String("s1-7".into())),
+            error: ErrorData::internal_error(text.to_owned(), None),
+        })
+    }
+
+    fn tools_reply(id: NumberOrString, descriptions: &[&str]) -> ServerJsonRpcMessage {
+        let schema: rmcp::model::JsonObject = serde_json::from_str(
+            r#"{"type":"object","properties":{"q":{"type":"string","description":"a \"quoted\"\nline"}}}"#,
+        )
+        .expect("schema");
+        let schema = Arc::new(schema);
+        let tools = descriptions
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Tool::new(format!("tool-{i}"), d.to_string(), Arc::clone(&schema)))
+            .collect();
+        JsonRpcMessage::Response(JsonRpcResponse {
+            jsonrpc: JsonRpcVersion2_0,
+            id,
+            result: ServerResult::ListToolsResult(ListToolsResult::with_all_items(tools)),
+        })
+    }
+
+    #[test]
+    fn message_frames_are_byte_identical_to_poems_event_framing() {
+        for text in [
+            "plain",
+            "line\nbreak\r\nand\u{2028}sep",
+            "ünïcödé \"quoted\"",
+        ] {
+            let msg = error_reply(text);
+            let json = serde_json::to_string(&msg).expect("serializable");
+            let poem = Event::message(json).event_type("message").to_string();
+            assert_eq!(message_frame(&msg), Bytes::from(poem));
+        }
+        let poem = Event::message("/messages?sessionId=ab")
+            .event_type("endpoint")
+            .to_string();
+        assert_eq!(endpoint_frame("/messages?sessionId=ab"), Bytes::from(poem));
+    }
+
+    #[test]
+    fn cached_tool_lists_serialize_exactly_like_serde_for_every_id_and_list() {
+        let cases = [
+            tools_reply(NumberOrString::Number(7), &["one", "two"]),
+            tools_reply(NumberOrString::String("s3-\"9\"".into()), &["one", "two"]),
+            tools_reply(NumberOrString::Number(8), &["one", "changed"]),
+            tools_reply(NumberOrString::Number(9), &[]),
+        ];
+        // Twice: the second round answers from the cache.
+        for _ in 0..2 {
+            for msg in &cases {
+                let expected = serde_json::to_vec(msg).expect("serializable");
+                assert_eq!(to_json(msg).expect("serializable"), expected);
+                let frame = message_frame(msg);
+                assert_eq!(&frame[6..frame.len() - 2], &expected[..]);
+            }
+        }
+    }
+}
