@@ -206,7 +206,7 @@ impl Session {
                 protocol_version: i.params.protocol_version.to_string(),
             });
         }
-        self.inbound.try_send(msg).map_err(|e| match e {
+        self.inbound.try_send(Box::new(msg)).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
             mpsc::error::TrySendError::Closed(_) => SendError::Closed,
         })
