@@ -1,0 +1,114 @@
+//! What start-up checks: the settings that must refuse to serve, and the readiness checks
+//! it registers on the admin listener.
+
+use crate::{
+    config::{AuthMode, Settings},
+    store::AuditSink,
+};
+
+/// Readiness of the upstream Opik API (`admin.check_opik`): it answers its ping.
+pub(super) fn opik_check(
+    opik: crate::opik::OpikClient,
+) -> impl crate::http::readiness::ReadinessCheck {
+    use crate::http::readiness::{CheckResult, check_fn};
+    check_fn("opik", move || {
+        let opik = opik.clone();
+        async move {
+            match opik.ping().await {
+                Ok(()) => CheckResult::pass("reachable"),
+                Err(e) => CheckResult::fail(e.to_string()),
+            }
+        }
+    })
+}
+
+/// Readiness of the audit trail: ready while it can take records (spilling to the local file
+/// is degraded but ready; failing with `fail-closed` is not ready).
+pub(super) fn store_check(audit: AuditSink) -> impl crate::http::readiness::ReadinessCheck {
+    use crate::{
+        http::readiness::{CheckResult, check_fn},
+        store::WriterState,
+    };
+    check_fn("store", move || {
+        let s = audit.status();
+        async move {
+            let detail = format!(
+                "{}; queued {}; spill pending {}; written {}; lost {}",
+                s.state.as_str(),
+                s.queued,
+                s.spill_pending,
+                s.written,
+                s.lost
+            );
+            let ok = match s.state {
+                WriterState::Ok | WriterState::Disabled | WriterState::Spilling => true,
+                WriterState::Failing => s.accepting,
+            };
+            let data = serde_json::json!({
+                "state": s.state.as_str(),
+                "queued": s.queued,
+                "spill_pending": s.spill_pending,
+                "written": s.written,
+                "lost": s.lost,
+                "accepting": s.accepting,
+                "error": s.last_error,
+            });
+            let result = if ok {
+                CheckResult::pass(detail)
+            } else {
+                CheckResult::fail(detail)
+            };
+            result
+                .with_data(data)
+                .degraded(s.state != WriterState::Ok && s.state != WriterState::Disabled)
+        }
+    })
+}
+
+/// `auth.mode = none` only on loopback, unless explicitly allowed.
+pub(super) fn check_exposure(settings: &Settings) -> anyhow::Result<()> {
+    let auth = &settings.auth;
+    if auth.mode == AuthMode::None
+        && !settings.server.binds_loopback()
+        && !auth.allow_unauthenticated
+    {
+        anyhow::bail!(
+            "refusing to serve without authentication on the non-loopback address {host} \
+             (server.host): anyone who can reach the port could use the server. Set auth.mode \
+             (--auth-mode jwt|api-key|both), bind to loopback (--sse-host 127.0.0.1), or accept \
+             the risk with auth.allow_unauthenticated = true (--allow-unauthenticated)",
+            host = settings.server.host
+        );
+    }
+    if auth.mode == AuthMode::None && auth.allow_unauthenticated {
+        tracing::warn!(host = %settings.server.host, "serving WITHOUT authentication (--allow-unauthenticated)");
+    }
+    Ok(())
+}
+
+/// Tool names in per-tool settings must exist (a typo would silently not apply).
+pub(super) fn check_tool_names(settings: &Settings) -> anyhow::Result<()> {
+    let known: Vec<String> = crate::mcp::tools::all_tools()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    let keys = [
+        (
+            "auth.scopes.tools",
+            settings.auth.scopes.tools.keys().collect::<Vec<_>>(),
+        ),
+        (
+            "rate_limit.tools",
+            settings.rate_limit.tools.keys().collect(),
+        ),
+    ];
+    for (key, names) in keys {
+        if let Some(unknown) = names.into_iter().find(|n| !known.contains(n)) {
+            anyhow::bail!(
+                "invalid configuration: {key}: unknown tool {unknown:?}; known tools: {}",
+                known.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
