@@ -7,6 +7,7 @@
 //! the session's own stream. Nothing is ever broadcast.
 
 mod events;
+mod kinds;
 mod live;
 mod registry;
 mod shared;
@@ -16,9 +17,8 @@ mod trim;
 pub use events::{
     LogObserver, Observer, Observers, Outcome, RequestEvent, SecurityEvent, SecurityEventKind,
 };
-pub use live::{
-    ClientInfo, Origin, ReplyWaiter, SendError, Session, StreamAttachError, TransportKind,
-};
+pub use kinds::{ClientInfo, Origin, SendError, StreamAttachError, TransportKind};
+pub use live::{ReplyWaiter, Session};
 pub use registry::{EndReason, Lookup, RegistryError, SessionRegistry};
 pub use shared::SharedLink;
 pub(crate) use shared::replay_initialize;
