@@ -257,6 +257,24 @@ impl McpServer {
         }))
     }
 
+    /// The shape the plain classic list tools share: the caller's credentials, page and size
+    /// clamped (with a note when changed), `GET path?page&size` plus the tool's own query
+    /// parameters from `params`, and one page rendered.
+    pub(crate) async fn paged_list<'p, T: DeserializeOwned>(
+        &self,
+        ext: &Extensions,
+        workspace: Option<&str>,
+        (page, size): (u32, u32),
+        (path, what): (&'p str, &str),
+        params: impl FnOnce(Call<'p>) -> Call<'p>,
+    ) -> ToolResult<ListOutput<T>> {
+        let (creds, ws_note) = self.credentials(ext, workspace);
+        let (page, size, size_note) = self.paging(page, size);
+        let call = params(Call::get(path).query("page", page).query("size", size));
+        let notes = ws_note.into_iter().chain(size_note).collect();
+        self.list_page(&creds, call, size, what, notes).await
+    }
+
     /// A page's `content` (as JSON, unshaped) and `total`, for tools that render it themselves.
     pub(crate) async fn raw_page(
         &self,

@@ -141,19 +141,17 @@ impl McpServer {
         Parameters(args): Parameters<ListDatasetsArgs>,
         ext: Extensions,
     ) -> Result<Json<ListOutput<Dataset>>, ToolError> {
-        let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
-        let (page, size, size_note) = self.paging(args.page, args.size);
         let name = args
             .name
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty());
-        let call = Call::get("/v1/private/datasets")
-            .query("page", page)
-            .query("size", size)
-            .query_opt("name", name);
-        let notes = ws_note.into_iter().chain(size_note).collect();
-        self.list_page(&creds, call, size, "datasets", notes).await
+        let ws = args.workspace_name.as_deref();
+        let target = ("/v1/private/datasets", "datasets");
+        self.paged_list(&ext, ws, (args.page, args.size), target, |c| {
+            c.query_opt("name", name)
+        })
+        .await
     }
 
     /// One dataset.
@@ -247,13 +245,11 @@ impl McpServer {
         Parameters(args): Parameters<ListItemsArgs>,
         ext: Extensions,
     ) -> Result<Json<ListOutput<DatasetItem>>, ToolError> {
-        let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
         let id = uuid_arg("datasetId", &args.dataset_id)?;
-        let (page, size, size_note) = self.paging(args.page, args.size);
         let path = format!("/v1/private/datasets/{id}/items");
-        let call = Call::get(&path).query("page", page).query("size", size);
-        let notes = ws_note.into_iter().chain(size_note).collect();
-        self.list_page(&creds, call, size, "dataset items", notes)
+        let ws = args.workspace_name.as_deref();
+        let target = (path.as_str(), "dataset items");
+        self.paged_list(&ext, ws, (args.page, args.size), target, |c| c)
             .await
     }
 

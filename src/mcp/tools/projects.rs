@@ -95,17 +95,15 @@ impl McpServer {
         Parameters(args): Parameters<ListProjectsArgs>,
         ext: Extensions,
     ) -> Result<Json<ListOutput<Project>>, ToolError> {
-        let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
-        let (page, size, size_note) = self.paging(args.page, args.size);
         let sorting = args
             .sort_by
             .map(|f| sorting_param(f.field(), args.sort_order.unwrap_or_default()));
-        let call = Call::get("/v1/private/projects")
-            .query("page", page)
-            .query("size", size)
-            .query_opt("sorting", sorting);
-        let notes = ws_note.into_iter().chain(size_note).collect();
-        self.list_page(&creds, call, size, "projects", notes).await
+        let ws = args.workspace_name.as_deref();
+        let target = ("/v1/private/projects", "projects");
+        self.paged_list(&ext, ws, (args.page, args.size), target, |c| {
+            c.query_opt("sorting", sorting)
+        })
+        .await
     }
 
     /// Create a project.

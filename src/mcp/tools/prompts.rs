@@ -137,19 +137,17 @@ impl McpServer {
         Parameters(args): Parameters<ListPromptsArgs>,
         ext: Extensions,
     ) -> Result<Json<ListOutput<Prompt>>, ToolError> {
-        let (creds, ws_note) = self.credentials(&ext, args.workspace_name.as_deref());
-        let (page, size, size_note) = self.paging(args.page, args.size);
         let name = args
             .name
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty());
-        let call = Call::get("/v1/private/prompts")
-            .query("page", page)
-            .query("size", size)
-            .query_opt("name", name);
-        let notes = ws_note.into_iter().chain(size_note).collect();
-        self.list_page(&creds, call, size, "prompts", notes).await
+        let ws = args.workspace_name.as_deref();
+        let target = ("/v1/private/prompts", "prompts");
+        self.paged_list(&ext, ws, (args.page, args.size), target, |c| {
+            c.query_opt("name", name)
+        })
+        .await
     }
 
     /// Create a prompt.
