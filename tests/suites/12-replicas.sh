@@ -12,6 +12,10 @@ cd "$(dirname "$0")/../.."
 repo="$PWD"
 BIN=${OPIK_MCP_BIN:-target/debug/opik-mcp}
 BENCH=${OPIK_MCP_BENCH_BIN:-target/debug/opik-mcp-bench}
+# Absolute paths: the replicas run from their own artifact folders (tests/run.sh passes an
+# absolute OPIK_MCP_BIN, a human may pass a relative one).
+case "$BIN" in /*) ;; *) BIN="$repo/$BIN" ;; esac
+case "$BENCH" in /*) ;; *) BENCH="$repo/$BENCH" ;; esac
 PG_ADMIN=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 art="$repo/tests/artifacts/replicas/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$art"
@@ -35,7 +39,7 @@ for i in 1 2 3; do
   (cd "$art/r$i" && exec env -u OPIK_MCP_BIN DATABASE_URL="$db_url" \
     OPIK_MCP_CLUSTER__SHARED_SESSIONS=true OPIK_MCP_CLUSTER__REPLICAS=3 OPIK_MCP_ADMIN__PORT=0 \
     OPIK_API_BASE_URL="http://127.0.0.1:9/opik/api" \
-    "$repo/$BIN" --transport=sse --sse-host=127.0.0.1 --sse-port="$port" --sse-log-path= \
+    "$BIN" --transport=sse --sse-host=127.0.0.1 --sse-port="$port" --sse-log-path= \
     >"$art/r$i/server.log" 2>&1) &
   pids+=($!)
   upstreams+=("http://127.0.0.1:$port")

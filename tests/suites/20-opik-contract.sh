@@ -20,7 +20,14 @@ cd "$(dirname "$0")/../.."
 
 PRISM_VERSION=5.16.0
 CACHE="${HOME}/.cache/opik-mcp-prism"
-SPEC="${OPIK_OPENAPI_SPEC:-../shared/opik/openapi.yaml}"
+# The spec is the team's shared reference copy (not vendored here): beside the checkout, or at
+# the workplace's shared folder when the checkout lives elsewhere (a CI clone in /tmp).
+SPEC="${OPIK_OPENAPI_SPEC:-}"
+if [ -z "$SPEC" ]; then
+  for candidate in ../shared/opik/openapi.yaml /work/shared/opik/openapi.yaml; do
+    if [ -f "$candidate" ]; then SPEC="$candidate"; break; fi
+  done
+fi
 WORK="$(mktemp -d)"
 PRISM_PID=""
 
@@ -32,7 +39,7 @@ trap cleanup EXIT
 
 fail() { echo "contract: $*"; echo "0 passed, 1 failed"; exit 1; }
 
-[ -f "$SPEC" ] || fail "spec not found at $SPEC (set OPIK_OPENAPI_SPEC)"
+[ -f "$SPEC" ] || fail "spec not found at ${SPEC:-../shared/opik/openapi.yaml} (set OPIK_OPENAPI_SPEC)"
 command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are required"
 
 PRISM="$CACHE/node_modules/.bin/prism"
