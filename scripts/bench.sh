@@ -21,9 +21,8 @@ CONFIGS=${CONFIGS:-bare full full-tls}
 OUT=${BENCH_OUT:-target/bench/$(date -u +%Y%m%dT%H%M%SZ)}
 BIN=${OPIK_MCP_BIN:-target/release/opik-mcp}
 BENCH=target/release/opik-mcp-bench
-ORIGIN=https://app.bench.local
-RESOURCE=https://mcp.bench.local/mcp
-ISSUER=https://issuer.bench.local
+# shellcheck source=scripts/lib/bench-env.sh
+source scripts/lib/bench-env.sh
 mkdir -p "$OUT"
 echo "results in $OUT"
 
@@ -40,22 +39,12 @@ trap cleanup EXIT
     >"$OUT/loadavg.txt" &
 PIDS+=($!)
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
-
 # Credentials: a self-signed certificate for TLS and an RS256 key pair for JWTs (RS256 is what
 # most identity providers sign with).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
     -keyout "$OUT/tls.key" -out "$OUT/tls.crt" 2>/dev/null
-openssl genrsa -out "$OUT/jwt.key" 2048 2>/dev/null
-openssl rsa -in "$OUT/jwt.key" -pubout -out "$OUT/jwt.pub" 2>/dev/null
-now=$(date +%s)
-header=$(printf '{"alg":"RS256","typ":"JWT"}' | b64url)
-claims=$(printf '{"iss":"%s","aud":"%s","sub":"bench","scope":"opik:read opik:write","iat":%d,"exp":%d}' \
-    "$ISSUER" "$RESOURCE" "$now" $((now + 86400)) | b64url)
-sig=$(printf '%s.%s' "$header" "$claims" | openssl dgst -sha256 -sign "$OUT/jwt.key" -binary | b64url)
-TOKEN="$header.$claims.$sig"
+TOKEN=$(mint_jwt "$OUT")
 
 OPIK_PORT=$(free_port)
 "$BENCH" fake-opik --listen "127.0.0.1:$OPIK_PORT" >/dev/null &
@@ -72,34 +61,7 @@ enabled = false
 [audit]
 enabled = false
 EOF
-# full: every layer on; quotas far above what one run sends, so they are checked, never hit.
-cat >"$OUT/full.toml" <<EOF
-[server]
-max_sessions = 20000
-[auth]
-mode = "jwt"
-resource = "$RESOURCE"
-[auth.jwt]
-issuer = "$ISSUER"
-[[auth.jwt.public_keys]]
-path = "$OUT/jwt.pub"
-[cors]
-allowed_origins = ["$ORIGIN"]
-[rate_limit]
-enabled = true
-exempt_loopback = false
-per_ip = { per_minute = 100000000, burst = 1000000 }
-per_principal = { per_minute = 100000000, burst = 1000000 }
-per_tool = { per_minute = 100000000, burst = 1000000 }
-max_streams_per_principal = 100000
-[limits]
-max_sessions_per_principal = 100000
-[admin]
-enabled = true
-port = 0
-[audit]
-enabled = true
-EOF
+write_full_config "$OUT/full.toml" "$OUT"
 cp "$OUT/full.toml" "$OUT/full-tls.toml"
 cat >>"$OUT/full-tls.toml" <<EOF
 [tls]

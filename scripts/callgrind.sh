@@ -20,8 +20,8 @@ BENCH=target/release/opik-mcp-bench
 OUT=target/callgrind
 mkdir -p "$OUT"
 TAG="$CONFIG-${METHOD//\//-}-$TRANSPORT${LOG_FILTER:+-log}"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+# shellcheck source=scripts/lib/bench-env.sh
+source scripts/lib/bench-env.sh
 
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
@@ -42,39 +42,9 @@ enabled = false
 enabled = false
 EOF
 if [[ $CONFIG == full ]]; then
-    [[ -f $OUT/jwt.key ]] || openssl genrsa -out "$OUT/jwt.key" 2048 2>/dev/null
-    openssl rsa -in "$OUT/jwt.key" -pubout -out "$OUT/jwt.pub" 2>/dev/null
-    now=$(date +%s)
-    header=$(printf '{"alg":"RS256","typ":"JWT"}' | b64url)
-    claims=$(printf '{"iss":"https://issuer.bench.local","aud":"https://mcp.bench.local/mcp","sub":"bench","scope":"opik:read opik:write","iat":%d,"exp":%d}' \
-        "$now" $((now + 86400)) | b64url)
-    sig=$(printf '%s.%s' "$header" "$claims" | openssl dgst -sha256 -sign "$OUT/jwt.key" -binary | b64url)
-    AUTH=(--token "$header.$claims.$sig" --origin https://app.bench.local)
+    AUTH=(--token "$(mint_jwt "$OUT")" --origin "$ORIGIN")
     CONF="$OUT/full.toml"
-    cat >"$CONF" <<EOF
-[auth]
-mode = "jwt"
-resource = "https://mcp.bench.local/mcp"
-[auth.jwt]
-issuer = "https://issuer.bench.local"
-[[auth.jwt.public_keys]]
-path = "$OUT/jwt.pub"
-[cors]
-allowed_origins = ["https://app.bench.local"]
-[rate_limit]
-exempt_loopback = false
-per_ip = { per_minute = 100000000, burst = 1000000 }
-per_principal = { per_minute = 100000000, burst = 1000000 }
-per_tool = { per_minute = 100000000, burst = 1000000 }
-max_streams_per_principal = 100000
-[limits]
-max_sessions_per_principal = 100000
-[admin]
-enabled = true
-port = 0
-[audit]
-enabled = true
-EOF
+    write_full_config "$CONF" "$OUT"
 fi
 
 case $METHOD in
