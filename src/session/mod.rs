@@ -17,9 +17,12 @@ mod trim;
 pub use events::{
     LogObserver, Observer, Observers, Outcome, RequestEvent, SecurityEvent, SecurityEventKind,
 };
-pub use kinds::{ClientInfo, Origin, SendError, StreamAttachError, TransportKind};
+pub use kinds::{
+    ClientInfo, EndReason, Lookup, Origin, RegistryError, SendError, StreamAttachError,
+    TransportKind,
+};
 pub use live::{ReplyWaiter, Session};
-pub use registry::{EndReason, Lookup, RegistryError, SessionRegistry};
+pub use registry::SessionRegistry;
 pub use shared::SharedLink;
 pub(crate) use shared::replay_initialize;
 pub use sink::SessionSink;

@@ -17,71 +17,15 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
-use super::{Observers, Origin, Session, SessionSink, SharedLink, TransportKind};
+use super::{
+    EndReason, Lookup, Observers, Origin, RegistryError, Session, SessionSink, SharedLink,
+    TransportKind,
+};
 use crate::{domain::SessionId, mcp::McpEngine};
 
 /// How long an ended session is remembered, and how many at most.
 const TOMBSTONE_TTL: Duration = Duration::from_secs(15 * 60);
 const TOMBSTONE_MAX: usize = 10_000;
-
-/// Why a session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
-    /// The client deleted it (`DELETE /mcp`).
-    Deleted,
-    /// Its legacy SSE stream closed.
-    StreamClosed,
-    /// No activity for the idle TTL.
-    IdleTimeout,
-    /// The server is shutting down.
-    Shutdown,
-    /// The MCP engine stopped (protocol error or end of input).
-    EngineStopped,
-    /// An operator ended it through the admin API.
-    Admin,
-}
-
-impl EndReason {
-    /// Stable name for logs, metrics and storage.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndReason::Deleted => "deleted",
-            EndReason::StreamClosed => "stream_closed",
-            EndReason::IdleTimeout => "idle_timeout",
-            EndReason::Shutdown => "shutdown",
-            EndReason::EngineStopped => "engine_stopped",
-            EndReason::Admin => "admin",
-        }
-    }
-}
-
-/// Result of looking a session up.
-#[derive(Debug)]
-pub enum Lookup {
-    /// A live session.
-    Live(Arc<Session>),
-    /// It existed and ended recently.
-    Ended(EndReason),
-    /// Never seen (or forgotten).
-    Unknown,
-}
-
-/// Why a session could not be created.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum RegistryError {
-    /// The concurrent-session cap is reached.
-    #[error("the server is at its limit of {0} concurrent sessions; retry later")]
-    Full(usize),
-    /// The server is shutting down.
-    #[error("the server is shutting down")]
-    ShuttingDown,
-    /// The owner already holds `limits.max_sessions_per_principal` sessions.
-    #[error("this principal already holds its limit of {0} sessions")]
-    OwnerFull(usize),
-    /// An observer that must record every session cannot (audit fail-closed).
-    #[error("the audit trail cannot record new sessions right now; retry later")]
-    AuditUnavailable,
-}
 
 /// All live sessions.
 pub struct SessionRegistry {

@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use poem::listener::{Acceptor, AcceptorExt, BoxAcceptor, Listener, TcpAcceptor, TcpListener};
+use poem::listener::{AcceptorExt, BoxAcceptor, TcpAcceptor};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -28,8 +28,10 @@ use crate::{
 
 /// How often the metrics recorder is tidied (histogram buffers drained) between scrapes.
 mod checks;
+mod listen;
 
 use checks::{check_exposure, check_tool_names, opik_check, store_check};
+use listen::bind_listener;
 
 const METRICS_UPKEEP: Duration = Duration::from_secs(5);
 
@@ -340,20 +342,6 @@ fn per_replica_quotas(mut settings: Settings) -> Settings {
     settings
 }
 
-/// Bind a listener; port 0 picks a free port.
-async fn bind_listener(bind: &str, hint: &str) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
-    let acceptor = TcpListener::bind(bind.to_owned())
-        .into_acceptor()
-        .await
-        .map_err(|e| bind_error(bind, hint, e))?;
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .context("listener has no socket address")?;
-    Ok((acceptor, addr))
-}
-
 /// Keep the recorder's memory bounded even when nobody scrapes.
 async fn metrics_upkeep(
     handle: metrics_exporter_prometheus::PrometheusHandle,
@@ -365,19 +353,6 @@ async fn metrics_upkeep(
             _ = stop.cancelled() => return,
             _ = tick.tick() => handle.run_upkeep(),
         }
-    }
-}
-
-fn bind_error(bind: &str, hint: &str, e: std::io::Error) -> anyhow::Error {
-    match e.kind() {
-        std::io::ErrorKind::AddrInUse => anyhow::anyhow!(
-            "cannot listen on {bind}: the port is already in use; stop the other process or \
-             choose another port with {hint}"
-        ),
-        std::io::ErrorKind::PermissionDenied => anyhow::anyhow!(
-            "cannot listen on {bind}: permission denied (ports below 1024 need privileges)"
-        ),
-        _ => anyhow::Error::new(e).context(format!("cannot listen on {bind}")),
     }
 }
 

@@ -1,0 +1,56 @@
+use super::*;
+
+fn reply(location: Option<&str>) -> Reply {
+    Reply {
+        status: 201,
+        location: location.map(str::to_owned),
+        body: Bytes::new(),
+    }
+}
+
+#[test]
+fn created_id_is_the_last_location_segment() {
+    let r = reply(Some(
+        "http://h/api/v1/private/projects/0190babc-62a0-71d2-832a-0feffa4676eb",
+    ));
+    assert_eq!(
+        r.created_id().as_deref(),
+        Some("0190babc-62a0-71d2-832a-0feffa4676eb")
+    );
+    assert_eq!(reply(None).created_id(), None);
+}
+
+#[test]
+fn empty_body_is_malformed_not_a_panic() {
+    assert!(matches!(reply(None).json(), Err(OpikError::Malformed(_))));
+}
+
+#[test]
+fn only_transient_failures_are_retried() {
+    assert!(retryable(&OpikError::from_status(503, b"")));
+    assert!(retryable(&OpikError::from_status(429, b"")));
+    assert!(!retryable(&OpikError::from_status(500, b"")));
+    assert!(!retryable(&OpikError::from_status(404, b"")));
+    assert!(!retryable(&OpikError::Timeout(Duration::from_secs(1))));
+}
+
+#[test]
+fn self_hosted_sends_no_credentials_and_callers_override_defaults() {
+    let mut s = OpikSettings {
+        api_key: Some("server-key".to_string().into()),
+        workspace: "server-ws".into(),
+        ..OpikSettings::default()
+    };
+    let client = OpikClient::new(&s).expect("client");
+    let caller = Credentials {
+        api_key: Some("caller-key".to_string().into()),
+        workspace: None,
+    };
+    let h = client.auth_headers(&caller);
+    assert_eq!(h[AUTHORIZATION], "caller-key");
+    assert!(h[AUTHORIZATION].is_sensitive());
+    assert_eq!(h[WORKSPACE_HEADER], "server-ws");
+    s.self_hosted = true;
+    let h = OpikClient::new(&s).expect("client").auth_headers(&caller);
+    assert!(h.get(AUTHORIZATION).is_none() && h.get(WORKSPACE_HEADER).is_none());
+}
