@@ -67,6 +67,9 @@ pub struct Authenticator {
     jwt: Option<JwtVerifier>,
     api_keys: ApiKeys,
     required: Vec<String>,
+    /// The `scope` of every challenge: what an OAuth client should ask its authorization
+    /// server for.
+    challenge_scopes: Vec<String>,
     resource_metadata: Option<String>,
 }
 
@@ -86,6 +89,7 @@ impl Authenticator {
             jwt,
             api_keys,
             required: auth.scopes.required.clone(),
+            challenge_scopes: auth.scopes.challenge_scopes().to_vec(),
             resource_metadata: auth.resource.as_deref().and_then(metadata_url),
         })
     }
@@ -165,8 +169,8 @@ impl Authenticator {
         } else {
             parts.push(r#"realm="opik-mcp""#.into());
         }
-        if !self.required.is_empty() {
-            parts.push(format!(r#"scope="{}""#, self.required.join(" ")));
+        if !self.challenge_scopes.is_empty() {
+            parts.push(format!(r#"scope="{}""#, self.challenge_scopes.join(" ")));
         }
         if let AuthError::InsufficientScope(s) = err {
             parts.push(format!(r#"error_description="the {s} scope is required""#));
