@@ -90,7 +90,13 @@ impl Authenticator {
             api_keys,
             required: auth.scopes.required.clone(),
             challenge_scopes: auth.scopes.challenge_scopes().to_vec(),
-            resource_metadata: auth.resource.as_deref().and_then(metadata_url),
+            // Only with JWTs is there a metadata document (and an authorization server) to
+            // point at; an API-key server sending clients to a 404 starts them on an OAuth
+            // discovery that can only fail.
+            resource_metadata: match auth.mode.jwt() {
+                true => auth.resource.as_deref().and_then(metadata_url),
+                false => None,
+            },
         })
     }
 

@@ -117,3 +117,113 @@ async fn challenge_scopes_without_the_required_ones_fail_start_up_naming_the_key
     assert!(err.contains("auth.scopes.challenge"), "{err}");
     assert!(err.contains("opik:read"), "{err}");
 }
+
+#[tokio::test]
+async fn a_token_for_another_resource_is_refused_and_audiences_match_exactly() {
+    let app = spawn_secure(jwt_mode).await;
+    let cases = [
+        (json!("https://other.test/mcp"), 401),
+        (json!("https://mcp.test"), 401),
+        (json!("https://mcp.test/mcp/"), 401),
+        (json!(["https://other.test/mcp"]), 401),
+        (json!(["https://other.test/mcp", RESOURCE]), 200),
+        (json!(RESOURCE), 200),
+    ];
+    for (aud, want) in cases {
+        let mut c = claims("carol", "opik:read");
+        c["aud"] = aud.clone();
+        let resp = post_as(&app, Some(&hs_token(&c)), &initialize_request(1), None).await;
+        assert_eq!(resp.status(), want, "aud {aud}");
+        if want == 401 {
+            assert_eq!(
+                param(&challenge(&resp), "error_description").as_deref(),
+                Some("token audience is not this server"),
+                "aud {aud}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn with_jwts_registration_is_left_to_the_authorization_server() {
+    let app = spawn_secure(jwt_mode).await;
+    let resp = app
+        .client
+        .post(app.url("/register"))
+        .json(&json!({"redirect_uris": ["http://127.0.0.1:1/cb"]}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(resp.status(), 404);
+}
+
+/// POST a registration the way the SDKs do when no metadata names an endpoint.
+async fn register(app: &SecApp, key: Option<&str>) -> (u16, Value, reqwest::header::HeaderMap) {
+    let mut req = app
+        .client
+        .post(app.url("/register"))
+        .json(&json!({"redirect_uris": ["http://127.0.0.1:1/cb"], "scope": "opik:read"}));
+    if let Some(k) = key {
+        req = req.bearer_auth(k);
+    }
+    let resp = req.send().await.expect("POST /register");
+    let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+    (status, resp.json().await.expect("json"), headers)
+}
+
+#[tokio::test]
+async fn an_api_key_server_points_no_client_at_metadata_and_refuses_registration_saying_why() {
+    let app = spawn_secure(|s| {
+        api_key_mode(s);
+        // Set by mistake on an API-key server: it must not produce a dangling pointer.
+        s.auth.resource = Some(RESOURCE.into());
+    })
+    .await;
+    let resp = post_as(&app, Some("not-a-key"), &initialize_request(1), None).await;
+    assert_eq!(resp.status(), 401);
+    let c = challenge(&resp);
+    assert_eq!(param(&c, "resource_metadata"), None, "{c}");
+    assert_eq!(param(&c, "realm").as_deref(), Some("opik-mcp"));
+    assert_eq!(
+        param(&c, "error_description").as_deref(),
+        Some("unknown API key")
+    );
+    for path in [
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-configuration",
+    ] {
+        let status = app.client.get(app.url(path)).send().await.expect("GET");
+        assert_eq!(status.status(), 404, "{path}");
+    }
+
+    let (status, body, headers) = register(&app, None).await;
+    assert_eq!(status, 403);
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(body["error"], "access_denied");
+    let text = body["error_description"].as_str().expect("description");
+    assert!(text.contains("accepts API keys only"), "{text}");
+    assert!(text.contains("no API key was sent"), "{text}");
+    assert!(text.contains("Authorization: Bearer <API key>"), "{text}");
+
+    let (_, body, _) = register(&app, Some("not-a-key")).await;
+    let text = body["error_description"].as_str().expect("description");
+    assert!(text.contains("the API key sent was refused"), "{text}");
+    // Nothing was registered and no key was checked: no security event for /register.
+    assert!(app.events.of("authenticated").is_empty());
+    // The public document describes the route (and no metadata routes).
+    let doc: Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    let op = &doc["paths"]["/register"]["post"];
+    assert_eq!(op["operationId"], "registerClientRefused");
+    assert!(op["responses"]["403"].is_object(), "{op}");
+    assert!(doc["paths"]["/.well-known/oauth-protected-resource"].is_null());
+}
