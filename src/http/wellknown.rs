@@ -69,13 +69,15 @@ pub fn register(route: Route, settings: &Settings, engine: &McpEngine) -> Route 
 /// registering at the origin's `/register`, and shows the user whatever that answers. A 404
 /// there reads as a broken sign-in; this RFC 7591 §3.2.2 error names the real problem. It is
 /// an OAuth protocol answer, not one of our API errors, so it has the OAuth body shape. Only
-/// the presence of an `Authorization` header is looked at: checking the key here would be an
-/// unthrottled oracle.
+/// the presence of an `Authorization` header is looked at (the TypeScript SDK forwards the
+/// MCP requests' headers): checking the key here would be an unthrottled oracle.
 fn no_sign_in(req: Request) -> Response {
     let sent = req.headers().contains_key("authorization");
     let what = match sent {
         true => "the API key sent was refused",
-        false => "no API key was sent",
+        // Not "none was sent": the Python SDK sends its registration without the headers
+        // the MCP requests carried.
+        false => "the MCP request was refused for a missing or unknown key",
     };
     let description = format!(
         "this server does not offer OAuth sign-in: it accepts API keys only, and {what}. \

@@ -76,8 +76,8 @@ fn no_sign_in() -> Value {
             "summary": "Client registration: refused, this server takes API keys",
             "description": "Clients that meet a 401 try OAuth sign-in; finding no metadata they \
                 register here (the MCP spec's fallback), and show the user this answer: an \
-                RFC 7591 error saying that the server accepts API keys only and whether one was \
-                sent. Only present with `auth.mode = \"api-key\"`.",
+                RFC 7591 error saying that the server accepts API keys only (and, when the \
+                request carries one, that the key was refused). Only present with `auth.mode = \"api-key\"`.",
             "responses": {"403": {
                 "description": "Always.",
                 "content": {"application/json": {"schema": {

@@ -204,7 +204,7 @@ async fn an_api_key_server_points_no_client_at_metadata_and_refuses_registration
     assert_eq!(body["error"], "access_denied");
     let text = body["error_description"].as_str().expect("description");
     assert!(text.contains("accepts API keys only"), "{text}");
-    assert!(text.contains("no API key was sent"), "{text}");
+    assert!(text.contains("missing or unknown key"), "{text}");
     assert!(text.contains("Authorization: Bearer <API key>"), "{text}");
 
     let (_, body, _) = register(&app, Some("not-a-key")).await;
