@@ -36,15 +36,7 @@ async fn the_challenge_points_at_metadata_that_names_this_resource_and_its_issue
     assert_eq!(param(&c, "scope").as_deref(), Some("opik:read"));
     let url = param(&c, "resource_metadata").expect("resource_metadata");
     // The client follows the URL exactly as given.
-    let doc: Value = app
-        .client
-        .get(app.url(&path_of(&url)))
-        .send()
-        .await
-        .expect("GET metadata")
-        .json()
-        .await
-        .expect("json");
+    let doc = get_json(&app, &path_of(&url)).await;
     assert_eq!(doc["resource"], RESOURCE, "exactly auth.resource");
     assert_eq!(
         doc["authorization_servers"],
@@ -85,15 +77,7 @@ async fn the_challenge_asks_for_the_configured_scopes_which_the_metadata_lists()
     let resp = post_as(&app, None, &initialize_request(1), None).await;
     let c = challenge(&resp);
     assert_eq!(param(&c, "scope").as_deref(), Some("opik:read opik:write"));
-    let doc: Value = app
-        .client
-        .get(app.url("/.well-known/oauth-protected-resource/mcp"))
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("json");
+    let doc = get_json(&app, "/.well-known/oauth-protected-resource/mcp").await;
     let scopes = doc["scopes_supported"].as_array().expect("scopes");
     for s in ["opik:read", "opik:write"] {
         assert!(scopes.contains(&json!(s)), "{s} in {scopes:?}");
@@ -213,15 +197,7 @@ async fn an_api_key_server_points_no_client_at_metadata_and_refuses_registration
     // Nothing was registered and no key was checked: no security event for /register.
     assert!(app.events.of("authenticated").is_empty());
     // The public document describes the route (and no metadata routes).
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("json");
+    let doc = get_json(&app, "/openapi.json").await;
     let op = &doc["paths"]["/register"]["post"];
     assert_eq!(op["operationId"], "registerClientRefused");
     assert!(op["responses"]["403"].is_object(), "{op}");

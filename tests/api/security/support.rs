@@ -320,6 +320,12 @@ pub fn tool_names(list: &Value) -> Vec<String> {
         .collect()
 }
 
+/// GET `path` without credentials and parse the JSON body.
+pub async fn get_json(app: &TestApp, path: &str) -> Value {
+    let resp = app.client.get(app.url(path)).send().await.expect("GET");
+    resp.json().await.expect("json body")
+}
+
 /// The `WWW-Authenticate` header of a response.
 pub fn challenge(resp: &reqwest::Response) -> String {
     resp.headers()
