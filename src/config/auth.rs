@@ -154,8 +154,8 @@ pub struct ScopeSettings {
     /// read-only, as the MCP spec defaults it). Default `opik:admin`.
     pub admin: String,
     /// Scopes every request to the MCP endpoints needs; a token without them gets 403
-    /// `insufficient_scope`. They are the `scope` of the 401 challenge. Default
-    /// `["opik:read"]`.
+    /// `insufficient_scope`. The `scope` of the challenge unless `challenge` is set.
+    /// Default `["opik:read"]`.
     pub required: Vec<String>,
     /// Scopes the `401`/`403` challenge names (`WWW-Authenticate: Bearer scope="…"`): OAuth
     /// clients ask their authorization server for exactly these, so list every scope a

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::{
     auth::{METADATA_PREFIX, metadata_path},
     config::Settings,
+    http::wellknown::REGISTER_FALLBACK,
 };
 
 /// The metadata routes `http::wellknown::register` mounts, when JWTs are accepted (with API
@@ -70,14 +71,15 @@ pub fn well_known(settings: &Settings) -> Value {
 fn no_sign_in() -> Value {
     json!({
         "tags": [{"name": "OAuth", "description": "What OAuth clients find on a server that accepts API keys only."}],
-        "paths": {"/register": {"post": {
+        "paths": {REGISTER_FALLBACK: {"post": {
             "tags": ["OAuth"],
             "operationId": "registerClientRefused",
             "summary": "Client registration: refused, this server takes API keys",
             "description": "Clients that meet a 401 try OAuth sign-in; finding no metadata they \
                 register here (the MCP spec's fallback), and show the user this answer: an \
                 RFC 7591 error saying that the server accepts API keys only (and, when the \
-                request carries one, that the key was refused). Only present with `auth.mode = \"api-key\"`.",
+                request carries one, that the key was refused). Only present with \
+                `auth.mode = \"api-key\"`.",
             "responses": {"403": {
                 "description": "Always.",
                 "content": {"application/json": {"schema": {

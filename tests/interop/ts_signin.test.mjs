@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 
@@ -148,6 +149,15 @@ describe('TS SDK sign-in against a real authorization server', () => {
       assert.notEqual(r.bearer, firstToken, 'with the new token');
     }
     await client.close();
+  });
+
+  it('the same sign-in opens a legacy SSE session', { timeout: STEP }, async () => {
+    const sse = new Client({ name: 'signin-sse', version: '1' });
+    await sse.connect(new SSEClientTransport(new URL(`${base}/sse`), { authProvider: provider }));
+    const names = (await sse.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes('get-opik-help'), names.join());
+    await sse.close();
+    assert.equal(provider.authorizationUrls.length, 1, 'no second browser sign-in');
   });
 
   it('the authorization server saw one registration, S256 + resource, a code and a refresh grant', { timeout: STEP }, async () => {
