@@ -203,3 +203,79 @@ async fn an_api_key_server_points_no_client_at_metadata_and_refuses_registration
     assert!(op["responses"]["403"].is_object(), "{op}");
     assert!(doc["paths"]["/.well-known/oauth-protected-resource"].is_null());
 }
+
+/// One HTTP/1.1 response read off a raw connection: its head (lowercased) and status.
+async fn read_response(stream: &mut tokio::net::TcpStream) -> (u16, String) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = stream.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "connection closed before a response");
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .map_or(0, |v| v.trim().parse().expect("length"));
+    while buf.len() < head_end + len {
+        let n = stream.read(&mut chunk).await.expect("read body");
+        assert!(n > 0, "connection closed inside a body");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let status = head[9..12].parse().expect("status");
+    (status, head)
+}
+
+#[tokio::test]
+async fn a_401_sent_before_the_body_arrived_leaves_the_connection_usable_for_discovery() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_secure(jwt_mode).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let body = initialize_request(1).to_string();
+    let request_head = format!(
+        "POST /mcp HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
+         accept: application/json, text/event-stream\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    // The client writes the head, then the body a moment later (as the SDKs' HTTP stacks can).
+    stream
+        .write_all(request_head.as_bytes())
+        .await
+        .expect("head");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    stream.write_all(body.as_bytes()).await.expect("body");
+    let (status, head) = read_response(&mut stream).await;
+    assert_eq!(status, 401);
+    assert!(!head.contains("connection: close"), "{head}");
+    // Discovery goes on over the same connection.
+    let next =
+        format!("GET /.well-known/oauth-protected-resource/mcp HTTP/1.1\r\nhost: {addr}\r\n\r\n");
+    stream
+        .write_all(next.as_bytes())
+        .await
+        .expect("second request");
+    assert_eq!(read_response(&mut stream).await.0, 200);
+
+    // A body that does not come: after a short wait the answer says the connection ends
+    // (unread bytes never sit in the server's buffer here, so the close cannot reset it).
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    stream
+        .write_all(request_head.as_bytes())
+        .await
+        .expect("head only");
+    let started = std::time::Instant::now();
+    let (status, head) = read_response(&mut stream).await;
+    assert_eq!(status, 401, "{head} after {:?}", started.elapsed());
+    assert!(head.contains("connection: close"), "{head}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
