@@ -240,11 +240,7 @@ async fn a_401_sent_before_the_body_arrived_leaves_the_connection_usable_for_dis
         .await
         .expect("connect");
     let body = initialize_request(1).to_string();
-    let request_head = format!(
-        "POST /mcp HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
-         accept: application/json, text/event-stream\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    );
+    let request_head = raw_mcp_post_head(&addr, body.len());
     // The client writes the head, then the body a moment later (as the SDKs' HTTP stacks can).
     stream
         .write_all(request_head.as_bytes())
