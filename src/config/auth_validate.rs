@@ -224,6 +224,20 @@ impl AuthSettings {
         for v in s.tools.values() {
             check_scope("auth.scopes.tools", v)?;
         }
+        for c in &s.challenge {
+            check_scope("auth.scopes.challenge", c)?;
+        }
+        // A client that asks for the challenged scopes must get a token that passes.
+        if let Some(r) = s
+            .required
+            .iter()
+            .find(|r| !s.challenge_scopes().contains(r))
+        {
+            return Err(ConfigError::invalid(
+                "auth.scopes.challenge",
+                format!("must include every required scope (missing {r:?})"),
+            ));
+        }
         Ok(())
     }
 }
