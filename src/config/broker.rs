@@ -351,7 +351,9 @@ mod tests {
     fn each_broker_mistake_names_its_key() {
         let cases: [(&str, fn(&mut AuthSettings)); 9] = [
             ("auth.broker.client_id", |a| a.broker.client_id = None),
-            ("auth.broker.client_secret", |a| a.broker.client_secret = None),
+            ("auth.broker.client_secret", |a| {
+                a.broker.client_secret = None
+            }),
             ("auth.mode", |a| a.mode = AuthMode::ApiKey),
             ("auth.broker.upstream_issuer", |a| {
                 a.broker.upstream_issuer = Some("http://idp.example".into())
@@ -359,8 +361,12 @@ mod tests {
             ("auth.jwt.jwks_url", |a| {
                 a.jwt.jwks_url = Some("https://idp.example/jwks".into())
             }),
-            ("auth.jwt.issuer", |a| a.jwt.issuer = Some("https://idp.example".into())),
-            ("auth.broker.code_ttl_secs", |a| a.broker.code_ttl_secs = 120),
+            ("auth.jwt.issuer", |a| {
+                a.jwt.issuer = Some("https://idp.example".into())
+            }),
+            ("auth.broker.code_ttl_secs", |a| {
+                a.broker.code_ttl_secs = 120
+            }),
             ("auth.broker.default_scopes", |a| {
                 a.broker.default_scopes = vec!["root".into()]
             }),

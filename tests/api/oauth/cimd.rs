@@ -7,7 +7,8 @@ use std::sync::{
 };
 
 use poem::{
-    EndpointExt, Request, Route, endpoint::make_sync,
+    EndpointExt, Request, Route,
+    endpoint::make_sync,
     listener::{Acceptor, Listener, TcpListener},
 };
 use reqwest::StatusCode;
@@ -22,7 +23,10 @@ async fn document_server() -> (String, Arc<AtomicU32>) {
         .into_acceptor()
         .await
         .expect("bind");
-    let base = format!("http://{}", acceptor.local_addr()[0].as_socket_addr().expect("addr"));
+    let base = format!(
+        "http://{}",
+        acceptor.local_addr()[0].as_socket_addr().expect("addr")
+    );
     let fetches = Arc::new(AtomicU32::new(0));
     let count = Arc::clone(&fetches);
     let b = base.clone();
@@ -61,7 +65,12 @@ async fn a_metadata_document_client_signs_in_and_its_document_is_cached() {
     let (base, fetches) = document_server().await;
     let client_id = format!("{base}/client.json");
     let tokens = b.tokens(&client_id).await;
-    assert_eq!(b.mcp_with(tokens["access_token"].as_str().expect("t")).await.status(), StatusCode::OK);
+    assert_eq!(
+        b.mcp_with(tokens["access_token"].as_str().expect("t"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let refresh = super::flow::refresh_with(
         &b,
         &client_id,
@@ -69,7 +78,11 @@ async fn a_metadata_document_client_signs_in_and_its_document_is_cached() {
     )
     .await;
     assert_eq!(refresh.status(), StatusCode::OK);
-    assert_eq!(fetches.load(Ordering::Relaxed), 1, "fetched once, then cached");
+    assert_eq!(
+        fetches.load(Ordering::Relaxed),
+        1,
+        "fetched once, then cached"
+    );
 }
 
 #[tokio::test]
@@ -89,7 +102,14 @@ async fn unusable_metadata_documents_stop_the_sign_in_with_a_page() {
     }
     // A document on a closed port: refused the same way, within the timeout.
     let dead = super::closed_port_url("/client.json");
-    let resp = b.authorize(&BrokerApp::authorize_params(&dead, &Pkce::new())).await;
+    let resp = b
+        .authorize(&BrokerApp::authorize_params(&dead, &Pkce::new()))
+        .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(resp.text().await.expect("page").contains("could not be fetched"));
+    assert!(
+        resp.text()
+            .await
+            .expect("page")
+            .contains("could not be fetched")
+    );
 }

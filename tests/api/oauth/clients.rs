@@ -10,9 +10,21 @@ use super::{CLIENT_REDIRECT, Pkce, param, spawn_broker, spawn_broker_with};
 async fn registrations_with_bad_metadata_are_refused_with_the_reason() {
     let b = spawn_broker().await;
     for (body, error, says) in [
-        (json!({"redirect_uris": ["http://evil.example/cb"]}), "invalid_redirect_uri", "https"),
-        (json!({"redirect_uris": ["javascript:alert(1)"]}), "invalid_redirect_uri", "https"),
-        (json!({"redirect_uris": []}), "invalid_redirect_uri", "1 to 10"),
+        (
+            json!({"redirect_uris": ["http://evil.example/cb"]}),
+            "invalid_redirect_uri",
+            "https",
+        ),
+        (
+            json!({"redirect_uris": ["javascript:alert(1)"]}),
+            "invalid_redirect_uri",
+            "https",
+        ),
+        (
+            json!({"redirect_uris": []}),
+            "invalid_redirect_uri",
+            "1 to 10",
+        ),
         (json!({}), "invalid_redirect_uri", "1 to 10"),
         (
             json!({"redirect_uris": [CLIENT_REDIRECT], "token_endpoint_auth_method": "private_key_jwt"}),
@@ -29,7 +41,11 @@ async fn registrations_with_bad_metadata_are_refused_with_the_reason() {
             "invalid_client_metadata",
             "superuser",
         ),
-        (json!(["not", "an", "object"]), "invalid_client_metadata", "invalid JSON"),
+        (
+            json!(["not", "an", "object"]),
+            "invalid_client_metadata",
+            "invalid JSON",
+        ),
     ] {
         let resp = b.register(&body).await;
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{body}");
@@ -45,7 +61,9 @@ async fn registration_is_rate_limited_per_address() {
     let b = spawn_broker_with(|_, s| s.auth.broker.registrations_per_hour = 2).await;
     b.public_client().await;
     b.public_client().await;
-    let resp = b.register(&json!({"redirect_uris": [CLIENT_REDIRECT]})).await;
+    let resp = b
+        .register(&json!({"redirect_uris": [CLIENT_REDIRECT]}))
+        .await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = resp.headers()["retry-after"]
         .to_str()
@@ -110,7 +128,10 @@ async fn revoking_a_refresh_token_ends_its_grant() {
         .http
         .post(b.app.url("/revoke"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(super::encode([("token", refresh), ("client_id", client_id.as_str())]))
+        .body(super::encode([
+            ("token", refresh),
+            ("client_id", client_id.as_str()),
+        ]))
         .send()
         .await
         .expect("revoke");
@@ -122,7 +143,10 @@ async fn revoking_a_refresh_token_ends_its_grant() {
         .http
         .post(b.app.url("/revoke"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(super::encode([("token", "nonsense"), ("client_id", client_id.as_str())]))
+        .body(super::encode([
+            ("token", "nonsense"),
+            ("client_id", client_id.as_str()),
+        ]))
         .send()
         .await
         .expect("revoke");

@@ -13,7 +13,10 @@ use std::{
 use base64::{Engine, engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use poem::{
-    EndpointExt, Request, Response, Route, endpoint::make, http::StatusCode, listener::TcpListener,
+    EndpointExt, Request, Response, Route,
+    endpoint::make,
+    http::StatusCode,
+    listener::TcpListener,
     listener::{Acceptor, Listener},
 };
 use serde_json::{Value, json};
@@ -108,13 +111,22 @@ impl FakeIdp {
             token_calls: Mutex::new(0),
         }));
         let app = Route::new()
-            .at("/.well-known/openid-configuration", make(|r: Request| async move { discovery(&r) }))
+            .at(
+                "/.well-known/openid-configuration",
+                make(|r: Request| async move { discovery(&r) }),
+            )
             .at("/jwks", make(|r: Request| async move { jwks(&r) }))
-            .at("/authorize", make(|r: Request| async move { authorize(&r) }))
-            .at("/token", make(|mut r: Request| async move {
-                let body = r.take_body().into_bytes().await.unwrap_or_default();
-                token(&r, &body).await
-            }))
+            .at(
+                "/authorize",
+                make(|r: Request| async move { authorize(&r) }),
+            )
+            .at(
+                "/token",
+                make(|mut r: Request| async move {
+                    let body = r.take_body().into_bytes().await.unwrap_or_default();
+                    token(&r, &body).await
+                }),
+            )
             .data(idp.clone());
         tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app));
         idp
@@ -137,7 +149,13 @@ impl FakeIdp {
 
     /// The last ID token and access token issued.
     pub fn last_tokens(&self) -> (String, String) {
-        self.0.tokens.lock().expect("lock").last().cloned().expect("a token was issued")
+        self.0
+            .tokens
+            .lock()
+            .expect("lock")
+            .last()
+            .cloned()
+            .expect("a token was issued")
     }
 
     /// How many token requests arrived.
@@ -171,13 +189,12 @@ fn bad(status: StatusCode, error: &str) -> Response {
 
 fn discovery(r: &Request) -> Response {
     let i = idp(r);
-    let token = i
-        .0
-        .token_endpoint
-        .lock()
-        .expect("lock")
-        .clone()
-        .unwrap_or_else(|| format!("{}/token", i.0.issuer));
+    let token =
+        i.0.token_endpoint
+            .lock()
+            .expect("lock")
+            .clone()
+            .unwrap_or_else(|| format!("{}/token", i.0.issuer));
     json_ok(&json!({
         "issuer": i.0.issuer,
         "authorization_endpoint": format!("{}/authorize", i.0.issuer),
@@ -209,8 +226,14 @@ fn authorize(r: &Request) -> Response {
     if get("code_challenge_method") != "S256" || get("nonce").is_empty() {
         return bad(StatusCode::BAD_REQUEST, "invalid_request");
     }
-    assert!(get("scope").split(' ').any(|s| s == "openid"), "openid scope asked");
-    assert!(!q.contains_key("resource"), "the MCP client's resource is not forwarded");
+    assert!(
+        get("scope").split(' ').any(|s| s == "openid"),
+        "openid scope asked"
+    );
+    assert!(
+        !q.contains_key("resource"),
+        "the MCP client's resource is not forwarded"
+    );
     let b = i.0.behaviour.lock().expect("lock").clone();
     let mut target = url::Url::parse(&get("redirect_uri")).expect("callback URL");
     if b.deny {
@@ -248,7 +271,10 @@ async fn token(r: &Request, body: &[u8]) -> Response {
         "Basic {}",
         STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
     );
-    let auth = r.headers().get("authorization").and_then(|v| v.to_str().ok());
+    let auth = r
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
     if auth != Some(expected.as_str()) {
         return bad(StatusCode::UNAUTHORIZED, "invalid_client");
     }
@@ -262,7 +288,11 @@ async fn token(r: &Request, body: &[u8]) -> Response {
         return bad(StatusCode::BAD_REQUEST, "invalid_grant");
     }
     let now = chrono::Utc::now().timestamp();
-    let nonce = if b.wrong_nonce { "forged".to_owned() } else { issued.nonce };
+    let nonce = if b.wrong_nonce {
+        "forged".to_owned()
+    } else {
+        issued.nonce
+    };
     let id_token = i.sign(&json!({
         "iss": i.0.issuer, "aud": CLIENT_ID, "sub": b.sub, "email": b.email,
         "email_verified": true, "groups": b.groups, "nonce": nonce,

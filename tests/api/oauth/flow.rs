@@ -5,8 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use super::{
-    BrokerApp, CLIENT_REDIRECT, ORIGIN, Pkce, RESOURCE, consent_id, location, param,
-    spawn_broker,
+    BrokerApp, CLIENT_REDIRECT, ORIGIN, Pkce, RESOURCE, consent_id, location, param, spawn_broker,
 };
 
 #[tokio::test]
@@ -35,32 +34,62 @@ async fn an_mcp_client_signs_in_through_the_broker_and_refreshes_with_rotation()
         .await
         .expect("json");
     assert_eq!(meta["issuer"], ORIGIN);
-    assert_eq!(meta["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(
+        meta["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
     assert_eq!(meta["client_id_metadata_document_supported"], true);
-    assert!(meta["scopes_supported"].as_array().expect("scopes").contains(&"opik:read".into()));
-    let register = meta["registration_endpoint"].as_str().expect("registration");
+    assert!(
+        meta["scopes_supported"]
+            .as_array()
+            .expect("scopes")
+            .contains(&"opik:read".into())
+    );
+    let register = meta["registration_endpoint"]
+        .as_str()
+        .expect("registration");
     assert_eq!(register, format!("{ORIGIN}/register"));
 
     // Registration, then the browser's part.
     let client_id = b.public_client().await;
     let pkce = Pkce::new();
-    let started = b.start(&BrokerApp::authorize_params(&client_id, &pkce)).await;
+    let started = b
+        .start(&BrokerApp::authorize_params(&client_id, &pkce))
+        .await;
     let upstream = url::Url::parse(&started.upstream).expect("url");
-    assert!(param(&upstream, "code_challenge").is_some(), "PKCE towards the provider too");
-    assert_eq!(param(&upstream, "resource"), None, "the client's resource is not forwarded");
+    assert!(
+        param(&upstream, "code_challenge").is_some(),
+        "PKCE towards the provider too"
+    );
+    assert_eq!(
+        param(&upstream, "resource"),
+        None,
+        "the client's resource is not forwarded"
+    );
     let back = b.upstream_login(&started).await;
     let page = b.callback(&back, &started.cookie).await;
     assert_eq!(page.status(), StatusCode::OK);
     assert_eq!(page.headers()["x-frame-options"], "DENY");
     let page = page.text().await.expect("page");
-    assert!(page.contains("Test MCP client"), "the consent page names the client");
+    assert!(
+        page.contains("Test MCP client"),
+        "the consent page names the client"
+    );
     assert!(page.contains("alice@example.com"), "and the user");
-    assert!(page.contains("http://127.0.0.1"), "and where the browser goes");
-    let resp = b.consent(&consent_id(&page), &started.cookie, "allow").await;
+    assert!(
+        page.contains("http://127.0.0.1"),
+        "and where the browser goes"
+    );
+    let resp = b
+        .consent(&consent_id(&page), &started.cookie, "allow")
+        .await;
     assert_eq!(resp.status(), StatusCode::FOUND);
     let to_client = url::Url::parse(&location(&resp)).expect("url");
     assert!(to_client.as_str().starts_with(CLIENT_REDIRECT));
-    assert_eq!(param(&to_client, "state").as_deref(), Some("client-state-1"));
+    assert_eq!(
+        param(&to_client, "state").as_deref(),
+        Some("client-state-1")
+    );
     assert_eq!(param(&to_client, "iss").as_deref(), Some(ORIGIN));
     let code = param(&to_client, "code").expect("code");
 
@@ -101,7 +130,11 @@ async fn an_mcp_client_signs_in_through_the_broker_and_refreshes_with_rotation()
     assert_ne!(next["refresh_token"], tokens["refresh_token"], "rotated");
     assert_eq!(b.mcp_with(new_access).await.status(), StatusCode::OK);
     let second = refresh_with(&b, &client_id, next["refresh_token"].as_str().expect("r")).await;
-    assert_eq!(second.status(), StatusCode::OK, "the rotated token works once");
+    assert_eq!(
+        second.status(),
+        StatusCode::OK,
+        "the rotated token works once"
+    );
 }
 
 /// POST a refresh.
@@ -139,8 +172,8 @@ async fn the_jwks_publishes_the_key_our_tokens_are_signed_with() {
     assert_eq!(key["kty"], "EC");
     assert_eq!(key["alg"], "ES256");
     assert!(key.get("d").is_none(), "no private part");
-    let header = jsonwebtoken::decode_header(tokens["access_token"].as_str().expect("t"))
-        .expect("header");
+    let header =
+        jsonwebtoken::decode_header(tokens["access_token"].as_str().expect("t")).expect("header");
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
     let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.clone()).expect("jwk");
     let decoding = jsonwebtoken::DecodingKey::from_jwk(&jwk).expect("key");
@@ -158,13 +191,22 @@ async fn a_second_sign_in_skips_consent_and_the_admin_api_lists_and_revokes_gran
     let first = b.tokens(&client_id).await;
     // Same user, same client, same scopes: straight back to the client.
     let pkce = Pkce::new();
-    let started = b.start(&BrokerApp::authorize_params(&client_id, &pkce)).await;
+    let started = b
+        .start(&BrokerApp::authorize_params(&client_id, &pkce))
+        .await;
     let back = b.upstream_login(&started).await;
     let resp = b.callback(&back, &started.cookie).await;
-    assert_eq!(resp.status(), StatusCode::FOUND, "no consent page the second time");
+    assert_eq!(
+        resp.status(),
+        StatusCode::FOUND,
+        "no consent page the second time"
+    );
 
     let list: Value = b
-        .admin(Method::GET, &format!("/admin/oauth/grants?client_id={client_id}"))
+        .admin(
+            Method::GET,
+            &format!("/admin/oauth/grants?client_id={client_id}"),
+        )
         .await
         .json()
         .await
@@ -184,9 +226,13 @@ async fn a_second_sign_in_skips_consent_and_the_admin_api_lists_and_revokes_gran
     // Revoke the first grant: its refresh token stops working.
     // Newest first: the first sign-in's grant is the second item.
     let id = items[1]["id"].as_str().expect("id");
-    let resp = b.admin(Method::DELETE, &format!("/admin/oauth/grants/{id}")).await;
+    let resp = b
+        .admin(Method::DELETE, &format!("/admin/oauth/grants/{id}"))
+        .await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
-    let again = b.admin(Method::DELETE, &format!("/admin/oauth/grants/{id}")).await;
+    let again = b
+        .admin(Method::DELETE, &format!("/admin/oauth/grants/{id}"))
+        .await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
     let refresh = refresh_with(&b, &client_id, first["refresh_token"].as_str().expect("r")).await;
     assert_eq!(refresh.status(), StatusCode::BAD_REQUEST);

@@ -42,7 +42,10 @@ impl Pkce {
     pub fn new() -> Self {
         let verifier = format!("verifier-{}-{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        Self { verifier, challenge }
+        Self {
+            verifier,
+            challenge,
+        }
     }
 }
 
@@ -178,7 +181,10 @@ impl BrokerApp {
         let resp = self.http.get(&started.upstream).send().await.expect("idp");
         assert_eq!(resp.status(), StatusCode::FOUND);
         let back = location(&resp);
-        assert!(back.starts_with(&format!("{ORIGIN}/oauth/callback")), "{back}");
+        assert!(
+            back.starts_with(&format!("{ORIGIN}/oauth/callback")),
+            "{back}"
+        );
         self.local(&back)
     }
 

@@ -34,7 +34,10 @@ fn with(params: &[(String, String)], key: &str, value: Option<&str>) -> Vec<(Str
 async fn error_of(resp: reqwest::Response) -> (StatusCode, String) {
     let status = resp.status();
     let body: Value = resp.json().await.expect("json error");
-    (status, body["error"].as_str().unwrap_or_default().to_owned())
+    (
+        status,
+        body["error"].as_str().unwrap_or_default().to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -63,11 +66,23 @@ async fn pkce_resource_and_scope_errors_go_back_to_the_client() {
     let params = BrokerApp::authorize_params(&client_id, &Pkce::new());
     for (bad, error) in [
         (with(&params, "code_challenge", None), "invalid_request"),
-        (with(&params, "code_challenge_method", Some("plain")), "invalid_request"),
+        (
+            with(&params, "code_challenge_method", Some("plain")),
+            "invalid_request",
+        ),
         (with(&params, "resource", None), "invalid_target"),
-        (with(&params, "resource", Some("https://other.test/mcp")), "invalid_target"),
-        (with(&params, "scope", Some("opik:read root")), "invalid_scope"),
-        (with(&params, "response_type", Some("token")), "unsupported_response_type"),
+        (
+            with(&params, "resource", Some("https://other.test/mcp")),
+            "invalid_target",
+        ),
+        (
+            with(&params, "scope", Some("opik:read root")),
+            "invalid_scope",
+        ),
+        (
+            with(&params, "response_type", Some("token")),
+            "unsupported_response_type",
+        ),
     ] {
         let resp = b.authorize(&bad).await;
         assert_eq!(resp.status(), StatusCode::FOUND);
@@ -92,12 +107,18 @@ async fn a_missing_or_wrong_pkce_verifier_gets_invalid_grant() {
         ("client_id", client_id.as_str()),
     ];
     let (status, error) = error_of(b.token(&base).await).await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_request")
+    );
     let wrong = Pkce::new();
     let mut form = base.to_vec();
     form.push(("code_verifier", &wrong.verifier));
     let (status, error) = error_of(b.token(&form).await).await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
 }
 
 #[tokio::test]
@@ -115,9 +136,16 @@ async fn a_reused_code_is_refused_and_revokes_what_it_granted() {
     ];
     let first: Value = b.token(&form).await.json().await.expect("json");
     let (status, error) = error_of(b.token(&form).await).await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
     let refresh = refresh_with(&b, &client_id, first["refresh_token"].as_str().expect("r")).await;
-    assert_eq!(error_of(refresh).await.1, "invalid_grant", "the grant went with the code");
+    assert_eq!(
+        error_of(refresh).await.1,
+        "invalid_grant",
+        "the grant went with the code"
+    );
 }
 
 #[tokio::test]
@@ -149,13 +177,23 @@ async fn a_reused_refresh_token_revokes_the_whole_grant() {
     let client_id = b.public_client().await;
     let tokens = b.tokens(&client_id).await;
     let old = tokens["refresh_token"].as_str().expect("refresh");
-    let next: Value = refresh_with(&b, &client_id, old).await.json().await.expect("json");
+    let next: Value = refresh_with(&b, &client_id, old)
+        .await
+        .json()
+        .await
+        .expect("json");
     // The old token again (a thief, or a replay): refused, and the grant is gone…
     let (status, error) = error_of(refresh_with(&b, &client_id, old).await).await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
     // …so the legitimate newer token no longer works either.
     let newest = next["refresh_token"].as_str().expect("refresh");
-    assert_eq!(error_of(refresh_with(&b, &client_id, newest).await).await.1, "invalid_grant");
+    assert_eq!(
+        error_of(refresh_with(&b, &client_id, newest).await).await.1,
+        "invalid_grant"
+    );
     let audit = b.app.store.as_ref().expect("store");
     let mut found = false;
     for _ in 0..50 {
@@ -167,7 +205,9 @@ async fn a_reused_refresh_token_revokes_the_whole_grant() {
             .await
             .expect("audit");
         found = page.items.iter().any(|r| {
-            r.detail.as_deref().is_some_and(|d| d.contains("refresh token used twice"))
+            r.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("refresh token used twice"))
         });
         if found {
             break;
@@ -183,14 +223,23 @@ async fn the_upstream_providers_own_tokens_are_refused_at_mcp() {
     let client_id = b.public_client().await;
     let ours = b.tokens(&client_id).await;
     assert_eq!(
-        b.mcp_with(ours["access_token"].as_str().expect("t")).await.status(),
+        b.mcp_with(ours["access_token"].as_str().expect("t"))
+            .await
+            .status(),
         StatusCode::OK
     );
     let (id_token, access_token) = b.idp.last_tokens();
     for upstream in [id_token, access_token] {
         let resp = b.mcp_with(&upstream).await;
-        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "no token passthrough");
-        let challenge = resp.headers()["www-authenticate"].to_str().expect("hv").to_owned();
+        assert_eq!(
+            resp.status(),
+            StatusCode::UNAUTHORIZED,
+            "no token passthrough"
+        );
+        let challenge = resp.headers()["www-authenticate"]
+            .to_str()
+            .expect("hv")
+            .to_owned();
         assert!(challenge.contains("invalid_token"), "{challenge}");
     }
 }
@@ -212,7 +261,10 @@ async fn a_token_request_naming_another_resource_is_refused() {
         .await,
     )
     .await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_target"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_target")
+    );
 }
 
 #[tokio::test]
@@ -223,7 +275,10 @@ async fn users_outside_the_allowed_domain_or_groups_get_access_denied() {
     })
     .await;
     let client_id = b.public_client().await;
-    for (email, groups) in [("mallory@elsewhere.com", vec!["staff"]), ("bob@example.com", vec![])] {
+    for (email, groups) in [
+        ("mallory@elsewhere.com", vec!["staff"]),
+        ("bob@example.com", vec![]),
+    ] {
         b.idp.set(|u| {
             u.email = Some(email.into());
             u.groups = groups.iter().map(|g| (*g).to_owned()).collect();
@@ -275,13 +330,22 @@ async fn denying_consent_or_upstream_sends_access_denied() {
         .start(&BrokerApp::authorize_params(&client_id, &Pkce::new()))
         .await;
     let back = b.upstream_login(&started).await;
-    let page = b.callback(&back, &started.cookie).await.text().await.expect("page");
+    let page = b
+        .callback(&back, &started.cookie)
+        .await
+        .text()
+        .await
+        .expect("page");
     let id = consent_id(&page);
     let resp = b.consent(&id, &started.cookie, "deny").await;
     let to_client = url::Url::parse(&location(&resp)).expect("url");
     assert_eq!(param(&to_client, "error").as_deref(), Some("access_denied"));
     let again = b.consent(&id, &started.cookie, "allow").await;
-    assert_eq!(again.status(), StatusCode::BAD_REQUEST, "a consent is answered once");
+    assert_eq!(
+        again.status(),
+        StatusCode::BAD_REQUEST,
+        "a consent is answered once"
+    );
 
     b.idp.set(|u| u.deny = true);
     let started = b

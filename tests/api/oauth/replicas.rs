@@ -5,8 +5,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{
-    BrokerApp, CLIENT_REDIRECT, FakeIdp, ORIGIN, Pkce, broker_settings, consent_id, location,
-    param,
+    BrokerApp, CLIENT_REDIRECT, FakeIdp, ORIGIN, Pkce, broker_settings, consent_id, location, param,
 };
 use crate::{cluster::TempDb, helpers::spawn_app_with};
 
@@ -26,7 +25,9 @@ async fn each_step_of_a_sign_in_can_land_on_another_replica() {
     let (a, b) = (&replicas[0], &replicas[1]);
     let client_id = a.public_client().await;
     let pkce = Pkce::new();
-    let started = a.start(&BrokerApp::authorize_params(&client_id, &pkce)).await;
+    let started = a
+        .start(&BrokerApp::authorize_params(&client_id, &pkce))
+        .await;
     let back_on_a = a.upstream_login(&started).await;
     let back_on_b = back_on_a.replace(&a.app.base, &b.app.base);
     let page = b.callback(&back_on_b, &started.cookie).await;
@@ -46,7 +47,11 @@ async fn each_step_of_a_sign_in_can_land_on_another_replica() {
     assert_eq!(resp.status(), StatusCode::OK);
     let tokens: Value = resp.json().await.expect("json");
     let access = tokens["access_token"].as_str().expect("access");
-    assert_eq!(a.mcp_with(access).await.status(), StatusCode::OK, "B's token works on A");
+    assert_eq!(
+        a.mcp_with(access).await.status(),
+        StatusCode::OK,
+        "B's token works on A"
+    );
     let refresh = tokens["refresh_token"].as_str().expect("refresh");
     let resp = super::flow::refresh_with(a, &client_id, refresh).await;
     assert_eq!(resp.status(), StatusCode::OK);

@@ -37,7 +37,10 @@ async fn a_slow_provider_gives_a_504_page_within_the_timeout() {
     let began = Instant::now();
     let resp = b.callback(&back, &started.cookie).await;
     assert_eq!(resp.status(), StatusCode::GATEWAY_TIMEOUT);
-    assert!(began.elapsed() < Duration::from_secs(10), "bounded by the timeout");
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "bounded by the timeout"
+    );
     let page = resp.text().await.expect("page");
     assert!(page.contains("did not answer in time"), "{page}");
     assert_eq!(b.idp.token_calls(), 1);
