@@ -349,7 +349,8 @@ mod tests {
 
     #[test]
     fn each_broker_mistake_names_its_key() {
-        let cases: [(&str, fn(&mut AuthSettings)); 9] = [
+        type Spoil = fn(&mut AuthSettings);
+        let cases: [(&str, Spoil); 9] = [
             ("auth.broker.client_id", |a| a.broker.client_id = None),
             ("auth.broker.client_secret", |a| {
                 a.broker.client_secret = None

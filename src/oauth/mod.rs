@@ -13,6 +13,9 @@
 //!   (`revoke.rs`), metadata and JWKS (`metadata.rs`), the admin API (`admin.rs`).
 //! - State lives in the shared store (`store.rs`), so any replica serves any step.
 
+#[macro_use]
+mod sql;
+
 pub mod admin;
 mod audit;
 mod authorize;
@@ -31,6 +34,7 @@ mod registration;
 mod revoke;
 mod rows;
 mod store;
+mod store_tokens;
 mod token;
 mod upstream;
 mod web;

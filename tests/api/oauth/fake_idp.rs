@@ -1,4 +1,4 @@
-//! A small OpenID Connect provider playing the company IdP (Entra, Okta…) for the broker's
+//! A small OIDC provider playing the company identity provider (Entra, Okta…) for the broker's
 //! tests: discovery, JWKS, an authorize step that "logs in" the user the test chose and
 //! redirects with a code, and a token endpoint that checks the client secret (Basic), the
 //! code, the redirect URI and PKCE before answering an ES256 ID token (and an access token

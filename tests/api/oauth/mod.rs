@@ -1,4 +1,4 @@
-//! The OAuth broker over real sockets, with an in-process OIDC provider as the company IdP.
+//! The OAuth broker over real sockets, with an in-process OIDC provider as the company identity provider.
 //! The browser's part is driven over HTTP: redirects are followed by hand, the sign-in
 //! cookie carried, the consent form read and posted.
 //!
