@@ -11,6 +11,7 @@ pub mod error;
 pub mod healthcheck;
 pub mod http;
 pub mod mcp;
+pub mod oauth;
 pub mod openapi;
 pub mod opik;
 pub mod ratelimit;

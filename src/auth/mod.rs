@@ -100,6 +100,15 @@ impl Authenticator {
         })
     }
 
+    /// Also accept JWTs signed by `key` (the broker's own key) with the configured issuer
+    /// and audience.
+    pub fn with_own_key(mut self, key: VerifyKey) -> Self {
+        if let Some(jwt) = &mut self.jwt {
+            jwt.trust(key);
+        }
+        self
+    }
+
     /// The configured mode.
     pub fn mode(&self) -> AuthMode {
         self.mode

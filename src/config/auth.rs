@@ -6,6 +6,8 @@ use std::{collections::BTreeMap, path::PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::BrokerSettings;
+
 /// Which credentials are accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
@@ -56,6 +58,9 @@ pub struct AuthSettings {
     pub api_keys: Vec<ApiKeySettings>,
     /// Scope requirements.
     pub scopes: ScopeSettings,
+    /// The OAuth broker (`[auth.broker]`): this server as the authorization server MCP
+    /// clients see, delegating login to an upstream OIDC provider.
+    pub broker: BrokerSettings,
 }
 
 /// A PEM public key for JWT signatures.
@@ -192,3 +197,4 @@ impl ScopeSettings {
 
 #[path = "auth_validate.rs"]
 mod validate;
+pub(super) use validate::check_url;

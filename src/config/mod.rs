@@ -6,6 +6,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod broker;
 mod cli;
 mod cluster;
 mod cors;
@@ -20,6 +21,7 @@ mod toolsets;
 
 pub use admin::AdminSettings;
 pub use audit::{AuditSettings, DEFAULT_REDACT_KEYS, OnFailure};
+pub use broker::BrokerSettings;
 pub use cli::{Cli, Command, HealthcheckArgs};
 pub use cluster::ClusterSettings;
 pub use database::{Backend, DEFAULT_DATABASE_URL, DatabaseSettings};

@@ -94,6 +94,12 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
         routes
     };
     let routes = wellknown::register(routes, s, &state.engine);
+    // The OAuth broker's endpoints (public, outside the MCP guard: they are how a client
+    // gets its token).
+    let routes = match &state.broker {
+        Some(broker) => broker.register(routes),
+        None => routes,
+    };
     let routes = state.public_docs.attach(routes);
 
     routes

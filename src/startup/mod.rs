@@ -78,7 +78,6 @@ impl Application {
                 tracing::warn!(error = %e, "JWKS not loaded at start-up; will retry");
             }
         }
-        let auth = Arc::new(Authenticator::new(&settings.auth, jwks.clone())?);
         let bind = settings.server.bind_address();
         let (tcp, addr) = bind_listener(&bind, "--sse-port / SSE_PORT").await?;
         let acceptor = match &tls {
@@ -132,6 +131,18 @@ impl Application {
         if settings.admin.check_opik {
             readiness.add(opik_check(engine.opik().clone()));
         }
+        let broker = crate::oauth::Broker::start(
+            &settings,
+            engine.scopes().supported().to_vec(),
+            audit.clone(),
+        )
+        .await?;
+        let mut auth = Authenticator::new(&settings.auth, jwks.clone())?;
+        if let Some(b) = &broker {
+            // Our own tokens are verified with our own key: no JWKS fetch of ourselves.
+            auth = auth.with_own_key(b.verify_key());
+        }
+        let auth = Arc::new(auth);
         let limits = Arc::new(HttpLimits::new(&settings.rate_limit));
         let state = AppState::new(AppStateInner {
             public_docs: openapi::public_docs(&settings)?,
@@ -151,6 +162,7 @@ impl Application {
             audit,
             store: persistence.as_ref().map(|p| p.store().clone()),
             cluster,
+            broker,
         });
         Ok(Self {
             acceptor,
@@ -183,6 +195,7 @@ impl Application {
     pub fn rate_limiters(&self) -> Vec<Arc<KeyedLimiter>> {
         let mut all = self.state.limits.limiters();
         all.extend(self.state.engine.tool_limits().limiters());
+        all.extend(self.state.broker.as_ref().map(|b| b.limiter()));
         all
     }
 
@@ -241,6 +254,9 @@ impl Application {
         ));
         if let Some(tls) = &self.tls {
             tokio::spawn(Arc::clone(tls).run(stop.clone()));
+        }
+        if let Some(broker) = &state.broker {
+            tokio::spawn(Arc::clone(broker).run_purge(stop.clone()));
         }
         if let Some(jwks) = &self.jwks {
             tokio::spawn(Arc::clone(jwks).run_refresher(stop));

@@ -21,6 +21,7 @@ mod hostile;
 mod instructions;
 mod metrics;
 mod modern;
+mod oauth;
 mod openapi;
 mod opik_e2e;
 mod opik_failures;
