@@ -6,6 +6,7 @@
 pub mod instructions;
 mod prompts;
 mod resources;
+mod strict_schema;
 pub mod tools;
 
 use std::{borrow::Cow, sync::Arc};

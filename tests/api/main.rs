@@ -34,3 +34,4 @@ mod shutdown;
 mod sse;
 mod streamable;
 mod tool_inventory;
+mod tool_schemas;
