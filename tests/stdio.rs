@@ -20,10 +20,15 @@ struct StdioServer {
 
 impl StdioServer {
     fn spawn() -> Self {
+        Self::spawn_with(&[])
+    }
+
+    fn spawn_with(args: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_opik-mcp"))
             .current_dir(dir.path())
             .arg("--transport=stdio")
+            .args(args)
             .env("RUST_LOG", "debug")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -261,4 +266,51 @@ async fn stdio_content_length_client_gets_one_clear_error_per_message_and_the_se
         .send(&json!({"jsonrpc": "2.0", "id": 12, "method": "ping"}))
         .await;
     assert_eq!(server.recv().await["id"], 12);
+}
+
+#[tokio::test]
+async fn stdio_does_not_wait_at_end_of_input_for_a_request_the_client_cancelled() {
+    // A cancelled request gets no reply (the engine drops it): end of input must not wait for
+    // one. Opik here accepts connections and never answers, so the tool call would take the
+    // whole Opik timeout (20 s) to end.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "--api-url=http://{}/opik/api",
+        silent.local_addr().expect("addr")
+    );
+    let _held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((conn, _)) = silent.accept().await {
+            open.push(conn);
+        }
+    });
+    let mut server = StdioServer::spawn_with(&[&url]);
+    server.initialize().await;
+    server
+        .send(&json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+            "params": {"name": "list-projects", "arguments": {}}}))
+        .await;
+    server
+        .send(
+            &json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": 5, "reason": "test"}}),
+        )
+        .await;
+    let StdioServer {
+        mut child, stdin, ..
+    } = server;
+    drop(stdin);
+    let started = std::time::Instant::now();
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("exits")
+        .expect("status");
+    assert!(status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "exited after {:?}",
+        started.elapsed()
+    );
 }

@@ -5,7 +5,7 @@
 
 mod framing;
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use futures::StreamExt;
 use rmcp::model::{JsonRpcMessage, RequestId, ServerJsonRpcMessage};
@@ -46,8 +46,9 @@ where
         .attach_stream(1024)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (err_tx, err_rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    // Requests sent to the engine and not answered yet: at end of input we wait for them.
-    let outstanding = Arc::new(watch::Sender::new(0usize));
+    // Requests sent to the engine and neither answered nor cancelled yet: at end of input we
+    // wait for them. (The engine sends no reply to a cancelled request.)
+    let outstanding = Arc::new(watch::Sender::new(HashSet::<RequestId>::new()));
     let writer = tokio::spawn(write_lines(
         engine_rx,
         err_rx,
@@ -57,7 +58,7 @@ where
     let read = read_lines(&session, input, max_line, &err_tx, &outstanding).await;
     // End of input: let in-flight requests finish (bounded), then end the session.
     let mut done = outstanding.subscribe();
-    let _ = tokio::time::timeout(grace, done.wait_for(|n| *n == 0)).await;
+    let _ = tokio::time::timeout(grace, done.wait_for(HashSet::is_empty)).await;
     registry.end(session.id(), EndReason::EngineStopped);
     drop(err_tx);
     // Ending the session closes the engine's stream, and `err_tx` is gone: the writer stops
@@ -75,7 +76,7 @@ async fn read_lines<R: AsyncRead + Unpin>(
     input: R,
     max_line: usize,
     err_tx: &mpsc::UnboundedSender<Vec<u8>>,
-    outstanding: &watch::Sender<usize>,
+    outstanding: &watch::Sender<HashSet<RequestId>>,
 ) -> anyhow::Result<()> {
     let mut frames = FramedRead::new(input, StdioCodec::new(max_line));
     let mut warned = false;
@@ -118,8 +119,15 @@ async fn read_lines<R: AsyncRead + Unpin>(
             let _ = err_tx.send(error_line(&e, id));
             continue;
         }
-        if id.is_some() {
-            outstanding.send_modify(|n| *n += 1);
+        if let Some(id) = &id {
+            outstanding.send_modify(|ids| {
+                ids.insert(id.clone());
+            });
+        }
+        if let Some(cancelled) = jsonrpc::cancelled_request(&msg) {
+            outstanding.send_modify(|ids| {
+                ids.remove(&cancelled);
+            });
         }
         // stdio has one client that waits for us: apply back-pressure by awaiting.
         if session.send_wait(msg).await.is_err() {
@@ -135,7 +143,7 @@ async fn read_lines<R: AsyncRead + Unpin>(
 async fn write_lines<W: AsyncWrite + Unpin>(
     mut engine: mpsc::Receiver<Box<ServerJsonRpcMessage>>,
     mut errors: mpsc::UnboundedReceiver<Vec<u8>>,
-    answered: Arc<watch::Sender<usize>>,
+    answered: Arc<watch::Sender<HashSet<RequestId>>>,
     mut output: W,
 ) {
     let (mut engine_open, mut errors_open) = (true, true);
@@ -143,8 +151,15 @@ async fn write_lines<W: AsyncWrite + Unpin>(
         let mut line = tokio::select! {
             m = engine.recv(), if engine_open => match m {
                 Some(msg) => {
-                    if matches!(*msg, JsonRpcMessage::Response(_) | JsonRpcMessage::Error(_)) {
-                        answered.send_modify(|n| *n = n.saturating_sub(1));
+                    let id = match &*msg {
+                        JsonRpcMessage::Response(r) => Some(&r.id),
+                        JsonRpcMessage::Error(e) => e.id.as_ref(),
+                        _ => None,
+                    };
+                    if let Some(id) = id {
+                        answered.send_modify(|ids| {
+                            ids.remove(id);
+                        });
                     }
                     engine_line(&msg)
                 }
