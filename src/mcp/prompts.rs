@@ -8,9 +8,12 @@ use rmcp::{
 
 use crate::config::{Settings, Toolset};
 
-const TRIAGE: &str = "opik-triage-workflow";
-const DATASET: &str = "opik-dataset-maintenance";
-const SCOPES: &[&str] = &[
+/// The workflow triage prompt.
+pub(super) const TRIAGE: &str = "opik-triage-workflow";
+/// The dataset maintenance prompt.
+pub(super) const DATASET: &str = "opik-dataset-maintenance";
+/// The scopes the triage prompt accepts.
+pub(super) const SCOPES: &[&str] = &[
     "core", "prompts", "datasets", "traces", "projects", "metrics",
 ];
 const DEFAULT_OBJECTIVE: &str = "Find low-quality items and produce cleanup actions.";
@@ -46,6 +49,12 @@ pub fn list(settings: &Settings) -> Vec<Prompt> {
                     .with_required(true),
                 PromptArgument::new("objective")
                     .with_description(format!("What to achieve (default: {DEFAULT_OBJECTIVE})"))
+                    .with_required(false),
+                PromptArgument::new("experimentName")
+                    .with_description(
+                        "An experiment run on this dataset whose lowest-scored items to \
+                         start from.",
+                    )
                     .with_required(false),
             ]),
         )
@@ -93,8 +102,14 @@ pub fn get(
             .or_else(|| arg("dataset_name"))
             .ok_or_else(|| missing(name, "datasetName"))?;
         let objective = arg("objective").unwrap_or(DEFAULT_OBJECTIVE);
+        let experiment = arg("experimentName").map_or_else(String::new, |e| {
+            format!(
+                "Experiment: {e}\nStart from the items this experiment scored lowest: look them \
+                 up first and inspect those before the rest.\n"
+            )
+        });
         format!(
-            "Dataset: {dataset}\nObjective: {objective}\n\
+            "Dataset: {dataset}\nObjective: {objective}\n{experiment}\
              Use list-datasets (with name) to find the dataset id.\n\
              Use list-dataset-items page by page to inspect the items.\n\
              Return a concise cleanup plan naming each item id before calling \

@@ -66,9 +66,10 @@ pub fn toolset_of(name: &str) -> Option<Toolset> {
     TOOLSETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// The router of every tool of every group, before toolset filtering.
+/// The router of every tool of every group, before toolset filtering, with every schema in
+/// the strict-portable form.
 fn full_router() -> ToolRouter<McpServer> {
-    McpServer::info_router()
+    let mut router = McpServer::info_router()
         + McpServer::projects_router()
         + McpServer::traces_router()
         + McpServer::trace_actions_router()
@@ -79,7 +80,9 @@ fn full_router() -> ToolRouter<McpServer> {
         + McpServer::consolidated_read_router()
         + McpServer::consolidated_list_router()
         + McpServer::consolidated_write_router()
-        + McpServer::consolidated_experiment_router()
+        + McpServer::consolidated_experiment_router();
+    super::strict_schema::apply(&mut router);
+    router
 }
 
 /// Every tool this build knows, enabled or not (for config checks and scope decisions).
