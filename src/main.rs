@@ -50,11 +50,13 @@ async fn run(command: Command, settings: config::Settings) -> anyhow::Result<()>
     match command {
         Command::Serve if settings.transport.is_http() => {
             telemetry::init(&settings.log, Some(&settings.server.log_path))?;
+            log_warnings(&settings);
             let app = Application::build(settings).await?;
             app.run_until_stopped().await
         }
         Command::Serve => {
             telemetry::init(&settings.log, None)?;
+            log_warnings(&settings);
             run_stdio(settings).await
         }
         Command::Migrate => {
@@ -63,5 +65,13 @@ async fn run(command: Command, settings: config::Settings) -> anyhow::Result<()>
         }
         // Answered in `main` before any configuration is read.
         Command::Healthcheck(_) => Ok(()),
+    }
+}
+
+/// What loaded but is probably not what the user meant (a missing Opik key, environment
+/// names this server does not read), once, at start-up.
+fn log_warnings(settings: &config::Settings) {
+    for warning in config::startup_warnings(settings) {
+        tracing::warn!("{warning}");
     }
 }
