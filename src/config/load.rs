@@ -123,9 +123,11 @@ pub fn load(cli: &Cli) -> Result<Settings, ConfigError> {
             .split("__"),
     );
     fig = cli.overlay(fig);
-    let settings: Settings = fig
+    let explicit = super::stdio_defaults::Explicit::of(&fig);
+    let mut settings: Settings = fig
         .extract()
         .map_err(|e| ConfigError::Load(e.to_string()))?;
+    super::stdio_defaults::apply(&mut settings, explicit, super::state_dir)?;
     settings.validate()?;
     Ok(settings)
 }

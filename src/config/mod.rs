@@ -15,6 +15,7 @@ mod load;
 mod opik;
 mod rate_limit;
 mod server;
+mod stdio_defaults;
 mod tls;
 mod toolsets;
 mod warnings;
@@ -27,6 +28,7 @@ pub use database::{Backend, DEFAULT_DATABASE_URL, DatabaseSettings};
 pub use load::{BASE_URL_ENV_VARS, ENV_VARS, check_env_value, env_names, load};
 pub use opik::OpikSettings;
 pub use server::{LogFormat, LogSettings, ServerSettings};
+pub use stdio_defaults::state_dir;
 pub use toolsets::{Toolset, Toolsets};
 pub use warnings::{startup_warnings, warnings_for};
 

@@ -294,11 +294,14 @@ impl Application {
 pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     let settings = Arc::new(settings);
     let engines = CancellationToken::new();
-    let persistence = Persistence::start(
-        &settings,
-        instance_id(&format!("stdio-{}", std::process::id())),
-    )
-    .await?;
+    // Off is stdio's default (config/stdio_defaults.rs): nothing is written anywhere.
+    let persistence = match settings.audit.enabled {
+        true => {
+            let id = instance_id(&format!("stdio-{}", std::process::id()));
+            Persistence::start(&settings, id).await?
+        }
+        false => None,
+    };
     let observers = observers_with(persistence.as_ref(), Vec::new());
     let engine = McpEngine::new(Arc::clone(&settings), observers.clone())?;
     let registry =

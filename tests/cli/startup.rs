@@ -81,6 +81,50 @@ fn read_only_dir() -> tempfile::TempDir {
 }
 
 #[test]
+fn stdio_from_a_read_only_directory_as_an_unprivileged_user_works_and_writes_nothing() {
+    use std::os::unix::process::CommandExt;
+    let cwd = read_only_dir();
+    let mut cmd = clean_bin();
+    cmd.current_dir(cwd.path())
+        .env_remove("OPIK_MCP_AUDIT__ENABLED")
+        .env("HOME", "/nonexistent")
+        .env_remove("XDG_STATE_HOME");
+    // As root, run as `nobody` (std also drops root's supplementary groups).
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        cmd.uid(65534).gid(65534);
+    }
+    let (tools, out) = initialize_and_list_tools(cmd);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tool_count(&tools) > 5, "{tools}");
+    assert_eq!(entries(cwd.path()), Vec::<String>::new());
+}
+
+#[test]
+fn stdio_with_the_audit_trail_on_keeps_it_in_the_state_directory_not_the_working_one() {
+    let cwd = read_only_dir();
+    let state = tempfile::tempdir().expect("tmp");
+    let mut cmd = clean_bin();
+    cmd.current_dir(cwd.path())
+        .env("OPIK_MCP_AUDIT__ENABLED", "true")
+        .env("XDG_STATE_HOME", state.path());
+    let (tools, out) = initialize_and_list_tools(cmd);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tool_count(&tools) > 5);
+    assert_eq!(entries(cwd.path()), Vec::<String>::new());
+    let db = state.path().join("opik-mcp").join("opik-mcp.db");
+    assert!(db.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn a_missing_opik_key_is_one_plain_warning_line_naming_opik_api_key() {
     let (_, out) = initialize_and_list_tools(clean_bin());
     let err = String::from_utf8_lossy(&out.stderr);
