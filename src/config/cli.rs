@@ -171,6 +171,10 @@ pub enum Command {
     /// Probe a health endpoint: exit 0 when it answers 2xx in time, 1 otherwise. For container
     /// HEALTHCHECKs in images without a shell or curl; reads no configuration.
     Healthcheck(HealthcheckArgs),
+    /// Print the effective configuration (secrets masked) and check that Opik answers and
+    /// accepts the key, the database opens, TLS files and the JWKS load and the ports are
+    /// free; exit 0 only if every check passes.
+    Doctor,
 }
 
 /// Arguments of `opik-mcp healthcheck`.
