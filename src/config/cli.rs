@@ -103,8 +103,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "LIST")]
     pub toolsets: Option<String>,
 
-    /// Serve the browser client at /client/ (off unless asked for)
-    /// [env: OPIK_MCP_SERVER__SERVE_CLIENT] [default: false]
+    /// Serve the browser client at /client/; false turns it off
+    /// [env: OPIK_MCP_SERVER__SERVE_CLIENT] [default: on a loopback bind]
     #[arg(long = "serve-client", global = true, num_args = 0..=1,
           default_missing_value = "true", value_name = "BOOL")]
     pub serve_client: Option<bool>,

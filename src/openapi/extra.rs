@@ -64,7 +64,7 @@ pub fn well_known(settings: &Settings) -> Value {
 
 /// The browser client's routes, when `server.serve_client` is on.
 pub fn client(settings: &Settings) -> Value {
-    if !settings.server.serve_client {
+    if !settings.server.serves_client() {
         return json!({});
     }
     json!({

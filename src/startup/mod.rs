@@ -247,6 +247,14 @@ impl Application {
         }
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         tracing::info!(address = %self.addr, mcp_path = %state.settings.server.mcp_path, "listening");
+        if state.settings.server.serves_client() {
+            let url = crate::http::client::page_url(
+                &state.settings.server,
+                self.addr.port(),
+                self.is_tls(),
+            );
+            tracing::info!("browser client: {url}");
+        }
         // The admin listener outlives the public one, so `/readyz` answers 503 while draining.
         let admin_stop = CancellationToken::new();
         let limits = ConnLimits {
