@@ -137,6 +137,44 @@ fn a_missing_opik_key_is_one_plain_warning_line_naming_opik_api_key() {
     assert!(warnings[0].contains("OPIK_API_KEY is not set"), "{err}");
 }
 
+/// On a terminal (a pseudo-terminal from util-linux `script`), logs are coloured unless
+/// `NO_COLOR` is set: the check above is not merely "never colour".
+#[test]
+fn a_terminal_gets_colours_unless_no_color_is_set() {
+    let script = Path::new("/usr/bin/script");
+    if !script.is_file() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let run = |no_color: Option<&str>| {
+        let cmd = format!(
+            "{} --transport=stdio </dev/null",
+            env!("CARGO_BIN_EXE_opik-mcp")
+        );
+        let mut c = Command::new(script);
+        c.args(["-q", "-e", "-c", &cmd, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TERM", "xterm");
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        let out = c.output().expect("run script");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = run(None);
+    assert!(
+        coloured.contains("\u{1b}["),
+        "colours on a terminal: {coloured:?}"
+    );
+    let plain = run(Some("1"));
+    assert!(
+        plain.contains("OPIK_API_KEY") && !plain.contains('\u{1b}'),
+        "{plain:?}"
+    );
+}
+
 #[test]
 fn a_set_key_gives_no_warning_and_never_appears_in_the_logs() {
     let mut cmd = clean_bin();
