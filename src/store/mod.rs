@@ -190,22 +190,6 @@ impl MigrationStatus {
     }
 }
 
-#[cfg(test)]
-mod migration_tests {
-    use super::MigrationStatus;
-
-    #[test]
-    fn pending_and_unknown_migrations_are_told_apart() {
-        let s = MigrationStatus::compare([1, 2, 3], &[1, 4]);
-        assert_eq!(s.pending, [2, 3]);
-        assert_eq!(s.unknown, [4]);
-        assert_eq!(
-            MigrationStatus::compare([1], &[1]),
-            MigrationStatus::default()
-        );
-    }
-}
-
 /// Rows per page when the client does not say, and the most it may ask for.
 pub const DEFAULT_PAGE: u32 = 100;
 /// Upper bound of a page.
@@ -233,4 +217,20 @@ pub(crate) fn paginate<T>(
         None
     };
     Page { items: rows, next }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use super::MigrationStatus;
+
+    #[test]
+    fn pending_and_unknown_migrations_are_told_apart() {
+        let s = MigrationStatus::compare([1, 2, 3], &[1, 4]);
+        assert_eq!(s.pending, [2, 3]);
+        assert_eq!(s.unknown, [4]);
+        assert_eq!(
+            MigrationStatus::compare([1], &[1]),
+            MigrationStatus::default()
+        );
+    }
 }
