@@ -171,3 +171,50 @@ async fn doctor_names_the_taken_port_and_the_database_it_cannot_create() {
     );
     assert!(line(&report, "opik").starts_with("  PASS"), "{report}");
 }
+
+#[tokio::test]
+async fn doctor_names_the_tls_file_and_the_jwks_url_it_could_not_load() {
+    let fake = FakeOpik::start().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let jwks = format!("http://{}/jwks.json", closed.local_addr().expect("addr"));
+    drop(closed);
+    let (out, report) = run(doctor(
+        &[
+            "--api-url",
+            &fake.api_url(),
+            "--tls-cert",
+            "/nonexistent/cert.pem",
+            "--tls-key",
+            "/nonexistent/key.pem",
+            "--auth-mode",
+            "jwt",
+            "--jwt-issuer",
+            "https://issuer.example",
+            "--resource-url",
+            "https://mcp.example/mcp",
+            "--jwks-url",
+            &jwks,
+        ],
+        &[
+            ("OPIK_API_KEY", fake_opik::KEY),
+            ("OPIK_WORKSPACE_NAME", fake_opik::WORKSPACE),
+        ],
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let tls = line(&report, "tls");
+    assert!(
+        tls.starts_with("  FAIL")
+            && tls.contains("tls.cert_path")
+            && tls.contains("/nonexistent/cert.pem"),
+        "{tls}"
+    );
+    let jwks_line = line(&report, "jwks");
+    assert!(
+        jwks_line.starts_with("  FAIL")
+            && jwks_line.contains(&jwks)
+            && jwks_line.contains("OPIK_MCP_AUTH__JWT__JWKS_URL"),
+        "{jwks_line}"
+    );
+    assert!(report.ends_with("2 of 5 checks failed.\n"), "{report}");
+}
