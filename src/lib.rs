@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cluster;
 pub mod config;
+pub mod doctor;
 pub mod domain;
 pub mod error;
 pub mod healthcheck;

@@ -14,7 +14,7 @@ struct StdioServer {
     child: Child,
     stdin: ChildStdin,
     stdout: tokio::io::Lines<BufReader<ChildStdout>>,
-    /// Working directory: holds the default SQLite file and spill file.
+    /// Working directory (stdio mode writes nothing there).
     _dir: tempfile::TempDir,
 }
 

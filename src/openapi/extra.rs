@@ -98,7 +98,7 @@ fn no_sign_in() -> Value {
 
 /// The browser client's routes, when `server.serve_client` is on.
 pub fn client(settings: &Settings) -> Value {
-    if !settings.server.serve_client {
+    if !settings.server.serves_client() {
         return json!({});
     }
     json!({

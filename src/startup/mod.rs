@@ -263,6 +263,14 @@ impl Application {
         }
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         tracing::info!(address = %self.addr, mcp_path = %state.settings.server.mcp_path, "listening");
+        if state.settings.server.serves_client() {
+            let url = crate::http::client::page_url(
+                &state.settings.server,
+                self.addr.port(),
+                self.is_tls(),
+            );
+            tracing::info!("browser client: {url}");
+        }
         // The admin listener outlives the public one, so `/readyz` answers 503 while draining.
         let admin_stop = CancellationToken::new();
         let limits = ConnLimits {
@@ -310,11 +318,14 @@ impl Application {
 pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     let settings = Arc::new(settings);
     let engines = CancellationToken::new();
-    let persistence = Persistence::start(
-        &settings,
-        instance_id(&format!("stdio-{}", std::process::id())),
-    )
-    .await?;
+    // Off is stdio's default (config/stdio_defaults.rs): nothing is written anywhere.
+    let persistence = match settings.audit.enabled {
+        true => {
+            let id = instance_id(&format!("stdio-{}", std::process::id()));
+            Persistence::start(&settings, id).await?
+        }
+        false => None,
+    };
     let observers = observers_with(persistence.as_ref(), Vec::new());
     let engine = McpEngine::new(Arc::clone(&settings), observers.clone())?;
     let registry =

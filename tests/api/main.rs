@@ -13,6 +13,7 @@ mod consolidated_list;
 mod consolidated_read;
 mod consolidated_write;
 mod consolidated_write_ops;
+mod doctor;
 mod fake_opik;
 mod header_deadline;
 mod health;
