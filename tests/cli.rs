@@ -199,17 +199,25 @@ fn secrets_never_reach_the_logs() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn");
-    std::thread::sleep(Duration::from_millis(800));
+    // Wait for the listening line (a fixed sleep races start-up on a loaded machine), then stop.
+    let mut child = child;
+    let mut head = String::new();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    while !head.contains("listening") {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut stderr, &mut line).expect("read stderr") == 0 {
+            break;
+        }
+        head.push_str(&line);
+    }
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success(), "SIGTERM exits 0");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = format!("{}{head}{rest}", String::from_utf8_lossy(&out.stdout));
     assert!(all.contains("listening"), "{all}");
     assert!(!all.contains("sekrit-key-123"));
 }

@@ -29,6 +29,7 @@ use crate::{
 /// How often the metrics recorder is tidied (histogram buffers drained) between scrapes.
 mod checks;
 mod listen;
+mod signals;
 
 use checks::{check_exposure, check_tool_names, opik_check, store_check};
 use listen::bind_listener;
@@ -240,7 +241,12 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
         let draining = state.draining.clone();
-        tokio::spawn(shutdown_on_signal(draining.clone()));
+        // Handlers are registered here, before "listening" is logged: a SIGTERM right after
+        // start-up is a graceful stop, not the default action (death).
+        tokio::spawn(signals::shutdown_on_signal(
+            signals::ShutdownSignals::install(),
+            draining.clone(),
+        ));
         tokio::spawn(Arc::clone(&state.registry).run_sweeper(self.engines.clone()));
         if let Some(cluster) = &state.cluster {
             cluster.spawn(self.engines.clone());
@@ -381,27 +387,4 @@ async fn metrics_upkeep(
             _ = tick.tick() => handle.run_upkeep(),
         }
     }
-}
-
-async fn shutdown_on_signal(token: CancellationToken) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
-            _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
-            _ = token.cancelled() => return,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {},
-            _ = token.cancelled() => return,
-        }
-    }
-    token.cancel();
 }
