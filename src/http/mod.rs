@@ -3,6 +3,7 @@
 
 pub mod admin;
 mod client;
+pub mod conn_limit;
 pub mod headers;
 pub mod middleware;
 pub mod readiness;

@@ -254,6 +254,7 @@ impl Application {
             idle_timeout: state.settings.limits.idle_connection(),
             http2_max_header_list_size: u32::try_from(state.settings.limits.max_header_bytes)
                 .unwrap_or(u32::MAX),
+            max_connections_per_ip: state.settings.limits.max_connections_per_ip,
         };
         let admin = self.admin.map(|(acceptor, addr)| {
             tracing::info!(address = %addr, "admin listening");

@@ -12,8 +12,8 @@ use metrics::{Unit, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::labels::{
-    AuthFailure, HttpMethod, McpMethod, OriginRejection, PoolState, RateLimitBucket, Route,
-    StreamKind, TlsResult, UpstreamEndpoint,
+    AuthFailure, ConnClose, HttpMethod, McpMethod, OriginRejection, PoolState, RateLimitBucket,
+    Route, StreamKind, TlsResult, UpstreamEndpoint,
 };
 use crate::session::{EndReason, Outcome, TransportKind};
 
@@ -63,6 +63,8 @@ metric_defs! {
         "HTTP requests being handled (until their response headers are sent).";
     HTTP_BYTES_OUT = "opik_mcp_http_response_bytes_total", Counter, Some(Unit::Bytes), ["route"],
         "Response body bytes sent, streams included, by route template.";
+    CONNECTIONS_CLOSED = "opik_mcp_connections_closed_total", Counter, None, ["reason"],
+        "Connections the server closed on its own: no request head in time, idle, or over the per-address limit.";
     TLS_HANDSHAKES = "opik_mcp_tls_handshakes_total", Counter, None, ["result"],
         "TLS handshakes on the public listener, by result (ok, error).";
     TLS_RELOADS = "opik_mcp_tls_reloads_total", Counter, None, ["result"],
@@ -230,6 +232,11 @@ pub fn tls_reload(result: TlsResult) {
 /// The counter of response bytes for `route` (resolved once per response).
 pub fn http_bytes_out(route: Route) -> metrics::Counter {
     counter!(HTTP_BYTES_OUT, "route" => route.as_str())
+}
+
+/// The server closed a connection on its own, for `reason`.
+pub fn connection_closed(reason: ConnClose) {
+    counter!(CONNECTIONS_CLOSED, "reason" => reason.as_str()).increment(1);
 }
 
 /// A TLS handshake finished (TLS termination calls this).

@@ -2,6 +2,7 @@
 //! and limits, each against the real server over real sockets.
 
 mod binding;
+mod connections;
 mod cors;
 mod flood;
 mod jwks;
