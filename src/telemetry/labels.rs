@@ -254,6 +254,7 @@ impl AuthFailure {
             | "malformed token"
             | "malformed Authorization header"
             | "token too large"
+            | "unsupported critical header"
             | "missing or malformed claim" => AuthFailure::Malformed,
             "invalid signature" => AuthFailure::BadSignature,
             "token expired" => AuthFailure::Expired,
