@@ -5,6 +5,7 @@ mod binding;
 mod connections;
 mod cors;
 mod flood;
+mod host;
 mod jwks;
 mod jwt;
 mod limits;
