@@ -14,6 +14,7 @@ pub mod mcp;
 pub mod openapi;
 pub mod opik;
 pub mod ratelimit;
+pub mod scrub;
 pub mod session;
 pub mod startup;
 pub mod store;
