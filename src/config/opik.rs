@@ -92,6 +92,12 @@ impl OpikSettings {
             .is_some_and(|k| !k.expose_secret().is_empty())
     }
 
+    /// `api_url` with any user-info (`https://user:pw@host`) masked: the form every message,
+    /// tool result and log shows.
+    pub fn api_url_display(&self) -> String {
+        crate::scrub::mask_userinfo(&self.api_url).into_owned()
+    }
+
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let headers = [
             ("opik.caller_key_header", &self.caller_key_header),
@@ -117,7 +123,10 @@ impl OpikSettings {
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(ConfigError::invalid(
                 "opik.api_url",
-                format!("must be an http(s) URL with a host, got {}", self.api_url),
+                format!(
+                    "must be an http(s) URL with a host, got {}",
+                    self.api_url_display()
+                ),
             ));
         }
         if self.workspace.trim().is_empty() {

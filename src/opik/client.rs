@@ -14,10 +14,10 @@ use reqwest::{
     Method, StatusCode,
     header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION},
 };
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use super::{Credentials, OpikError};
+use super::{Credentials, OpikError, error::MAX_MESSAGE};
 use crate::{
     config::OpikSettings,
     telemetry::{labels::UpstreamEndpoint, metrics},
@@ -34,8 +34,11 @@ pub struct OpikClient {
 
 struct Inner {
     http: reqwest::Client,
-    /// Base URL without a trailing slash; every path starts with `/`.
+    /// Base URL without a trailing slash; every path starts with `/`. May hold user-info
+    /// (`https://user:pw@host`), so it is only ever used for requests.
     base: String,
+    /// [`Self::base`] with any user-info masked: what messages and tools show.
+    display: String,
     defaults: Credentials,
     self_hosted: bool,
     retries: u32,
@@ -135,6 +138,7 @@ impl OpikClient {
     pub fn new(s: &OpikSettings) -> Result<Self, OpikError> {
         let timeout = Duration::from_millis(s.request_timeout_ms);
         let http = reqwest::Client::builder()
+            .redirect(same_origin_redirects())
             .user_agent(concat!("opik-mcp/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_millis(s.connect_timeout_ms))
             .timeout(timeout)
@@ -146,6 +150,7 @@ impl OpikClient {
             inner: Arc::new(Inner {
                 http,
                 base: s.api_url.trim_end_matches('/').to_string(),
+                display: s.api_url_display().trim_end_matches('/').to_string(),
                 defaults: Credentials {
                     api_key: s.api_key.clone(),
                     workspace: Some(s.workspace.clone()),
@@ -159,9 +164,9 @@ impl OpikClient {
         })
     }
 
-    /// The configured base URL.
+    /// The configured base URL, any user-info in it masked.
     pub fn base_url(&self) -> &str {
-        &self.inner.base
+        &self.inner.display
     }
 
     /// The configured (server-wide) credentials.
@@ -240,14 +245,26 @@ impl OpikClient {
             let bytes = serde_json::to_vec(body).map_err(|e| OpikError::Build(e.to_string()))?;
             req = req.header(CONTENT_TYPE, "application/json").body(bytes);
         }
-        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| self.transport_error(creds, e))?;
         let status = resp.status();
         let location = resp
             .headers()
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = self.read_capped(resp).await?;
+        if status.is_redirection() {
+            // Only a redirect the policy stopped gets here: one to another host.
+            return Err(OpikError::Redirected {
+                status: status.as_u16(),
+                target: location
+                    .as_deref()
+                    .map_or_else(|| "unknown".into(), origin_of),
+            });
+        }
+        let body = self.read_capped(creds, resp).await?;
         if status.is_success() {
             Ok(Reply {
                 status: status.as_u16(),
@@ -255,7 +272,9 @@ impl OpikClient {
                 body,
             })
         } else {
-            Err(OpikError::from_status(status.as_u16(), &body))
+            let secrets = self.secrets(creds);
+            let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+            Err(OpikError::from_upstream(status.as_u16(), &body, &secrets))
         }
     }
 
@@ -284,7 +303,11 @@ impl OpikClient {
 
     /// Read the body, failing as soon as it exceeds the cap (checked against
     /// `Content-Length` first, then while streaming, so a huge body is never buffered).
-    async fn read_capped(&self, resp: reqwest::Response) -> Result<Bytes, OpikError> {
+    async fn read_capped(
+        &self,
+        creds: &Credentials,
+        resp: reqwest::Response,
+    ) -> Result<Bytes, OpikError> {
         let limit = self.inner.max_bytes;
         if resp.content_length().is_some_and(|n| n > limit as u64) {
             return Err(OpikError::TooLarge { limit });
@@ -292,7 +315,7 @@ impl OpikClient {
         let mut buf = BytesMut::new();
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| self.transport_error(e))?;
+            let chunk = chunk.map_err(|e| self.transport_error(creds, e))?;
             if buf.len() + chunk.len() > limit {
                 return Err(OpikError::TooLarge { limit });
             }
@@ -301,17 +324,35 @@ impl OpikClient {
         Ok(buf.freeze())
     }
 
-    fn transport_error(&self, e: reqwest::Error) -> OpikError {
+    fn transport_error(&self, creds: &Credentials, e: reqwest::Error) -> OpikError {
+        // The innermost cause rarely quotes anything, but a proxy's or resolver's message
+        // may carry the URL: scrub it like an upstream body.
+        let secrets = self.secrets(creds);
+        let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+        let reason = crate::scrub::upstream_text(&root_cause(&e), &secrets, MAX_MESSAGE);
         if e.is_timeout() {
             OpikError::Timeout(self.inner.timeout)
         } else if e.is_connect() {
             OpikError::Connect {
-                url: self.inner.base.clone(),
-                reason: root_cause(&e),
+                url: self.inner.display.clone(),
+                reason,
             }
         } else {
-            OpikError::Transport(root_cause(&e))
+            OpikError::Transport(reason)
         }
+    }
+
+    /// The secrets a call carries (its key, the base URL's password), to scrub from
+    /// anything the upstream sends back.
+    fn secrets(&self, creds: &Credentials) -> Vec<SecretString> {
+        let key = creds
+            .api_key
+            .as_ref()
+            .or(self.inner.defaults.api_key.as_ref());
+        let password = url::Url::parse(&self.inner.base)
+            .ok()
+            .and_then(|u| u.password().map(|p| SecretString::from(p.to_owned())));
+        key.cloned().into_iter().chain(password).collect()
     }
 }
 
@@ -329,6 +370,29 @@ fn retryable(e: &OpikError) -> bool {
         .iter()
         .any(|s| s.as_u16() == *status),
         _ => false,
+    }
+}
+
+/// Follow redirects within the configured origin only (at most 5); a redirect to another
+/// scheme, host or port stops and is reported as [`OpikError::Redirected`].
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(url::Url::origin);
+        if attempt.previous().len() > 5 {
+            attempt.error("too many redirects")
+        } else if first.is_some_and(|o| o == attempt.url().origin()) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+/// `scheme://host[:port]` of a redirect target (no path, query or user-info).
+fn origin_of(location: &str) -> String {
+    match url::Url::parse(location) {
+        Ok(u) => u.origin().ascii_serialization(),
+        Err(_) => "an unparsable location".into(),
     }
 }
 

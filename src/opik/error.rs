@@ -91,12 +91,28 @@ pub enum OpikError {
     /// The HTTP client could not be built from the settings.
     #[error("cannot build the Opik HTTP client: {0}")]
     Build(String),
+    /// Opik answered with a redirect to another host, which is not followed: it would carry
+    /// the workspace header and the request body to a server nobody configured.
+    #[error("Opik redirected the request to another host ({target}); not followed")]
+    Redirected {
+        /// The redirect status.
+        status: u16,
+        /// Scheme, host and port of the target (never its path or credentials).
+        target: String,
+    },
 }
 
 impl OpikError {
     /// Map a non-success status and its body to an error.
     pub fn from_status(status: u16, body: &[u8]) -> Self {
-        let message = upstream_message(body);
+        Self::from_upstream(status, body, &[])
+    }
+
+    /// [`Self::from_status`], with Opik's message made safe to show and log: `secrets` (the
+    /// call's credentials) removed if the body echoes them, URL user-info and token-shaped
+    /// values redacted, control characters dropped, at most [`MAX_MESSAGE`] characters.
+    pub fn from_upstream(status: u16, body: &[u8], secrets: &[&str]) -> Self {
+        let message = crate::scrub::upstream_text(&upstream_message(body), secrets, MAX_MESSAGE);
         match status {
             401 => Self::Unauthorized { message },
             403 => Self::Forbidden { message },
@@ -119,7 +135,8 @@ impl OpikError {
             Self::RateLimited { .. } => Some(429),
             Self::Invalid { status, .. }
             | Self::Server { status, .. }
-            | Self::Status { status, .. } => Some(*status),
+            | Self::Status { status, .. }
+            | Self::Redirected { status, .. } => Some(*status),
             Self::Timeout(_)
             | Self::Connect { .. }
             | Self::TooLarge { .. }
@@ -169,6 +186,10 @@ impl OpikError {
             }
             Self::Transport(_) => "Retry; if it persists, check the network path to Opik.",
             Self::Build(_) => "Check the [opik] settings.",
+            Self::Redirected { .. } => {
+                "Point opik.api_url (OPIK_API_BASE_URL) at the final API address (the redirect \
+                 target), if that host is the intended Opik."
+            }
         }
     }
 
@@ -193,6 +214,9 @@ enum ErrorBody {
 
 /// Longest piece of a non-JSON error body quoted back.
 const MAX_QUOTED: usize = 300;
+
+/// Longest upstream message (JSON-decoded or quoted) an error carries, characters.
+pub const MAX_MESSAGE: usize = 500;
 
 /// Opik's human message from an error body, whichever shape it has. A non-JSON body (an HTML
 /// proxy page, say) is quoted briefly rather than dumped.

@@ -25,6 +25,7 @@ mod openapi;
 mod opik_e2e;
 mod opik_failures;
 mod opik_requests;
+mod opik_secrets;
 mod opik_support;
 mod readiness;
 mod request_id;
