@@ -60,6 +60,12 @@ pub struct OpikSettings {
     /// unset: callers cannot (the `workspaceName` tool argument still works).
     /// Env `OPIK_MCP_OPIK__CALLER_WORKSPACE_HEADER`. Default none.
     pub caller_workspace_header: Option<String>,
+    /// Workspaces besides `opik.workspace` in which the server's own API key may be used,
+    /// when a caller names one (`workspaceName`, or `opik.caller_workspace_header`); `["*"]`
+    /// allows any. A caller that brings its own key (`opik.caller_key_header`) may name any
+    /// workspace. Env `OPIK_MCP_OPIK__ALLOWED_WORKSPACES`. Default empty: only
+    /// `opik.workspace`.
+    pub allowed_workspaces: Vec<String>,
 }
 
 impl Default for OpikSettings {
@@ -80,6 +86,7 @@ impl Default for OpikSettings {
             max_string_chars: 4_000,
             caller_key_header: None,
             caller_workspace_header: None,
+            allowed_workspaces: Vec::new(),
         }
     }
 }
@@ -96,6 +103,22 @@ impl OpikSettings {
     /// tool result and log shows.
     pub fn api_url_display(&self) -> String {
         crate::scrub::mask_userinfo(&self.api_url).into_owned()
+    }
+
+    /// The workspaces the server's key may be used in (`opik.workspace` first), or `None`
+    /// when `opik.allowed_workspaces` holds `"*"`.
+    pub fn workspace_allowlist(&self) -> Option<Vec<String>> {
+        if self.allowed_workspaces.iter().any(|w| w == "*") {
+            return None;
+        }
+        let mut all = vec![self.workspace.clone()];
+        all.extend(
+            self.allowed_workspaces
+                .iter()
+                .filter(|w| **w != self.workspace)
+                .cloned(),
+        );
+        Some(all)
     }
 
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
@@ -132,10 +155,16 @@ impl OpikSettings {
         if self.workspace.trim().is_empty() {
             return Err(ConfigError::invalid("opik.workspace", "must not be empty"));
         }
-        if self.workspace.len() > 256 || self.workspace.chars().any(char::is_control) {
+        if !header_safe(&self.workspace) {
             return Err(ConfigError::invalid(
                 "opik.workspace",
-                "must be at most 256 printable characters",
+                "must be 1 to 256 printable ASCII characters (it is sent as a header)",
+            ));
+        }
+        if let Some(bad) = self.allowed_workspaces.iter().find(|w| !header_safe(w)) {
+            return Err(ConfigError::invalid(
+                "opik.allowed_workspaces",
+                format!("{bad:?} is not 1 to 256 printable ASCII characters"),
             ));
         }
         self.validate_limits()
@@ -201,6 +230,11 @@ impl OpikSettings {
     pub fn client(&self) -> Result<crate::opik::OpikClient, crate::opik::OpikError> {
         crate::opik::OpikClient::new(self)
     }
+}
+
+/// Whether `v` can be sent as a header value as it is: 1 to 256 printable ASCII characters.
+fn header_safe(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 256 && v.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 /// Env values are parsed by figment, so `12345` arrives as a number; keys and workspace

@@ -40,6 +40,9 @@ struct Inner {
     /// [`Self::base`] with any user-info masked: what messages and tools show.
     display: String,
     defaults: Credentials,
+    /// Workspaces the server's own key may be used in (always including the configured
+    /// one); `None`: any (`opik.allowed_workspaces = ["*"]`).
+    allowed_workspaces: Option<Vec<String>>,
     self_hosted: bool,
     retries: u32,
     backoff: Duration,
@@ -155,6 +158,7 @@ impl OpikClient {
                     api_key: s.api_key.clone(),
                     workspace: Some(s.workspace.clone()),
                 },
+                allowed_workspaces: s.workspace_allowlist(),
                 self_hosted: s.self_hosted,
                 retries: s.retries,
                 backoff: Duration::from_millis(s.retry_backoff_ms),
@@ -189,6 +193,7 @@ impl OpikClient {
     /// Send one request; GETs (and requests with an idempotency key) are retried on refused
     /// connections and 429/502/503/504.
     pub async fn send(&self, creds: &Credentials, call: Call<'_>) -> Result<Reply, OpikError> {
+        let headers = self.auth_headers(creds)?;
         let attempts = if call.method == Method::GET || call.idempotency_key.is_some() {
             self.inner.retries + 1
         } else {
@@ -198,7 +203,7 @@ impl OpikClient {
         loop {
             attempt += 1;
             let started = std::time::Instant::now();
-            let result = self.attempt(creds, &call).await;
+            let result = self.attempt(creds, &headers, &call).await;
             tracing::debug!(
                 opik.method = %call.method,
                 opik.path = call.path,
@@ -227,7 +232,12 @@ impl OpikClient {
         }
     }
 
-    async fn attempt(&self, creds: &Credentials, call: &Call<'_>) -> Result<Reply, OpikError> {
+    async fn attempt(
+        &self,
+        creds: &Credentials,
+        headers: &HeaderMap,
+        call: &Call<'_>,
+    ) -> Result<Reply, OpikError> {
         let mut url = url::Url::parse(&format!("{}{}", self.inner.base, call.path))
             .map_err(|e| OpikError::Build(format!("bad URL for {}: {e}", call.path)))?;
         if !call.query.is_empty() {
@@ -237,7 +247,7 @@ impl OpikClient {
             .inner
             .http
             .request(call.method.clone(), url)
-            .headers(self.auth_headers(creds));
+            .headers(headers.clone());
         if let Some(key) = &call.idempotency_key {
             req = req.header("Idempotency-Key", key);
         }
@@ -279,26 +289,48 @@ impl OpikClient {
     }
 
     /// `Accept`, plus `Authorization` and `Comet-Workspace` unless self-hosted. The caller's
-    /// credentials win over the configured ones, field by field.
-    fn auth_headers(&self, creds: &Credentials) -> HeaderMap {
+    /// credentials win over the configured ones, field by field. Refused before anything is
+    /// sent: the server's own key in a workspace `opik.allowed_workspaces` does not allow,
+    /// and a key or workspace a header cannot carry (never silently left out).
+    fn auth_headers(&self, creds: &Credentials) -> Result<HeaderMap, OpikError> {
         let mut h = HeaderMap::new();
         h.insert(ACCEPT, HeaderValue::from_static("application/json"));
         if self.inner.self_hosted {
-            return h;
+            return Ok(h);
         }
         let defaults = &self.inner.defaults;
-        if let Some(key) = creds.api_key.as_ref().or(defaults.api_key.as_ref())
-            && let Ok(mut v) = HeaderValue::from_str(key.expose_secret())
-        {
+        let workspace = creds.workspace.as_ref().or(defaults.workspace.as_ref());
+        if let Some(ws) = workspace {
+            self.check_workspace(creds, ws)?;
+            let v = header_value(ws).ok_or(OpikError::InvalidHeaderValue("workspace name"))?;
+            h.insert(WORKSPACE_HEADER, v);
+        }
+        if let Some(key) = creds.api_key.as_ref().or(defaults.api_key.as_ref()) {
+            let mut v = header_value(key.expose_secret())
+                .ok_or(OpikError::InvalidHeaderValue("Opik API key"))?;
             v.set_sensitive(true);
             h.insert(AUTHORIZATION, v);
         }
-        if let Some(ws) = creds.workspace.as_ref().or(defaults.workspace.as_ref())
-            && let Ok(v) = HeaderValue::from_str(ws)
-        {
-            h.insert(WORKSPACE_HEADER, v);
+        Ok(h)
+    }
+
+    /// The server's own key goes only to the allowed workspaces; a caller that brings its
+    /// own key may name any workspace (Opik then decides what that key may see).
+    fn check_workspace(&self, creds: &Credentials, ws: &str) -> Result<(), OpikError> {
+        let (Some(allowed), None) = (&self.inner.allowed_workspaces, &creds.api_key) else {
+            return Ok(());
+        };
+        if allowed.iter().any(|a| a == ws) {
+            return Ok(());
         }
-        h
+        tracing::warn!(
+            opik.workspace = %crate::scrub::upstream_text(ws, &[], 64),
+            "refused: the server's Opik key in a workspace opik.allowed_workspaces does not list"
+        );
+        Err(OpikError::WorkspaceNotAllowed {
+            workspace: crate::scrub::upstream_text(ws, &[], 64),
+            allowed: allowed.join(", "),
+        })
     }
 
     /// Read the body, failing as soon as it exceeds the cap (checked against
@@ -371,6 +403,13 @@ fn retryable(e: &OpikError) -> bool {
         .any(|s| s.as_u16() == *status),
         _ => false,
     }
+}
+
+/// `v` as a header value when it is printable ASCII only. `HeaderValue::from_str` also
+/// takes bytes above 0x7F, which Opik would read as something else or not at all.
+fn header_value(v: &str) -> Option<HeaderValue> {
+    let printable = v.bytes().all(|b| (0x20..0x7f).contains(&b));
+    printable.then(|| HeaderValue::from_str(v).ok()).flatten()
 }
 
 /// Follow redirects within the configured origin only (at most 5); a redirect to another

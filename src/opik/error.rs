@@ -91,6 +91,23 @@ pub enum OpikError {
     /// The HTTP client could not be built from the settings.
     #[error("cannot build the Opik HTTP client: {0}")]
     Build(String),
+    /// The call would use the server's own key in a workspace `opik.allowed_workspaces` does
+    /// not list; refused before any request is sent.
+    #[error(
+        "workspace {workspace:?} is not allowed with this server's Opik key (allowed: {allowed})"
+    )]
+    WorkspaceNotAllowed {
+        /// The workspace asked for.
+        workspace: String,
+        /// The allowed ones, comma-separated.
+        allowed: String,
+    },
+    /// A credential holds characters an HTTP header cannot carry (CR, LF, other control
+    /// characters, non-ASCII); refused rather than sent without it.
+    #[error(
+        "the {0} contains characters an HTTP header cannot carry (control characters or non-ASCII)"
+    )]
+    InvalidHeaderValue(&'static str),
     /// Opik answered with a redirect to another host, which is not followed: it would carry
     /// the workspace header and the request body to a server nobody configured.
     #[error("Opik redirected the request to another host ({target}); not followed")]
@@ -142,6 +159,8 @@ impl OpikError {
             | Self::TooLarge { .. }
             | Self::Malformed(_)
             | Self::Transport(_)
+            | Self::WorkspaceNotAllowed { .. }
+            | Self::InvalidHeaderValue(_)
             | Self::Build(_) => None,
         }
     }
@@ -186,6 +205,11 @@ impl OpikError {
             }
             Self::Transport(_) => "Retry; if it persists, check the network path to Opik.",
             Self::Build(_) => "Check the [opik] settings.",
+            Self::WorkspaceNotAllowed { .. } => {
+                "Use an allowed workspace (or leave workspaceName out), or call with your own Opik \
+                 key where the server accepts one (opik.caller_key_header)."
+            }
+            Self::InvalidHeaderValue(_) => "Remove the control or non-ASCII characters.",
             Self::Redirected { .. } => {
                 "Point opik.api_url (OPIK_API_BASE_URL) at the final API address (the redirect \
                  target), if that host is the intended Opik."

@@ -27,6 +27,7 @@ mod opik_failures;
 mod opik_requests;
 mod opik_secrets;
 mod opik_support;
+mod opik_workspaces;
 mod readiness;
 mod request_id;
 mod security;
