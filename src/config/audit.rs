@@ -21,18 +21,26 @@ pub enum OnFailure {
     FailOpen,
 }
 
-/// Keys whose values never reach the table or the logs (matched case-insensitively,
-/// ignoring `_` and `-`, anywhere in the key name: `x_api_key` matches `apikey`).
+/// Keys whose values never reach the table or the logs (matched case-insensitively, by
+/// Unicode confusable skeleton, ignoring separators; entries of more than four characters
+/// anywhere in the key name — `x_api_key` matches `apikey` — shorter ones as a whole word:
+/// `basic_auth` matches `auth`, `author` does not).
 pub const DEFAULT_REDACT_KEYS: &[&str] = &[
     "apikey",
     "password",
     "passwd",
+    "pwd",
+    "passphrase",
     "token",
     "secret",
     "authorization",
+    "auth",
+    "bearer",
+    "jwt",
     "cookie",
     "credential",
     "privatekey",
+    "dsn",
 ];
 
 /// The audit trail.
