@@ -133,6 +133,12 @@ impl AuthSettings {
                 return Err(ConfigError::invalid(key, "must be greater than 0"));
             }
         }
+        if j.jwks_max_stale_secs < j.jwks_refresh_secs {
+            return Err(ConfigError::invalid(
+                "auth.jwt.jwks_max_stale_secs",
+                "must be at least auth.jwt.jwks_refresh_secs",
+            ));
+        }
         if j.leeway_secs > 600 {
             return Err(ConfigError::invalid(
                 "auth.jwt.leeway_secs",

@@ -7,6 +7,7 @@ mod cors;
 mod flood;
 mod host;
 mod jwks;
+mod jwks_ready;
 mod jwt;
 mod limits;
 mod ratelimit;
