@@ -94,9 +94,9 @@ pub fn load(cli: &Cli) -> Result<Settings, ConfigError> {
             .split("__"),
     );
     fig = cli.overlay(fig);
-    let settings: Settings = fig
-        .extract()
-        .map_err(|e| ConfigError::Load(e.to_string()))?;
-    settings.validate()?;
+    let settings: Settings = fig.extract().map_err(super::errors::from_figment)?;
+    settings
+        .validate()
+        .map_err(|e| super::errors::locate(e, &fig))?;
     Ok(settings)
 }

@@ -10,6 +10,7 @@ mod cli;
 mod cluster;
 mod cors;
 mod database;
+mod errors;
 mod limits;
 mod load;
 mod opik;
