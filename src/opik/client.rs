@@ -227,7 +227,20 @@ impl OpikClient {
                     let delay = self.inner.backoff * 2u32.saturating_pow(attempt - 1);
                     tokio::time::sleep(delay).await;
                 }
-                other => return other,
+                Err(e) => {
+                    // One line per failed call (not per attempt); the error text is already
+                    // scrubbed of credentials.
+                    tracing::warn!(
+                        opik.method = %call.method,
+                        opik.endpoint = endpoint.as_str(),
+                        opik.status = e.status().map_or_else(|| "none".to_owned(), |s| s.to_string()),
+                        opik.attempts = attempt,
+                        error = %e,
+                        "opik call failed"
+                    );
+                    return Err(e);
+                }
+                ok => return ok,
             }
         }
     }
