@@ -1,3 +1,5 @@
+use reqwest::header::AUTHORIZATION;
+
 use super::*;
 
 fn reply(location: Option<&str>) -> Reply {
