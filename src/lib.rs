@@ -16,6 +16,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod opik;
 pub mod ratelimit;
+pub mod scrub;
 pub mod session;
 pub mod startup;
 pub mod store;

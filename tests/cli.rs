@@ -8,6 +8,8 @@ use std::{
 
 #[path = "cli/config_docs.rs"]
 mod config_docs;
+#[path = "cli/config_errors.rs"]
+mod config_errors;
 #[path = "cli/startup.rs"]
 mod startup;
 
@@ -53,7 +55,7 @@ fn help_documents_every_option_with_env_and_default() {
         "default: localhost",
         "--sse-log-path",
         "env: SSE_LOG_PATH, MCP_SSE_LOG_PATH",
-        "default: /tmp/opik-mcp-sse.log",
+        "default: $TMPDIR/opik-mcp-<uid>/sse.log",
         "--api-url",
         "env: OPIK_API_BASE_URL",
         "--api-key",

@@ -1,5 +1,7 @@
 //! Logs of the real binary (the subscriber is process-global, so these spawn it): the access
-//! log's fields, no `Authorization` value anywhere, and the log file reopened on SIGHUP.
+//! log's fields, no `Authorization` value anywhere, the log file reopened on SIGHUP, and at
+//! the default level plain JSON values (no Rust `Debug` dumps) with one WARN per failed
+//! Opik call.
 
 use std::{
     io::{BufRead, BufReader},
@@ -22,6 +24,10 @@ struct Server {
 }
 
 fn start(log: &Path, format: &str, filter: &str) -> Server {
+    start_with(log, format, filter, &[])
+}
+
+fn start_with(log: &Path, format: &str, filter: &str, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_opik-mcp"))
         .args(["--transport=sse", "--sse-host=127.0.0.1", "--sse-port=0"])
         .arg(format!("--sse-log-path={}", log.display()))
@@ -29,6 +35,7 @@ fn start(log: &Path, format: &str, filter: &str) -> Server {
         .env("RUST_LOG", filter)
         .env("OPIK_MCP_ADMIN__PORT", "0")
         .env_remove("OPIK_API_KEY")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -246,4 +253,78 @@ fn the_log_file_is_reopened_on_sighup_after_rotation() {
         new.contains("after-hup") && !new.contains("before-hup"),
         "{new}"
     );
+}
+
+/// Every string inside a JSON value.
+fn strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+        Value::Object(m) => m.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn default_json_logs_hold_plain_values_and_one_warn_per_failed_opik_call() {
+    // Arrange: JSON logs at the default level; Opik at a closed port, one retry per call.
+    let dir = tempfile::tempdir().expect("tmp");
+    let env = [
+        ("OPIK_API_BASE_URL", "http://127.0.0.1:9/api"),
+        ("OPIK_MCP_OPIK__RETRIES", "1"),
+        ("OPIK_MCP_OPIK__RETRY_BACKOFF_MS", "10"),
+        ("OPIK_MCP_AUDIT__ENABLED", "false"),
+    ];
+    let mut server = start_with(&dir.path().join("sse.log"), "json", "info", &env);
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "hygiene", "version": "1"}}});
+    let resp = post_mcp(&server.base, &init, None, "h-init");
+    let sid = resp.header("mcp-session-id").expect("session id");
+    let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    post_mcp(&server.base, &note, Some(&sid), "h-note");
+    // Act: two tool calls that fail upstream.
+    for (id, rid) in [(1, "h-call-1"), (2, "h-call-2")] {
+        let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": "list-projects", "arguments": {}}});
+        assert_eq!(post_mcp(&server.base, &call, Some(&sid), rid).status, 200);
+    }
+    server.wait_for(|l| l.contains("\"h-call-2\"") && l.contains("opik_mcp::access"));
+    let lines = server.stop();
+    // Assert: every line is JSON, with no Debug dump in any value.
+    let events: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    for (line, event) in lines.iter().zip(&events) {
+        let mut values = Vec::new();
+        strings(event, &mut values);
+        for v in values {
+            for dump in ["Some(", "None", "Params {", "Notification(", "Cancelled"] {
+                assert!(!v.contains(dump), "{dump:?} in {line}");
+            }
+        }
+        assert_ne!(
+            event["target"].as_str().map(|t| t.starts_with("rmcp")),
+            Some(true),
+            "{line}"
+        );
+    }
+    // One WARN per failed call (not per attempt), with plain fields.
+    let warns: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["level"] == "WARN" && e["message"] == "opik call failed")
+        .collect();
+    assert_eq!(warns.len(), 2, "{lines:#?}");
+    for w in warns {
+        assert_eq!(w["opik.status"], "none");
+        assert_eq!(w["opik.attempts"], 2);
+        assert_eq!(w["opik.endpoint"], "projects");
+        assert!(
+            w["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("cannot reach Opik")),
+            "{w}"
+        );
+    }
 }

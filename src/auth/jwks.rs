@@ -1,7 +1,9 @@
 //! A JWKS cache: fetched at start-up and every `auth.jwt.jwks_refresh_secs`, re-fetched when
 //! a token names an unknown `kid` (at most once per `auth.jwt.jwks_min_refetch_secs`), and
 //! kept as it was when a fetch fails, so a transient outage of the issuer does not stop
-//! valid tokens. jsonwebtoken has no fetching of its own, hence this small module.
+//! valid tokens. While no key is loaded the refresh runs every `jwks_min_refetch_secs`, so
+//! the server becomes ready soon after the issuer does. [`JwksCache::status`] feeds the
+//! `jwks` readiness check. jsonwebtoken has no fetching of its own, hence this small module.
 
 use std::{
     sync::{
@@ -16,7 +18,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::jwt::VerifyKey;
-use crate::config::JwtSettings;
+use crate::{config::JwtSettings, telemetry::metrics};
 
 /// Largest JWKS document accepted.
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
@@ -46,6 +48,19 @@ pub struct JwksCache {
     refresh_every: Duration,
     fetches: AtomicU64,
     failures: AtomicU64,
+    /// When the key set was last fetched successfully, and the last failure since.
+    health: Mutex<(Option<Instant>, Option<String>)>,
+}
+
+/// What the cache holds, for readiness.
+#[derive(Debug, Clone)]
+pub struct JwksStatus {
+    /// Usable keys loaded.
+    pub keys: usize,
+    /// Time since the last successful fetch (`None`: never).
+    pub since_success: Option<Duration>,
+    /// The last fetch's error, if it failed (user-info of the URL masked).
+    pub last_error: Option<String>,
 }
 
 impl JwksCache {
@@ -67,7 +82,22 @@ impl JwksCache {
             refresh_every: Duration::from_secs(jwt.jwks_refresh_secs),
             fetches: AtomicU64::new(0),
             failures: AtomicU64::new(0),
+            health: Mutex::new((None, None)),
         })
+    }
+
+    /// Keys loaded, age of the last success, and the last error.
+    pub fn status(&self) -> JwksStatus {
+        let (ok_at, err) = self
+            .health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        JwksStatus {
+            keys: self.all().len(),
+            since_success: ok_at.map(|t| t.elapsed()),
+            last_error: err,
+        }
     }
 
     /// Every cached key.
@@ -127,7 +157,8 @@ impl JwksCache {
             Ok(n) => tracing::info!(keys = n, "JWKS loaded"),
             Err(e) => {
                 self.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(error = %e, "JWKS fetch failed; keeping the previous keys");
+                let error = crate::scrub::mask_userinfo(&e.to_string()).into_owned();
+                tracing::warn!(error, "JWKS fetch failed; keeping the previous keys");
             }
         }
         result
@@ -137,6 +168,17 @@ impl JwksCache {
     pub async fn fetch(&self) -> Result<usize, JwksError> {
         *self.last_attempt.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         self.fetches.fetch_add(1, Ordering::Relaxed);
+        let result = self.fetch_once().await;
+        let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        match &result {
+            Ok(_) => *health = (Some(Instant::now()), None),
+            Err(e) => health.1 = Some(crate::scrub::mask_userinfo(&e.to_string()).into_owned()),
+        }
+        metrics::jwks_fetch(result.as_ref().ok().copied());
+        result
+    }
+
+    async fn fetch_once(&self) -> Result<usize, JwksError> {
         let resp = self.client.get(&self.url).send().await?;
         if resp.status() != reqwest::StatusCode::OK {
             return Err(JwksError::Status(resp.status().as_u16()));
@@ -157,12 +199,17 @@ impl JwksCache {
         Ok(n)
     }
 
-    /// Refresh every `jwks_refresh_secs` until `stop`.
+    /// Refresh every `jwks_refresh_secs` (every `jwks_min_refetch_secs` while no key is
+    /// loaded) until `stop`.
     pub async fn run_refresher(self: Arc<Self>, stop: CancellationToken) {
         loop {
+            let wait = match self.all().is_empty() {
+                true => self.refresh_every.min(self.min_refetch),
+                false => self.refresh_every,
+            };
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(self.refresh_every) => {
+                _ = tokio::time::sleep(wait) => {
                     let _one_at_a_time = self.fetch_lock.lock().await;
                     let _ = self.fetch_logged().await;
                 }

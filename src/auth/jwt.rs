@@ -67,6 +67,10 @@ pub enum JwtError {
     /// A required claim (`exp`, `iss`, `aud`, `sub`) is missing or malformed.
     #[error("missing or malformed claim")]
     BadClaim,
+    /// The header lists `crit` extensions; this server implements none (RFC 7515 §4.1.11:
+    /// a token with a critical extension the recipient does not understand is invalid).
+    #[error("unsupported critical header")]
+    CriticalHeader,
 }
 
 /// Validates JWTs; built once at start-up.
@@ -152,6 +156,9 @@ impl JwtVerifier {
 
     async fn verify_uncached(&self, token: &str, generation: u64) -> Result<Principal, JwtError> {
         let header = decode_header(token).map_err(|_| JwtError::Malformed)?;
+        if header.crit.is_some() {
+            return Err(JwtError::CriticalHeader);
+        }
         if !self.allowed.contains(&header.alg) {
             return Err(JwtError::AlgorithmNotAllowed);
         }

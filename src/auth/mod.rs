@@ -158,6 +158,7 @@ impl Authenticator {
                 JwtError::WrongAudience => "token audience is not this server",
                 JwtError::WrongIssuer => "token issuer not accepted",
                 JwtError::BadClaim => "missing or malformed claim",
+                JwtError::CriticalHeader => "unsupported critical header",
             })
         })
     }

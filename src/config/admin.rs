@@ -24,6 +24,11 @@ pub struct AdminSettings {
     /// while without it tools only report the outage as errors.
     /// Env `OPIK_MCP_ADMIN__CHECK_OPIK`. Default false.
     pub check_opik: bool,
+    /// Host names (without port) accepted in the admin listener's `Host` header, besides IP
+    /// literals and `localhost`: a guard against DNS rebinding (a web page that resolves its
+    /// own name to the admin address could otherwise read `/metrics`). Add the Service name
+    /// if something scrapes by name. Env `OPIK_MCP_ADMIN__ALLOWED_HOSTS`. Default empty.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for AdminSettings {
@@ -34,6 +39,7 @@ impl Default for AdminSettings {
             port: 9464,
             readiness_timeout_secs: 2,
             check_opik: false,
+            allowed_hosts: Vec::new(),
         }
     }
 }

@@ -21,18 +21,36 @@ pub enum OnFailure {
     FailOpen,
 }
 
-/// Keys whose values never reach the table or the logs (matched case-insensitively,
-/// ignoring `_` and `-`, anywhere in the key name: `x_api_key` matches `apikey`).
+impl OnFailure {
+    /// The setting's value as written in the configuration (`fail-closed`, `fail-open`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnFailure::FailClosed => "fail-closed",
+            OnFailure::FailOpen => "fail-open",
+        }
+    }
+}
+
+/// Keys whose values never reach the table or the logs (matched case-insensitively, by
+/// Unicode confusable skeleton, ignoring separators; entries of more than four characters
+/// anywhere in the key name — `x_api_key` matches `apikey` — shorter ones as a whole word:
+/// `basic_auth` matches `auth`, `author` does not).
 pub const DEFAULT_REDACT_KEYS: &[&str] = &[
     "apikey",
     "password",
     "passwd",
+    "pwd",
+    "passphrase",
     "token",
     "secret",
     "authorization",
+    "auth",
+    "bearer",
+    "jwt",
     "cookie",
     "credential",
     "privatekey",
+    "dsn",
 ];
 
 /// The audit trail.

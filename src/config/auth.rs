@@ -107,6 +107,11 @@ pub struct JwtSettings {
     pub jwks_min_refetch_secs: u64,
     /// JWKS request timeout, seconds. Env `OPIK_MCP_AUTH__JWT__JWKS_TIMEOUT_SECS`. Default 5.
     pub jwks_timeout_secs: u64,
+    /// Seconds after the last successful JWKS fetch when the cached keys count as stale: the
+    /// `jwks` readiness check then reports `degraded` (still ready: the keys keep verifying
+    /// tokens until the issuer rotates them). At least `jwks_refresh_secs`. Env
+    /// `OPIK_MCP_AUTH__JWT__JWKS_MAX_STALE_SECS`. Default 3600.
+    pub jwks_max_stale_secs: u64,
     /// Claim holding the granted scopes (a space-separated string or an array); `scp` is
     /// also read when this is absent. Env `OPIK_MCP_AUTH__JWT__SCOPE_CLAIM`. Default `scope`.
     pub scope_claim: String,
@@ -127,6 +132,7 @@ impl Default for JwtSettings {
             jwks_refresh_secs: 300,
             jwks_min_refetch_secs: 30,
             jwks_timeout_secs: 5,
+            jwks_max_stale_secs: 3600,
             scope_claim: "scope".into(),
             max_token_bytes: 8192,
         }

@@ -147,23 +147,12 @@ impl AuthSettings {
                 "lists an HS* algorithm but auth.jwt.hs_secret is not set",
             ));
         }
-        if let Some(url) = &j.jwks_url {
-            check_url("auth.jwt.jwks_url", url)?;
-        }
+        validate_jwks(j)?;
         self.validate_jwt_limits()
     }
 
     fn validate_jwt_limits(&self) -> Result<(), ConfigError> {
         let j = &self.jwt;
-        for (key, v) in [
-            ("auth.jwt.jwks_refresh_secs", j.jwks_refresh_secs),
-            ("auth.jwt.jwks_min_refetch_secs", j.jwks_min_refetch_secs),
-            ("auth.jwt.jwks_timeout_secs", j.jwks_timeout_secs),
-        ] {
-            if v == 0 {
-                return Err(ConfigError::invalid(key, "must be greater than 0"));
-            }
-        }
         if j.leeway_secs > 600 {
             return Err(ConfigError::invalid(
                 "auth.jwt.leeway_secs",
@@ -306,6 +295,29 @@ pub(crate) fn check_url(key: &'static str, value: &str) -> Result<(), ConfigErro
         return Err(ConfigError::invalid(
             key,
             format!("{value:?} must be an https URL (http only for loopback) without a fragment"),
+        ));
+    }
+    Ok(())
+}
+
+/// The JWKS settings: a usable URL, positive periods, staleness no shorter than a refresh.
+fn validate_jwks(j: &super::JwtSettings) -> Result<(), ConfigError> {
+    if let Some(url) = &j.jwks_url {
+        check_url("auth.jwt.jwks_url", url)?;
+    }
+    for (key, v) in [
+        ("auth.jwt.jwks_refresh_secs", j.jwks_refresh_secs),
+        ("auth.jwt.jwks_min_refetch_secs", j.jwks_min_refetch_secs),
+        ("auth.jwt.jwks_timeout_secs", j.jwks_timeout_secs),
+    ] {
+        if v == 0 {
+            return Err(ConfigError::invalid(key, "must be greater than 0"));
+        }
+    }
+    if j.jwks_max_stale_secs < j.jwks_refresh_secs {
+        return Err(ConfigError::invalid(
+            "auth.jwt.jwks_max_stale_secs",
+            "must be at least auth.jwt.jwks_refresh_secs",
         ));
     }
     Ok(())

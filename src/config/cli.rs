@@ -54,9 +54,9 @@ pub struct Cli {
     )]
     pub sse_host: Option<String>,
 
-    /// File the HTTP service also logs to; empty disables
-    /// [env: SSE_LOG_PATH, MCP_SSE_LOG_PATH, STREAMABLE_HTTP_LOG_PATH]
-    /// [default: /tmp/opik-mcp-sse.log]
+    /// File the HTTP service also logs to (created 0600, never through a symlink); empty
+    /// disables [env: SSE_LOG_PATH, MCP_SSE_LOG_PATH, STREAMABLE_HTTP_LOG_PATH]
+    /// [default: $TMPDIR/opik-mcp-<uid>/sse.log]
     #[arg(long = "sse-log-path", alias = "sseLogPath", global = true, value_name = "FILE",
           num_args = 0..=1, default_missing_value = "")]
     pub sse_log_path: Option<String>,

@@ -15,10 +15,11 @@ pub struct LimitsSettings {
     /// Largest total size of the request headers (names + values), bytes; more gets 431.
     /// Env `OPIK_MCP_LIMITS__MAX_HEADER_BYTES`. Default 32768.
     pub max_header_bytes: usize,
-    /// Seconds a client has to send a complete HTTP/1 request head (request line and
-    /// headers), counted from the connection's start and, on a keep-alive connection, from the
-    /// end of the previous response; the connection is then closed. Bounds slowloris clients
-    /// and idle keep-alive connections; it never cuts a body or a response stream. Env
+    /// Seconds a client has to send a complete request head (request line and headers),
+    /// counted from the connection's accept (a TLS handshake included) and, on an HTTP/1
+    /// keep-alive connection, from the end of the previous response; the connection is then
+    /// closed. Bounds silent connections, slowloris clients and idle keep-alive connections;
+    /// it never cuts a body or a response stream. Env
     /// `OPIK_MCP_LIMITS__HEADER_READ_TIMEOUT_SECS`. Default 10.
     pub header_read_timeout_secs: u64,
     /// Seconds a request may take until its response starts (reading the body included);
@@ -40,6 +41,12 @@ pub struct LimitsSettings {
     /// Opik every `opik.subscription_poll_secs`; 0 turns subscriptions off (the capability is
     /// not advertised). Env `OPIK_MCP_LIMITS__MAX_SUBSCRIPTIONS_PER_SESSION`. Default 20.
     pub max_subscriptions_per_session: usize,
+    /// Most open connections one client address may hold on a listener (IPv6: per /64);
+    /// more are closed at accept. Counted per socket address, so behind a reverse proxy it
+    /// bounds the proxy: the default leaves room for one proxy carrying thousands of SSE
+    /// streams; lower it when clients connect directly. 0 disables the bound. Env
+    /// `OPIK_MCP_LIMITS__MAX_CONNECTIONS_PER_IP`. Default 4096.
+    pub max_connections_per_ip: usize,
 }
 
 impl Default for LimitsSettings {
@@ -52,6 +59,7 @@ impl Default for LimitsSettings {
             sse_max_lifetime_secs: 86_400,
             idle_connection_secs: 300,
             max_subscriptions_per_session: 20,
+            max_connections_per_ip: 4096,
         }
     }
 }

@@ -124,10 +124,10 @@ pub fn load(cli: &Cli) -> Result<Settings, ConfigError> {
     );
     fig = cli.overlay(fig);
     let explicit = super::stdio_defaults::Explicit::of(&fig);
-    let mut settings: Settings = fig
-        .extract()
-        .map_err(|e| ConfigError::Load(e.to_string()))?;
+    let mut settings: Settings = fig.extract().map_err(super::errors::from_figment)?;
     super::stdio_defaults::apply(&mut settings, explicit, super::state_dir)?;
-    settings.validate()?;
+    settings
+        .validate()
+        .map_err(|e| super::errors::locate(e, &fig))?;
     Ok(settings)
 }

@@ -11,6 +11,7 @@ mod cli;
 mod cluster;
 mod cors;
 mod database;
+mod errors;
 mod limits;
 mod load;
 mod opik;

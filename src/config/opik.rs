@@ -71,6 +71,12 @@ pub struct OpikSettings {
     /// sends `notifications/resources/updated`. Env `OPIK_MCP_OPIK__SUBSCRIPTION_POLL_SECS`.
     /// Default 30.
     pub subscription_poll_secs: u64,
+    /// Workspaces besides `opik.workspace` in which the server's own API key may be used,
+    /// when a caller names one (`workspaceName`, or `opik.caller_workspace_header`); `["*"]`
+    /// allows any. A caller that brings its own key (`opik.caller_key_header`) may name any
+    /// workspace. Env `OPIK_MCP_OPIK__ALLOWED_WORKSPACES`. Default empty: only
+    /// `opik.workspace`.
+    pub allowed_workspaces: Vec<String>,
 }
 
 impl Default for OpikSettings {
@@ -94,6 +100,7 @@ impl Default for OpikSettings {
             completion_timeout_ms: 2_000,
             completion_cache_secs: 30,
             subscription_poll_secs: 30,
+            allowed_workspaces: Vec::new(),
         }
     }
 }
@@ -104,6 +111,28 @@ impl OpikSettings {
         self.api_key
             .as_ref()
             .is_some_and(|k| !k.expose_secret().is_empty())
+    }
+
+    /// `api_url` with any user-info (`https://user:pw@host`) masked: the form every message,
+    /// tool result and log shows.
+    pub fn api_url_display(&self) -> String {
+        crate::scrub::mask_userinfo(&self.api_url).into_owned()
+    }
+
+    /// The workspaces the server's key may be used in (`opik.workspace` first), or `None`
+    /// when `opik.allowed_workspaces` holds `"*"`.
+    pub fn workspace_allowlist(&self) -> Option<Vec<String>> {
+        if self.allowed_workspaces.iter().any(|w| w == "*") {
+            return None;
+        }
+        let mut all = vec![self.workspace.clone()];
+        all.extend(
+            self.allowed_workspaces
+                .iter()
+                .filter(|w| **w != self.workspace)
+                .cloned(),
+        );
+        Some(all)
     }
 
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
@@ -131,16 +160,25 @@ impl OpikSettings {
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(ConfigError::invalid(
                 "opik.api_url",
-                format!("must be an http(s) URL with a host, got {}", self.api_url),
+                format!(
+                    "must be an http(s) URL with a host, got {}",
+                    self.api_url_display()
+                ),
             ));
         }
         if self.workspace.trim().is_empty() {
             return Err(ConfigError::invalid("opik.workspace", "must not be empty"));
         }
-        if self.workspace.len() > 256 || self.workspace.chars().any(char::is_control) {
+        if !header_safe(&self.workspace) {
             return Err(ConfigError::invalid(
                 "opik.workspace",
-                "must be at most 256 printable characters",
+                "must be 1 to 256 printable ASCII characters (it is sent as a header)",
+            ));
+        }
+        if let Some(bad) = self.allowed_workspaces.iter().find(|w| !header_safe(w)) {
+            return Err(ConfigError::invalid(
+                "opik.allowed_workspaces",
+                format!("{bad:?} is not 1 to 256 printable ASCII characters"),
             ));
         }
         self.validate_limits()
@@ -236,6 +274,11 @@ impl OpikSettings {
     pub fn client(&self) -> Result<crate::opik::OpikClient, crate::opik::OpikError> {
         crate::opik::OpikClient::new(self)
     }
+}
+
+/// Whether `v` can be sent as a header value as it is: 1 to 256 printable ASCII characters.
+fn header_safe(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 256 && v.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 /// Env values are parsed by figment, so `12345` arrives as a number; keys and workspace

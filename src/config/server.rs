@@ -16,9 +16,11 @@ pub struct ServerSettings {
     /// TCP port; 0 picks a free one. Env `SSE_PORT`, `MCP_SSE_PORT`, `STREAMABLE_HTTP_PORT`.
     /// Default 3001.
     pub port: u16,
-    /// File the HTTP service appends its log to, as well as stderr; empty disables.
-    /// Env `SSE_LOG_PATH`, `MCP_SSE_LOG_PATH`, `STREAMABLE_HTTP_LOG_PATH`. Default
-    /// `/tmp/opik-mcp-sse.log`.
+    /// File the HTTP service appends its log to, as well as stderr; empty disables. Opened
+    /// without following a symlink, created `0600`, and refused unless it is a regular file
+    /// of this user. Env `SSE_LOG_PATH`, `MCP_SSE_LOG_PATH`, `STREAMABLE_HTTP_LOG_PATH`.
+    /// Default `$TMPDIR/opik-mcp-<uid>/sse.log` (`/tmp` without `TMPDIR`), in a `0700`
+    /// directory of its own.
     pub log_path: PathBuf,
     /// Path of the Streamable HTTP endpoint. Default `/mcp`.
     pub mcp_path: String,
@@ -56,7 +58,7 @@ impl Default for ServerSettings {
         Self {
             host: "localhost".into(),
             port: 3001,
-            log_path: PathBuf::from("/tmp/opik-mcp-sse.log"),
+            log_path: Self::default_log_path(),
             mcp_path: "/mcp".into(),
             keep_alive_secs: 15,
             session_idle_ttl_secs: 600,
@@ -74,6 +76,17 @@ impl Default for ServerSettings {
 }
 
 impl ServerSettings {
+    /// The default log file: `opik-mcp-<uid>/sse.log` in the temporary directory, so users
+    /// sharing a machine (and its `/tmp`) never share, or hijack, one file.
+    pub fn default_log_path() -> PathBuf {
+        #[cfg(unix)]
+        // SAFETY: geteuid has no preconditions, cannot fail and only reads credentials.
+        let dir = format!("opik-mcp-{}", unsafe { libc::geteuid() });
+        #[cfg(not(unix))]
+        let dir = "opik-mcp".to_owned();
+        std::env::temp_dir().join(dir).join("sse.log")
+    }
+
     /// `host:port` as given to the listener.
     pub fn bind_address(&self) -> String {
         if self.host.contains(':') && !self.host.starts_with('[') {

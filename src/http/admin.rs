@@ -15,9 +15,17 @@ use crate::openapi;
 ///
 /// Middleware order, outermost first: catch-panic → request-id → access-log (at debug
 /// level: probes every few seconds would drown the access log; they are counted in the
-/// metrics) → metrics → routes.
+/// metrics) → metrics → request limits (header size, timeout) → Host check (DNS rebinding:
+/// IP literals, `localhost` and `admin.allowed_hosts` only) → routes. A `401` carries a
+/// `WWW-Authenticate` challenge.
 pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
     let mcp_path = state.settings.server.mcp_path.clone();
+    let hosts = middleware::host::AdminHosts::new(&state.settings.admin.allowed_hosts);
+    let limits = middleware::RequestLimits {
+        max_header_bytes: state.settings.limits.max_header_bytes,
+        timeout: state.settings.limits.request_timeout(),
+        mcp_path: mcp_path.clone(),
+    };
     let mut routes = Route::new();
     // The audit trail's admin API (list/filter audit records, list and end sessions), with
     // its own OpenAPI document at `/admin/openapi.json`. Mounted only with a token
@@ -52,8 +60,19 @@ pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
                 resp.headers_mut()
                     .insert("allow", HeaderValue::from_static("DELETE"));
             }
+            // RFC 9110 §11.6.1: a 401 says how to authenticate (the admin API's bearer token).
+            if resp.status() == StatusCode::UNAUTHORIZED
+                && !resp.headers().contains_key("www-authenticate")
+            {
+                resp.headers_mut().insert(
+                    "www-authenticate",
+                    HeaderValue::from_static("Bearer realm=\"opik-mcp-admin\""),
+                );
+            }
             Ok(resp)
         })
+        .around(move |ep, req| hosts.clone().check(ep, req))
+        .with(limits)
         .data(state)
         .with(middleware::HttpMetrics::new(&mcp_path))
         .with(middleware::AccessLog::new(&mcp_path).quiet())

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod client;
+pub mod conn_limit;
 pub mod headers;
 pub mod middleware;
 pub mod readiness;
@@ -28,7 +29,8 @@ use crate::{
 ///
 /// Middleware order, outermost first (STYLE.md §12):
 /// catch-panic → request-id → access-log → metrics → request limits (timeout + header size;
-/// body size is enforced where the body is read, 413) → routes. On the MCP routes:
+/// body size is enforced where the body is read, 413) → Host syntax (one valid `Host`, no
+/// absolute-form target: 400) → routes. On the MCP routes:
 /// Host/Origin check → CORS → rate limit per client IP → auth → rate limit per principal
 /// (and SSE stream caps) → handler. Rate limiting is split around auth: the per-IP quota
 /// caps floods of bad credentials before any verification work, and the per-principal quota
@@ -102,9 +104,11 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
     };
     let routes = state.public_docs.attach(routes);
 
+    let mcp: std::sync::Arc<str> = mcp_path.as_str().into();
     routes
         .catch_all_error(|e| async move { plain_shape(&e) })
         .data(state)
+        .around(move |ep, req| middleware::host::check_syntax(ep, req, mcp.clone()))
         .with(limits)
         .with(middleware::HttpMetrics::new(&mcp_path))
         .with(middleware::AccessLog::new(&mcp_path))

@@ -17,9 +17,17 @@
 //! HTTP/2 header-list bound, and graceful shutdown (stop accepting, let connections finish
 //! within the grace period, then drop them).
 //!
-//! Not covered by the head deadline: HTTP/2 connections (prior-knowledge or ALPN `h2`). hyper
-//! has no HEADERS deadline for HTTP/2; those are bounded by the idle timeout, the header-list
-//! size and, under TLS, the handshake deadline.
+//! hyper's clock starts only once hyper reads a head, and hyper-util's version detection
+//! (HTTP/1 or the HTTP/2 preface) waits for bytes before that: a connection that sent nothing,
+//! went quiet right after its TLS handshake, or sent only the HTTP/2 preface was held until
+//! the idle timeout. So this loop adds its own **first-request deadline**: a connection whose
+//! first request head is not complete within `limits.header_read_timeout_secs` of being
+//! accepted (a TLS handshake included) is closed. After that first request, HTTP/2 has no
+//! HEADERS deadline in hyper; such connections are bounded by the idle timeout and the
+//! header-list size.
+//!
+//! `limits.max_connections_per_ip` ([`PerIpConnections`]) bounds the connections one client
+//! address holds, so no single address can hold every socket.
 
 use std::{
     convert::Infallible,
@@ -28,7 +36,7 @@ use std::{
     pin::Pin,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     task::{Context, Poll},
     time::Duration,
@@ -53,18 +61,24 @@ use tokio::{
 };
 use tokio_util::sync::CancellationToken;
 
+use super::conn_limit::{ConnSlot, PerIpConnections};
+use crate::telemetry::{labels::ConnClose, metrics};
+
 /// Pause after a failed `accept` (e.g. out of file descriptors), so the loop does not spin.
 const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Per-connection bounds.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnLimits {
-    /// Deadline for an HTTP/1 request head, from the start of reading it.
+    /// Deadline for an HTTP/1 request head, from the start of reading it; also the deadline
+    /// for a connection's first request head (any protocol), from its accept.
     pub header_read_timeout: Duration,
     /// A connection with no byte read or written for this long is closed.
     pub idle_timeout: Duration,
     /// Largest HTTP/2 header list, bytes.
     pub http2_max_header_list_size: u32,
+    /// Most open connections per client address (IPv6: per /64); 0 = unlimited.
+    pub max_connections_per_ip: usize,
 }
 
 impl ConnLimits {
@@ -103,13 +117,22 @@ pub async fn serve<E>(
     let (alive, mut all_closed) = mpsc::channel::<()>(1);
     let draining = CancellationToken::new();
     let hard_stop = CancellationToken::new();
+    let per_ip = PerIpConnections::new(limits.max_connections_per_ip);
     tokio::pin!(signal);
     loop {
         tokio::select! {
             () = &mut signal => break,
             accepted = acceptor.accept() => match accepted {
                 Ok((io, local, remote, scheme)) => {
-                    let conn = Conn { local, remote, scheme, ep: Arc::clone(&ep), limits };
+                    let ip = remote.as_socket_addr().map(std::net::SocketAddr::ip);
+                    let Some(slot) = per_ip.try_acquire(ip) else {
+                        // Dropping `io` closes the socket before any byte is read.
+                        metrics::connection_closed(ConnClose::PerIpLimit);
+                        tracing::debug!(remote_addr = %remote, "connection refused: too many \
+                            from this address (limits.max_connections_per_ip)");
+                        continue;
+                    };
+                    let conn = Conn { local, remote, scheme, ep: Arc::clone(&ep), limits, slot };
                     let stop = (draining.clone(), hard_stop.clone(), alive.clone());
                     tokio::spawn(conn.run(io, stop));
                 }
@@ -143,6 +166,8 @@ struct Conn {
     scheme: Scheme,
     ep: SharedEndpoint,
     limits: ConnLimits,
+    /// This connection's place in the per-address count, freed when the task ends.
+    slot: ConnSlot,
 }
 
 impl Conn {
@@ -159,32 +184,26 @@ impl Conn {
             activity: Arc::clone(&activity),
         });
         let builder = self.limits.builder();
-        // hyper's request becomes poem's (with addresses and scheme) and poem's response goes
-        // back, exactly as `poem::Server` does it.
-        let Self {
-            local,
-            remote,
-            scheme,
-            ep,
-            limits,
-        } = self;
-        let peer = remote.clone();
+        let (peer, limits, _slot) = (self.remote.clone(), self.limits, self.slot);
+        let first = Arc::new(AtomicBool::new(false));
+        let service = Arc::new(Service {
+            local: self.local,
+            remote: self.remote,
+            scheme: self.scheme,
+            ep: self.ep,
+        });
+        let seen = Arc::clone(&first);
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            let (ep, local, remote, scheme) = (
-                Arc::clone(&ep),
-                local.clone(),
-                remote.clone(),
-                scheme.clone(),
-            );
-            async move {
-                let resp = ep.get_response((req, local, remote, scheme).into()).await;
-                Ok::<_, Infallible>(hyper::Response::from(resp))
-            }
+            // hyper calls the service once a request head is complete.
+            seen.store(true, Ordering::Release);
+            Arc::clone(&service).call(req)
         });
         let conn = builder.serve_connection_with_upgrades(io, service);
         tokio::pin!(conn);
         let idle = activity.idle_for(limits.idle_timeout);
         tokio::pin!(idle);
+        let no_request = first_request_missed(first, limits.header_read_timeout);
+        tokio::pin!(no_request);
         tokio::select! {
             res = conn.as_mut() => {
                 if let Err(e) = res {
@@ -194,7 +213,14 @@ impl Conn {
                 return;
             }
             () = &mut idle => {
+                metrics::connection_closed(ConnClose::Idle);
                 tracing::info!(remote_addr = %peer, "closing idle connection");
+                return;
+            }
+            () = &mut no_request => {
+                metrics::connection_closed(ConnClose::NoRequest);
+                tracing::debug!(remote_addr = %peer, "closing a connection that sent no request \
+                    head in time (limits.header_read_timeout_secs)");
                 return;
             }
             () = draining.cancelled() => {}
@@ -203,8 +229,47 @@ impl Conn {
         tokio::select! {
             _ = conn => {}
             () = idle => {}
+            () = no_request => {}
             () = hard_stop.cancelled() => {}
         }
+    }
+}
+
+/// Resolves when `deadline` passes before the connection's first request head was complete;
+/// never resolves once it was.
+async fn first_request_missed(first: Arc<AtomicBool>, deadline: Duration) {
+    tokio::time::sleep(deadline).await;
+    if first.load(Ordering::Acquire) {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// What hyper calls for each request of a connection.
+struct Service {
+    local: LocalAddr,
+    remote: RemoteAddr,
+    scheme: Scheme,
+    ep: SharedEndpoint,
+}
+
+/// The response body poem hands hyper.
+type HyperBody = http_body_util::combinators::BoxBody<bytes::Bytes, io::Error>;
+
+impl Service {
+    /// One request: hyper's request becomes poem's (with addresses and scheme) and poem's
+    /// response goes back, exactly as `poem::Server` does it.
+    async fn call(
+        self: Arc<Self>,
+        req: hyper::Request<Incoming>,
+    ) -> Result<hyper::Response<HyperBody>, Infallible> {
+        let req = (
+            req,
+            self.local.clone(),
+            self.remote.clone(),
+            self.scheme.clone(),
+        );
+        let resp = self.ep.get_response(req.into()).await;
+        Ok(hyper::Response::from(resp))
     }
 }
 

@@ -137,7 +137,7 @@ pub async fn read(
     let text = match parts.as_slice() {
         ["workspace-info"] => Ok(to_text(&json!({
             "name": server.credentials(ext, None).0.workspace.unwrap_or_else(|| settings.opik.workspace.clone()),
-            "apiUrl": settings.opik.api_url,
+            "apiUrl": settings.opik.api_url_display(),
             "selfHosted": settings.opik.self_hosted,
             "enabledToolsets": settings.opik.toolsets.names(),
         }))),

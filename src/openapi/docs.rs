@@ -42,6 +42,21 @@ impl Docs {
         })
     }
 
+    /// Add Swagger UI options (JavaScript object members) to the explorer page.
+    pub fn with_explorer_options(mut self, options: &str) -> anyhow::Result<Self> {
+        // poem-openapi's page has no hook for options; they go after its last fixed one.
+        const ANCHOR: &str = "deepLinking: true,";
+        let page = String::from_utf8_lossy(&self.html).into_owned();
+        anyhow::ensure!(
+            page.contains(ANCHOR),
+            "the Swagger UI page has no {ANCHOR:?} to add options after"
+        );
+        self.html = page
+            .replacen(ANCHOR, &format!("{ANCHOR}\n        {options}"), 1)
+            .into();
+        Ok(self)
+    }
+
     /// The document as JSON.
     pub fn json(&self) -> &[u8] {
         &self.json
@@ -57,9 +72,17 @@ impl Docs {
                     .body(body.clone())
             }))
         }
+        // `/docs/` (as typed, or as a relative link resolves) redirects to the one page.
+        let to_docs = poem::get(make_sync(|_| {
+            Response::builder()
+                .status(StatusCode::PERMANENT_REDIRECT)
+                .header("location", "/docs")
+                .finish()
+        }));
         route
             .at("/openapi.json", page("application/json", self.json.clone()))
             .at("/openapi.yaml", page("application/yaml", self.yaml.clone()))
             .at("/docs", page("text/html; charset=utf-8", self.html.clone()))
+            .at("/docs/", to_docs)
     }
 }

@@ -192,14 +192,17 @@ pub fn fragment(mcp_path: &str) -> Value {
     let routing = routing_headers();
     let message_body = json!({
         "required": true,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcMessage"}}}
+        "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/JsonRpcMessage"},
+            "examples": super::examples::message_examples()
+        }}
     });
     let mut paths = serde_json::Map::new();
     paths.insert(mcp_path.to_owned(), json!({
         "post": {
             "tags": ["Mcp"], "operationId": "mcpPost", "security": security,
             "summary": "Send one JSON-RPC message (Streamable HTTP)",
-            "description": "`initialize` (without `Mcp-Session-Id`) starts a session whose id comes back in the `Mcp-Session-Id` response header. A request is answered with its JSON-RPC reply: `application/json`, or a one-event `text/event-stream` when `server.json_response` is false. Notifications and responses get 202. `Accept` must list both `application/json` and `text/event-stream`; `Content-Type` must be `application/json`. Batches are refused. A request declaring `MCP-Protocol-Version: 2026-07-28` (or a `server/discover`) is served statelessly: no session id is minted or read, and any replica can answer it.",
+            "description": "In the explorer: pick the `initialize` example and execute it, then `tools/list` or `tools/call` (the session id is carried over when the `Mcp-Session-Id` field is left empty; the page also sends the `Accept` value the endpoint requires). `initialize` (without `Mcp-Session-Id`) starts a session whose id comes back in the `Mcp-Session-Id` response header. A request is answered with its JSON-RPC reply: `application/json`, or a one-event `text/event-stream` when `server.json_response` is false. Notifications and responses get 202. `Accept` must list both `application/json` and `text/event-stream`; `Content-Type` must be `application/json`. Batches are refused. A request declaring `MCP-Protocol-Version: 2026-07-28` (or a `server/discover`) is served statelessly: no session id is minted or read, and any replica can answer it.",
             "parameters": [session_header(false), version_header(&all), routing[0], routing[1]],
             "requestBody": message_body,
             "responses": {
@@ -207,7 +210,7 @@ pub fn fragment(mcp_path: &str) -> Value {
                     "description": "The JSON-RPC reply (a result or a JSON-RPC error).",
                     "headers": {"Mcp-Session-Id": {"description": "Set on a successful `initialize`.", "schema": {"type": "string"}}},
                     "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcMessage"}},
+                        "application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcResponse"}},
                         "text/event-stream": {"schema": {"type": "string"}}
                     }
                 },
@@ -297,23 +300,10 @@ pub fn fragment(mcp_path: &str) -> Value {
             merge(&mut op["responses"], &shared_errors());
         }
     }
-    json!({
+    let mut doc = json!({
         "tags": [{"name": "Mcp", "description": "Model Context Protocol transports (JSON-RPC 2.0)."}],
         "paths": paths,
         "components": {"schemas": {
-            "JsonRpcMessage": {
-                "type": "object",
-                "description": "One JSON-RPC 2.0 message: a request (`id` + `method`), a notification (`method` only), or a response (`id` + `result` or `error`).",
-                "required": ["jsonrpc"],
-                "properties": {
-                    "jsonrpc": {"type": "string", "enum": ["2.0"]},
-                    "id": {"description": "String or integer."},
-                    "method": {"type": "string", "example": "tools/list"},
-                    "params": {"type": "object"},
-                    "result": {"type": "object"},
-                    "error": {"$ref": "#/components/schemas/JsonRpcErrorObject"}
-                }
-            },
             "JsonRpcErrorObject": {
                 "type": "object",
                 "required": ["code", "message"],
@@ -334,5 +324,10 @@ pub fn fragment(mcp_path: &str) -> Value {
                 }
             }
         }}
-    })
+    });
+    merge(
+        &mut doc["components"]["schemas"],
+        &super::examples::message_schemas(),
+    );
+    doc
 }

@@ -27,6 +27,7 @@
 //! the refusals the middleware in front of every route can answer), and the bearer schemes.
 
 mod docs;
+mod examples;
 mod extra;
 mod health;
 mod mcp;
@@ -88,7 +89,8 @@ pub fn public_docs(settings: &Settings) -> anyhow::Result<Docs> {
         mcp::merge(doc, &extra::client(settings));
         mcp::merge(doc, &extra::meta(false));
         extra::declare_errors(doc, &extra::public_errors());
-    })
+    })?
+    .with_explorer_options(&examples::explorer_options(&settings.server.mcp_path))
 }
 
 /// The admin listener's document; `with_admin_api` when the audit admin API is mounted.

@@ -12,16 +12,21 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use reqwest::{
     Method, StatusCode,
-    header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION},
+    header::{CONTENT_TYPE, HeaderMap, LOCATION},
 };
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
-use super::{Credentials, OpikError};
+use super::{Credentials, OpikError, error::MAX_MESSAGE};
 use crate::{
     config::OpikSettings,
     telemetry::{labels::UpstreamEndpoint, metrics},
 };
+
+#[path = "client_guard.rs"]
+mod guard;
+
+use guard::{origin_of, same_origin_redirects};
 
 /// The workspace header Opik reads (`RequestContext.WORKSPACE_HEADER` in the backend).
 pub const WORKSPACE_HEADER: &str = "Comet-Workspace";
@@ -34,9 +39,15 @@ pub struct OpikClient {
 
 struct Inner {
     http: reqwest::Client,
-    /// Base URL without a trailing slash; every path starts with `/`.
+    /// Base URL without a trailing slash; every path starts with `/`. May hold user-info
+    /// (`https://user:pw@host`), so it is only ever used for requests.
     base: String,
+    /// [`Self::base`] with any user-info masked: what messages and tools show.
+    display: String,
     defaults: Credentials,
+    /// Workspaces the server's own key may be used in (always including the configured
+    /// one); `None`: any (`opik.allowed_workspaces = ["*"]`).
+    allowed_workspaces: Option<Vec<String>>,
     self_hosted: bool,
     retries: u32,
     backoff: Duration,
@@ -135,6 +146,7 @@ impl OpikClient {
     pub fn new(s: &OpikSettings) -> Result<Self, OpikError> {
         let timeout = Duration::from_millis(s.request_timeout_ms);
         let http = reqwest::Client::builder()
+            .redirect(same_origin_redirects())
             .user_agent(concat!("opik-mcp/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_millis(s.connect_timeout_ms))
             .timeout(timeout)
@@ -146,10 +158,12 @@ impl OpikClient {
             inner: Arc::new(Inner {
                 http,
                 base: s.api_url.trim_end_matches('/').to_string(),
+                display: s.api_url_display().trim_end_matches('/').to_string(),
                 defaults: Credentials {
                     api_key: s.api_key.clone(),
                     workspace: Some(s.workspace.clone()),
                 },
+                allowed_workspaces: s.workspace_allowlist(),
                 self_hosted: s.self_hosted,
                 retries: s.retries,
                 backoff: Duration::from_millis(s.retry_backoff_ms),
@@ -159,9 +173,9 @@ impl OpikClient {
         })
     }
 
-    /// The configured base URL.
+    /// The configured base URL, any user-info in it masked.
     pub fn base_url(&self) -> &str {
-        &self.inner.base
+        &self.inner.display
     }
 
     /// The configured (server-wide) credentials.
@@ -184,6 +198,7 @@ impl OpikClient {
     /// Send one request; GETs (and requests with an idempotency key) are retried on refused
     /// connections and 429/502/503/504.
     pub async fn send(&self, creds: &Credentials, call: Call<'_>) -> Result<Reply, OpikError> {
+        let headers = self.auth_headers(creds)?;
         let attempts = if call.method == Method::GET || call.idempotency_key.is_some() {
             self.inner.retries + 1
         } else {
@@ -193,7 +208,7 @@ impl OpikClient {
         loop {
             attempt += 1;
             let started = std::time::Instant::now();
-            let result = self.attempt(creds, &call).await;
+            let result = self.attempt(creds, &headers, &call).await;
             tracing::debug!(
                 opik.method = %call.method,
                 opik.path = call.path,
@@ -217,12 +232,30 @@ impl OpikClient {
                     let delay = self.inner.backoff * 2u32.saturating_pow(attempt - 1);
                     tokio::time::sleep(delay).await;
                 }
-                other => return other,
+                Err(e) => {
+                    // One line per failed call (not per attempt); the error text is already
+                    // scrubbed of credentials.
+                    tracing::warn!(
+                        opik.method = %call.method,
+                        opik.endpoint = endpoint.as_str(),
+                        opik.status = e.status().map_or_else(|| "none".to_owned(), |s| s.to_string()),
+                        opik.attempts = attempt,
+                        error = %e,
+                        "opik call failed"
+                    );
+                    return Err(e);
+                }
+                ok => return ok,
             }
         }
     }
 
-    async fn attempt(&self, creds: &Credentials, call: &Call<'_>) -> Result<Reply, OpikError> {
+    async fn attempt(
+        &self,
+        creds: &Credentials,
+        headers: &HeaderMap,
+        call: &Call<'_>,
+    ) -> Result<Reply, OpikError> {
         let mut url = url::Url::parse(&format!("{}{}", self.inner.base, call.path))
             .map_err(|e| OpikError::Build(format!("bad URL for {}: {e}", call.path)))?;
         if !call.query.is_empty() {
@@ -232,7 +265,7 @@ impl OpikClient {
             .inner
             .http
             .request(call.method.clone(), url)
-            .headers(self.auth_headers(creds));
+            .headers(headers.clone());
         if let Some(key) = &call.idempotency_key {
             req = req.header("Idempotency-Key", key);
         }
@@ -240,14 +273,26 @@ impl OpikClient {
             let bytes = serde_json::to_vec(body).map_err(|e| OpikError::Build(e.to_string()))?;
             req = req.header(CONTENT_TYPE, "application/json").body(bytes);
         }
-        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| self.transport_error(creds, e))?;
         let status = resp.status();
         let location = resp
             .headers()
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = self.read_capped(resp).await?;
+        if status.is_redirection() {
+            // Only a redirect the policy stopped gets here: one to another host.
+            return Err(OpikError::Redirected {
+                status: status.as_u16(),
+                target: location
+                    .as_deref()
+                    .map_or_else(|| "unknown".into(), origin_of),
+            });
+        }
+        let body = self.read_capped(creds, resp).await?;
         if status.is_success() {
             Ok(Reply {
                 status: status.as_u16(),
@@ -255,36 +300,19 @@ impl OpikClient {
                 body,
             })
         } else {
-            Err(OpikError::from_status(status.as_u16(), &body))
+            let secrets = self.secrets(creds);
+            let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+            Err(OpikError::from_upstream(status.as_u16(), &body, &secrets))
         }
-    }
-
-    /// `Accept`, plus `Authorization` and `Comet-Workspace` unless self-hosted. The caller's
-    /// credentials win over the configured ones, field by field.
-    fn auth_headers(&self, creds: &Credentials) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        if self.inner.self_hosted {
-            return h;
-        }
-        let defaults = &self.inner.defaults;
-        if let Some(key) = creds.api_key.as_ref().or(defaults.api_key.as_ref())
-            && let Ok(mut v) = HeaderValue::from_str(key.expose_secret())
-        {
-            v.set_sensitive(true);
-            h.insert(AUTHORIZATION, v);
-        }
-        if let Some(ws) = creds.workspace.as_ref().or(defaults.workspace.as_ref())
-            && let Ok(v) = HeaderValue::from_str(ws)
-        {
-            h.insert(WORKSPACE_HEADER, v);
-        }
-        h
     }
 
     /// Read the body, failing as soon as it exceeds the cap (checked against
     /// `Content-Length` first, then while streaming, so a huge body is never buffered).
-    async fn read_capped(&self, resp: reqwest::Response) -> Result<Bytes, OpikError> {
+    async fn read_capped(
+        &self,
+        creds: &Credentials,
+        resp: reqwest::Response,
+    ) -> Result<Bytes, OpikError> {
         let limit = self.inner.max_bytes;
         if resp.content_length().is_some_and(|n| n > limit as u64) {
             return Err(OpikError::TooLarge { limit });
@@ -292,7 +320,7 @@ impl OpikClient {
         let mut buf = BytesMut::new();
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| self.transport_error(e))?;
+            let chunk = chunk.map_err(|e| self.transport_error(creds, e))?;
             if buf.len() + chunk.len() > limit {
                 return Err(OpikError::TooLarge { limit });
             }
@@ -301,16 +329,21 @@ impl OpikClient {
         Ok(buf.freeze())
     }
 
-    fn transport_error(&self, e: reqwest::Error) -> OpikError {
+    fn transport_error(&self, creds: &Credentials, e: reqwest::Error) -> OpikError {
+        // The innermost cause rarely quotes anything, but a proxy's or resolver's message
+        // may carry the URL: scrub it like an upstream body.
+        let secrets = self.secrets(creds);
+        let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+        let reason = crate::scrub::upstream_text(&root_cause(&e), &secrets, MAX_MESSAGE);
         if e.is_timeout() {
             OpikError::Timeout(self.inner.timeout)
         } else if e.is_connect() {
             OpikError::Connect {
-                url: self.inner.base.clone(),
-                reason: root_cause(&e),
+                url: self.inner.display.clone(),
+                reason,
             }
         } else {
-            OpikError::Transport(root_cause(&e))
+            OpikError::Transport(reason)
         }
     }
 }

@@ -1,3 +1,5 @@
+use reqwest::header::AUTHORIZATION;
+
 use super::*;
 
 fn reply(location: Option<&str>) -> Reply {
@@ -46,11 +48,46 @@ fn self_hosted_sends_no_credentials_and_callers_override_defaults() {
         api_key: Some("caller-key".to_string().into()),
         workspace: None,
     };
-    let h = client.auth_headers(&caller);
+    let h = client.auth_headers(&caller).expect("headers");
     assert_eq!(h[AUTHORIZATION], "caller-key");
     assert!(h[AUTHORIZATION].is_sensitive());
     assert_eq!(h[WORKSPACE_HEADER], "server-ws");
     s.self_hosted = true;
-    let h = OpikClient::new(&s).expect("client").auth_headers(&caller);
+    let h = OpikClient::new(&s)
+        .expect("client")
+        .auth_headers(&caller)
+        .expect("headers");
     assert!(h.get(AUTHORIZATION).is_none() && h.get(WORKSPACE_HEADER).is_none());
+}
+
+#[test]
+fn the_servers_key_is_refused_outside_the_allowed_workspaces() {
+    let s = OpikSettings {
+        api_key: Some("server-key".to_string().into()),
+        workspace: "server-ws".into(),
+        allowed_workspaces: vec!["team-ws".into()],
+        ..OpikSettings::default()
+    };
+    let client = OpikClient::new(&s).expect("client");
+    for ok in ["server-ws", "team-ws"] {
+        assert!(
+            client.auth_headers(&Credentials::workspace(ok)).is_ok(),
+            "{ok}"
+        );
+    }
+    let err = client
+        .auth_headers(&Credentials::workspace("other-ws"))
+        .expect_err("refused");
+    assert!(
+        matches!(err, OpikError::WorkspaceNotAllowed { .. }),
+        "{err}"
+    );
+    let own_key = Credentials {
+        api_key: Some("caller-key".to_string().into()),
+        workspace: Some("other-ws".into()),
+    };
+    assert!(
+        client.auth_headers(&own_key).is_ok(),
+        "a caller's own key may go anywhere"
+    );
 }

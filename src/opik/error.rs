@@ -91,12 +91,45 @@ pub enum OpikError {
     /// The HTTP client could not be built from the settings.
     #[error("cannot build the Opik HTTP client: {0}")]
     Build(String),
+    /// The call would use the server's own key in a workspace `opik.allowed_workspaces` does
+    /// not list; refused before any request is sent.
+    #[error(
+        "workspace {workspace:?} is not allowed with this server's Opik key (allowed: {allowed})"
+    )]
+    WorkspaceNotAllowed {
+        /// The workspace asked for.
+        workspace: String,
+        /// The allowed ones, comma-separated.
+        allowed: String,
+    },
+    /// A credential holds characters an HTTP header cannot carry (CR, LF, other control
+    /// characters, non-ASCII); refused rather than sent without it.
+    #[error(
+        "the {0} contains characters an HTTP header cannot carry (control characters or non-ASCII)"
+    )]
+    InvalidHeaderValue(&'static str),
+    /// Opik answered with a redirect to another host, which is not followed: it would carry
+    /// the workspace header and the request body to a server nobody configured.
+    #[error("Opik redirected the request to another host ({target}); not followed")]
+    Redirected {
+        /// The redirect status.
+        status: u16,
+        /// Scheme, host and port of the target (never its path or credentials).
+        target: String,
+    },
 }
 
 impl OpikError {
     /// Map a non-success status and its body to an error.
     pub fn from_status(status: u16, body: &[u8]) -> Self {
-        let message = upstream_message(body);
+        Self::from_upstream(status, body, &[])
+    }
+
+    /// [`Self::from_status`], with Opik's message made safe to show and log: `secrets` (the
+    /// call's credentials) removed if the body echoes them, URL user-info and token-shaped
+    /// values redacted, control characters dropped, at most [`MAX_MESSAGE`] characters.
+    pub fn from_upstream(status: u16, body: &[u8], secrets: &[&str]) -> Self {
+        let message = crate::scrub::upstream_text(&upstream_message(body), secrets, MAX_MESSAGE);
         match status {
             401 => Self::Unauthorized { message },
             403 => Self::Forbidden { message },
@@ -119,12 +152,15 @@ impl OpikError {
             Self::RateLimited { .. } => Some(429),
             Self::Invalid { status, .. }
             | Self::Server { status, .. }
-            | Self::Status { status, .. } => Some(*status),
+            | Self::Status { status, .. }
+            | Self::Redirected { status, .. } => Some(*status),
             Self::Timeout(_)
             | Self::Connect { .. }
             | Self::TooLarge { .. }
             | Self::Malformed(_)
             | Self::Transport(_)
+            | Self::WorkspaceNotAllowed { .. }
+            | Self::InvalidHeaderValue(_)
             | Self::Build(_) => None,
         }
     }
@@ -169,6 +205,15 @@ impl OpikError {
             }
             Self::Transport(_) => "Retry; if it persists, check the network path to Opik.",
             Self::Build(_) => "Check the [opik] settings.",
+            Self::WorkspaceNotAllowed { .. } => {
+                "Use an allowed workspace (or leave workspaceName out), or call with your own Opik \
+                 key where the server accepts one (opik.caller_key_header)."
+            }
+            Self::InvalidHeaderValue(_) => "Remove the control or non-ASCII characters.",
+            Self::Redirected { .. } => {
+                "Point opik.api_url (OPIK_API_BASE_URL) at the final API address (the redirect \
+                 target), if that host is the intended Opik."
+            }
         }
     }
 
@@ -193,6 +238,9 @@ enum ErrorBody {
 
 /// Longest piece of a non-JSON error body quoted back.
 const MAX_QUOTED: usize = 300;
+
+/// Longest upstream message (JSON-decoded or quoted) an error carries, characters.
+pub const MAX_MESSAGE: usize = 500;
 
 /// Opik's human message from an error body, whichever shape it has. A non-JSON body (an HTML
 /// proxy page, say) is quoted briefly rather than dumped.

@@ -22,6 +22,41 @@ pub(super) fn opik_check(
     })
 }
 
+/// Readiness of JWT verification against a JWKS: not ready while no signing key is loaded
+/// (every JWT would be refused), ready once keys are, and degraded when they were last
+/// refreshed more than `max_stale` ago (refreshes failing).
+pub(super) fn jwks_check(
+    jwks: std::sync::Arc<crate::auth::JwksCache>,
+    max_stale: std::time::Duration,
+) -> impl crate::http::readiness::ReadinessCheck {
+    use crate::http::readiness::{CheckResult, check_fn};
+    check_fn("jwks", move || {
+        let s = jwks.status();
+        async move {
+            let age = s.since_success.map(|d| d.as_secs());
+            let data = serde_json::json!({
+                "keys": s.keys, "secs_since_success": age, "error": s.last_error,
+            });
+            let error = s
+                .last_error
+                .as_deref()
+                .unwrap_or("no fetch has completed yet");
+            let result = match age {
+                _ if s.keys == 0 => CheckResult::fail(format!(
+                    "no signing keys loaded from the JWKS (every JWT is refused): {error}"
+                )),
+                Some(a) if a > max_stale.as_secs() => CheckResult::pass(format!(
+                    "{} keys, last refreshed {a} s ago (stale); refresh failing: {error}",
+                    s.keys
+                ))
+                .degraded(true),
+                _ => CheckResult::pass(format!("{} keys loaded", s.keys)),
+            };
+            result.with_data(data)
+        }
+    })
+}
+
 /// Readiness of the audit trail: ready while it can take records (spilling to the local file
 /// is degraded but ready; failing with `fail-closed` is not ready).
 pub(super) fn store_check(audit: AuditSink) -> impl crate::http::readiness::ReadinessCheck {

@@ -31,7 +31,7 @@ mod checks;
 mod listen;
 mod signals;
 
-use checks::{check_exposure, check_tool_names, opik_check, store_check};
+use checks::{check_exposure, check_tool_names, jwks_check, opik_check, store_check};
 use listen::bind_listener;
 
 const METRICS_UPKEEP: Duration = Duration::from_secs(5);
@@ -65,6 +65,8 @@ impl Application {
         check_exposure(&settings)?;
         check_tool_names(&settings)?;
         let settings = Arc::new(per_replica_quotas(settings));
+        // Before anything that reports a metric (the JWKS fetch below).
+        let prometheus = telemetry::metrics::install();
         let tls = match settings.tls.enabled() {
             true => Some(TlsReloader::new(&settings.tls)?),
             false => None,
@@ -76,7 +78,8 @@ impl Application {
         if let Some(jwks) = &jwks {
             // An unreachable issuer must not stop start-up: tokens fail until keys arrive.
             if let Err(e) = jwks.fetch().await {
-                tracing::warn!(error = %e, "JWKS not loaded at start-up; will retry");
+                let error = crate::scrub::mask_userinfo(&e.to_string()).into_owned();
+                tracing::warn!(error, "JWKS not loaded at start-up; will retry");
             }
         }
         let bind = settings.server.bind_address();
@@ -90,7 +93,6 @@ impl Application {
         } else {
             None
         };
-        let prometheus = telemetry::metrics::install();
         let process = Arc::new(metrics_process::Collector::default());
         process.describe();
         let engines = CancellationToken::new();
@@ -129,6 +131,10 @@ impl Application {
             .as_ref()
             .map_or_else(AuditSink::disabled, Persistence::sink);
         readiness.add(store_check(audit.clone()));
+        if let Some(jwks) = &jwks {
+            let max_stale = Duration::from_secs(settings.auth.jwt.jwks_max_stale_secs);
+            readiness.add(jwks_check(Arc::clone(jwks), max_stale));
+        }
         if settings.admin.check_opik {
             readiness.add(opik_check(engine.opik().clone()));
         }
@@ -284,6 +290,7 @@ impl Application {
             idle_timeout: state.settings.limits.idle_connection(),
             http2_max_header_list_size: u32::try_from(state.settings.limits.max_header_bytes)
                 .unwrap_or(u32::MAX),
+            max_connections_per_ip: state.settings.limits.max_connections_per_ip,
         };
         let admin = self.admin.map(|(acceptor, addr)| {
             tracing::info!(address = %addr, "admin listening");

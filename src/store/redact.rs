@@ -1,7 +1,13 @@
 //! Argument redaction and the canonical digest.
 //!
 //! Values under secret-looking keys (`audit.redact_keys`) become `"[REDACTED]"` before
-//! anything is stored or logged. The digest is SHA-256 over the canonical JSON (object keys
+//! anything is stored or logged. Keys are compared by their UTS #39 confusable skeleton
+//! (`unicode-security`), lower-cased and without separators, so `pAsS_wOrD`, a full-width
+//! `ｐａｓｓｗｏｒｄ` and a Cyrillic `раssword` all match `password`. Short entries (`pwd`,
+//! `auth`, `jwt`, `dsn`) must match a whole word of the key (`basic_auth`, `xAuth`), so that
+//! `author` is not taken for `auth`; longer ones match anywhere (`x_api_key` ∋ `apikey`).
+//! Whatever the key, string values have URL user-info (a DSN's password) and token-shaped
+//! values (JWTs, long opaque keys) redacted ([`crate::scrub`]). The digest is SHA-256 over the canonical JSON (object keys
 //! sorted, no whitespace) of the *redacted* arguments: a digest of raw arguments would let
 //! anyone with read access to the audit table test guesses of a low-entropy password.
 //! Canonicalisation is a dozen lines over `serde_json`, so no extra crate (RFC 8785's number
@@ -13,41 +19,84 @@ use sha2::{Digest, Sha256};
 /// What replaces a secret value.
 pub const REDACTED: &str = "[REDACTED]";
 
+/// Entries up to this many characters must match a whole word of a key.
+const WORD_ONLY: usize = 4;
+
 /// Redacts secret-looking keys.
 #[derive(Debug, Clone)]
 pub struct Redactor {
-    keys: Vec<String>,
+    /// Folded entries matched anywhere in the folded key.
+    anywhere: Vec<String>,
+    /// Folded short entries matched against the key's words.
+    words: Vec<String>,
 }
 
-fn normalize(key: &str) -> String {
-    key.chars()
-        .filter(|c| *c != '_' && *c != '-')
+/// Lower-case, confusable skeleton, letters and digits only.
+fn fold(text: &str) -> String {
+    let lower: String = text.chars().flat_map(char::to_lowercase).collect();
+    unicode_security::confusable_detection::skeleton(&lower)
         .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
         .collect()
+}
+
+/// The words of a key: split at separators and lower-to-upper case changes (`xAuthToken` →
+/// `x`, `Auth`, `Token`), each folded.
+fn words(key: &str) -> impl Iterator<Item = String> + '_ {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut prev_lower = false;
+    for (i, c) in key.char_indices() {
+        if !c.is_alphanumeric() || (prev_lower && c.is_uppercase()) {
+            parts.push(&key[start..i]);
+            start = if c.is_alphanumeric() {
+                i
+            } else {
+                i + c.len_utf8()
+            };
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+    }
+    parts.push(&key[start..]);
+    parts.into_iter().map(fold).filter(|w| !w.is_empty())
 }
 
 impl Redactor {
     /// A redactor for these key names (see `audit.redact_keys`).
     pub fn new<S: AsRef<str>>(keys: &[S]) -> Self {
-        Self {
-            keys: keys.iter().map(|k| normalize(k.as_ref())).collect(),
-        }
+        let (words, anywhere) = keys
+            .iter()
+            .map(|k| fold(k.as_ref()))
+            .filter(|k| !k.is_empty())
+            .partition(|k| k.chars().count() <= WORD_ONLY);
+        Self { anywhere, words }
     }
 
     /// Whether values under `key` are secret.
     pub fn is_secret(&self, key: &str) -> bool {
-        let k = normalize(key);
-        self.keys.iter().any(|s| k.contains(s.as_str()))
+        let folded = fold(key);
+        if self.anywhere.iter().any(|s| folded.contains(s.as_str())) {
+            return true;
+        }
+        !self.words.is_empty() && words(key).any(|w| self.words.contains(&w))
     }
 
-    /// A copy of `value` with every secret value (at any depth) replaced.
+    /// A copy of `value` with every secret value (at any depth) replaced, and URL user-info
+    /// and token-shaped values redacted inside every string.
     pub fn redact(&self, value: &Value) -> Value {
         match value {
             Value::Object(map) => self.redact_object(map),
             Value::Array(items) => Value::Array(items.iter().map(|v| self.redact(v)).collect()),
+            Value::String(s) => Value::String(scrub_value(s)),
             other => other.clone(),
         }
     }
+}
+
+/// A string value with URL user-info and token-shaped values redacted.
+fn scrub_value(s: &str) -> String {
+    let masked = crate::scrub::mask_userinfo(s);
+    crate::scrub::redact_tokens(&masked).into_owned()
 }
 
 impl Redactor {
@@ -135,6 +184,48 @@ mod tests {
         }
         assert_eq!(out["project"], "demo");
         assert_eq!(out["nested"]["password"], REDACTED);
+    }
+
+    #[test]
+    fn new_default_names_look_alikes_and_whole_words_are_redacted_but_author_is_not() {
+        let r = redactor();
+        for key in [
+            "pwd",
+            "db_pwd",
+            "auth",
+            "basic_auth",
+            "xAuth",
+            "jwt",
+            "idJwt",
+            "bearer",
+            "passphrase",
+            "dsn",
+            "ｐａｓｓｗｏｒｄ",
+            "раssword",
+            "API\u{200b}KEY",
+        ] {
+            assert!(r.is_secret(key), "{key:?} not redacted");
+        }
+        for key in ["author", "authorName", "project", "description", "dataset"] {
+            assert!(!r.is_secret(key), "{key:?} redacted");
+        }
+    }
+
+    #[test]
+    fn dsn_passwords_and_token_shaped_values_are_redacted_under_any_key() {
+        let args = json!({
+            "note": "connect to postgres://app:hunter2@db:5432/x",
+            "list": ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"],
+            "config": {"value": "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"},
+            "traceId": "0190babc-62a0-71d2-832a-0feffa4676eb"
+        });
+        let out = redactor().redact(&args);
+        let text = out.to_string();
+        for secret in ["hunter2", "eyJzdWIiOiJ4In0", "sk-live-4f9a"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+        assert_eq!(out["note"], "connect to postgres://[REDACTED]@db:5432/x");
+        assert_eq!(out["traceId"], "0190babc-62a0-71d2-832a-0feffa4676eb");
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl Persistence {
             audit.retention_batch,
             stop_background.clone(),
         ));
-        tracing::info!(database = %settings.database.display_url(), on_failure = ?audit.on_failure,
+        tracing::info!(database = %settings.database.display_url(), on_failure = audit.on_failure.as_str(),
             "audit trail started");
         Ok(Some(Self {
             store,

@@ -198,6 +198,18 @@ label_enum! {
 }
 
 label_enum! {
+    /// Why the server closed a connection on its own.
+    ConnClose {
+        /// No complete request head within `limits.header_read_timeout_secs` of the accept.
+        NoRequest => "no_request",
+        /// No byte either way for `limits.idle_connection_secs`.
+        Idle => "idle",
+        /// Over `limits.max_connections_per_ip`: closed at accept.
+        PerIpLimit => "per_ip_limit",
+    }
+}
+
+label_enum! {
     /// Result of a TLS handshake.
     TlsResult {
         Ok => "ok",
@@ -242,6 +254,7 @@ impl AuthFailure {
             | "malformed token"
             | "malformed Authorization header"
             | "token too large"
+            | "unsupported critical header"
             | "missing or malformed claim" => AuthFailure::Malformed,
             "invalid signature" => AuthFailure::BadSignature,
             "token expired" => AuthFailure::Expired,

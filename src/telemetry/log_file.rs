@@ -5,6 +5,13 @@
 //!
 //! Hand-written (about 60 lines) because `tracing-appender` only rotates by time and has no
 //! reopen-on-signal; this keeps the seed's single fixed path.
+//!
+//! Opened safely for a shared `/tmp`: the final component is never followed if it is a
+//! symlink (`O_NOFOLLOW`: another user cannot point it at a file of ours), a new file is
+//! created `0600`, and the opened file must be a regular file owned by this user (a file
+//! another user planted would let them read our logs); an existing one of ours that others
+//! can read is narrowed to `0600`. The default path lives in a per-user directory
+//! (`ServerSettings::default_log_path`) created `0700` and checked the same way.
 
 use std::{
     fs::{File, OpenOptions},
@@ -24,8 +31,76 @@ struct Inner {
     file: Mutex<File>,
 }
 
+#[cfg(unix)]
+mod user {
+    /// The effective user id.
+    pub fn euid() -> u32 {
+        // SAFETY: geteuid has no preconditions, cannot fail and only reads the process's
+        // credentials.
+        unsafe { libc::geteuid() }
+    }
+}
+
+#[cfg(unix)]
+fn open(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    if path == crate::config::ServerSettings::default_log_path()
+        && let Some(dir) = path.parent()
+    {
+        private_dir(dir)?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => io::Error::other("it is a symbolic link (not followed)"),
+            _ => e,
+        })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::other("it is not a regular file"));
+    }
+    if meta.uid() != user::euid() {
+        return Err(io::Error::other(format!(
+            "it is owned by uid {}, not this user ({})",
+            meta.uid(),
+            user::euid()
+        )));
+    }
+    if meta.mode() & 0o077 != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+#[cfg(not(unix))]
 fn open(path: &Path) -> io::Result<File> {
     OpenOptions::new().create(true).append(true).open(path)
+}
+
+/// Create `dir` as `0700`, or check that the existing one is a directory (not a symlink)
+/// of this user that no one else can enter.
+#[cfg(unix)]
+fn private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let meta = std::fs::symlink_metadata(dir)?;
+    let mine = meta.uid() == user::euid();
+    if !meta.is_dir() || !mine || meta.mode() & 0o077 != 0 {
+        return Err(io::Error::other(format!(
+            "{} exists but is not a private (0700) directory of this user; remove it or set \
+             server.log_path",
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 impl LogFile {
@@ -82,3 +157,7 @@ impl<'a> MakeWriter<'a> for LogFile {
         Guard(self.0.file.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
+
+#[cfg(all(test, unix))]
+#[path = "log_file_tests.rs"]
+mod tests;

@@ -12,8 +12,8 @@ use metrics::{Unit, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::labels::{
-    AuthFailure, HttpMethod, McpMethod, OriginRejection, PoolState, RateLimitBucket, Route,
-    StreamKind, TlsResult, UpstreamEndpoint,
+    AuthFailure, ConnClose, HttpMethod, McpMethod, OriginRejection, RateLimitBucket, Route,
+    StreamKind, TlsResult,
 };
 use crate::session::{EndReason, Outcome, TransportKind};
 
@@ -63,6 +63,8 @@ metric_defs! {
         "HTTP requests being handled (until their response headers are sent).";
     HTTP_BYTES_OUT = "opik_mcp_http_response_bytes_total", Counter, Some(Unit::Bytes), ["route"],
         "Response body bytes sent, streams included, by route template.";
+    CONNECTIONS_CLOSED = "opik_mcp_connections_closed_total", Counter, None, ["reason"],
+        "Connections the server closed on its own: no request head in time, idle, or over the per-address limit.";
     TLS_HANDSHAKES = "opik_mcp_tls_handshakes_total", Counter, None, ["result"],
         "TLS handshakes on the public listener, by result (ok, error).";
     TLS_RELOADS = "opik_mcp_tls_reloads_total", Counter, None, ["result"],
@@ -101,6 +103,12 @@ metric_defs! {
         "Requests refused by a rate limit, by bucket.";
     ORIGIN_REJECTED = "opik_mcp_origin_rejected_total", Counter, None, ["kind"],
         "Requests refused by the Host or Origin check.";
+    JWKS_FETCHES = "opik_mcp_jwks_fetches_total", Counter, None, ["result"],
+        "Fetches of the JWT issuer's key set (JWKS), by result (ok, error).";
+    JWKS_KEYS = "opik_mcp_jwks_keys", Gauge, None, [],
+        "Signing keys currently loaded from the JWKS (0: every JWT is refused).";
+    JWKS_LAST_SUCCESS = "opik_mcp_jwks_last_success_timestamp_seconds", Gauge,
+        Some(Unit::Seconds), [], "Unix time of the last successful JWKS fetch.";
     // Store
     AUDIT_QUEUE_DEPTH = "opik_mcp_audit_queue_depth", Gauge, None, [],
         "Audit records waiting to be written.";
@@ -232,6 +240,11 @@ pub fn http_bytes_out(route: Route) -> metrics::Counter {
     counter!(HTTP_BYTES_OUT, "route" => route.as_str())
 }
 
+/// The server closed a connection on its own, for `reason`.
+pub fn connection_closed(reason: ConnClose) {
+    counter!(CONNECTIONS_CLOSED, "reason" => reason.as_str()).increment(1);
+}
+
 /// A TLS handshake finished (TLS termination calls this).
 pub fn tls_handshake(result: TlsResult) {
     counter!(TLS_HANDSHAKES, "result" => result.as_str()).increment(1);
@@ -318,72 +331,10 @@ pub fn origin_rejected(kind: OriginRejection) {
     counter!(ORIGIN_REJECTED, "kind" => kind.as_str()).increment(1);
 }
 
-// ---- Store -----------------------------------------------------------------------------
-
-/// Audit records waiting to be written.
-pub fn audit_queue_depth(depth: usize) {
-    gauge!(AUDIT_QUEUE_DEPTH).set(depth as f64);
-}
-
-/// One audit batch was written.
-pub fn audit_batch(records: usize, took: Duration) {
-    histogram!(AUDIT_BATCH_SIZE).record(records as f64);
-    histogram!(AUDIT_BATCH_DURATION).record(took.as_secs_f64());
-}
-
-/// Audit records spilled to the local file.
-pub fn audit_spilled(records: u64) {
-    counter!(AUDIT_SPILLED).increment(records);
-}
-
-/// Spilled audit records written back.
-pub fn audit_replayed(records: u64) {
-    counter!(AUDIT_REPLAYED).increment(records);
-}
-
-/// Audit records lost.
-pub fn audit_lost(records: u64) {
-    counter!(AUDIT_LOST).increment(records);
-}
-
-/// Database pool usage (sample it periodically or at scrape).
-pub fn db_pool(in_use: u32, idle: u32, max: u32) {
-    gauge!(DB_POOL_CONNECTIONS, "state" => PoolState::InUse.as_str()).set(f64::from(in_use));
-    gauge!(DB_POOL_CONNECTIONS, "state" => PoolState::Idle.as_str()).set(f64::from(idle));
-    gauge!(DB_POOL_MAX).set(f64::from(max));
-}
-
-// ---- Upstream Opik ---------------------------------------------------------------------
-
-/// One request to the Opik API finished; `status` is `None` when no response arrived.
-pub fn upstream_request(endpoint: UpstreamEndpoint, status: Option<u16>, took: Duration) {
-    let status = match status {
-        Some(code @ 100..=599) => code.to_string(),
-        Some(_) | None => "error".to_owned(),
-    };
-    counter!(UPSTREAM_REQUESTS, "endpoint" => endpoint.as_str(), "status" => status).increment(1);
-    histogram!(UPSTREAM_DURATION, "endpoint" => endpoint.as_str()).record(took.as_secs_f64());
-}
-
-/// A request to the Opik API timed out.
-pub fn upstream_timeout(endpoint: UpstreamEndpoint) {
-    counter!(UPSTREAM_TIMEOUTS, "endpoint" => endpoint.as_str()).increment(1);
-}
-
-/// A request to the Opik API is retried.
-pub fn upstream_retry(endpoint: UpstreamEndpoint) {
-    counter!(UPSTREAM_RETRIES, "endpoint" => endpoint.as_str()).increment(1);
-}
-
-// ---- Runtime ---------------------------------------------------------------------------
-
-/// Sample the async runtime's stable metrics (cheap: a few atomic loads).
-pub fn tokio_runtime(handle: &tokio::runtime::Handle) {
-    let m = handle.metrics();
-    gauge!(TOKIO_WORKERS).set(m.num_workers() as f64);
-    gauge!(TOKIO_ALIVE_TASKS).set(m.num_alive_tasks() as f64);
-    gauge!(TOKIO_GLOBAL_QUEUE).set(m.global_queue_depth() as f64);
-}
+// The store, upstream Opik, JWKS and runtime helpers.
+#[path = "metrics_backends.rs"]
+mod backends;
+pub use backends::*;
 
 #[cfg(test)]
 #[path = "metrics_tests.rs"]

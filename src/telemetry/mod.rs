@@ -29,6 +29,31 @@ pub fn use_ansi(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) ->
     stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
+/// rmcp's own INFO lines are Rust `Debug` dumps of protocol structs (`peer_info:
+/// Some(InitializeRequestParams { .. })`, every received notification): unless the filter
+/// names `rmcp` itself, it logs warnings and errors only. Our access log and session events
+/// already say what happened, in plain fields.
+pub const RMCP_DEFAULT: &str = "rmcp=warn";
+
+/// The filter: `RUST_LOG` when set, else `log.filter`; rmcp at `warn` unless the filter asks
+/// for it by name, and its request dumps capped either way.
+fn log_filter(configured: &str) -> anyhow::Result<EnvFilter> {
+    // An unparsable RUST_LOG falls back to `log.filter` (validated at start-up), as before.
+    let text = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty() && EnvFilter::try_new(v).is_ok())
+        .unwrap_or_else(|| configured.to_owned());
+    let mut filter = EnvFilter::try_new(&text)?;
+    if !text.contains("rmcp") {
+        filter = filter
+            .add_directive(RMCP_DEFAULT.parse()?)
+            .add_directive("rmcp::service=warn".parse()?);
+    } else {
+        filter = filter.add_directive(RMCP_SERVICE_CAP.parse()?);
+    }
+    Ok(filter)
+}
+
 /// Install the global subscriber. `file`, when given, receives the same events as stderr
 /// (appended, reopened on SIGHUP). `RUST_LOG` overrides `log.filter` when set. JSON lines
 /// carry the event's fields at the top level (`request_id`, `http.route`, …). Colours only
@@ -39,9 +64,7 @@ pub fn init(log: &LogSettings, file: Option<&Path>) -> anyhow::Result<()> {
         std::io::stderr().is_terminal(),
         std::env::var_os("NO_COLOR").as_deref(),
     );
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&log.filter))?
-        .add_directive(RMCP_SERVICE_CAP.parse()?);
+    let filter = log_filter(&log.filter)?;
     let file = match file {
         Some(path) if !path.as_os_str().is_empty() => {
             Some(LogFile::open(path).with_context(|| {

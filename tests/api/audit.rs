@@ -280,12 +280,20 @@ async fn security_events_are_recorded_as_denied_and_rate_limited_rows() {
 
 const SECRET_KEY: &str = "sk-live-0123456789abcdef";
 const SECRET_PASSWORD: &str = "hunter2-correct-horse";
+/// Secrets only the new rules catch: a short key name, a look-alike key, a DSN, a JWT.
+const SECRET_PWD: &str = "pwd-value-31337";
+const SECRET_LOOKALIKE: &str = "cyrillic-pass-4242";
+const SECRET_DSN_PASSWORD: &str = "dsn-pass-9001";
+const SECRET_JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhdWRpdCJ9.c2lnbmF0dXJlLWF1ZGl0";
 
 async fn call_with_secrets(log_arguments: bool) -> (TestApp, AuditRecord) {
     let mut app = spawn_app_with(|s| s.audit.log_arguments = log_arguments).await;
     let sid = app.initialize().await;
     let args = json!({"random_string": "x", "apiKey": SECRET_KEY,
-                      "nested": {"password": SECRET_PASSWORD, "keep": "visible"}});
+                      "nested": {"password": SECRET_PASSWORD, "keep": "visible"},
+                      "db_pwd": SECRET_PWD, "раssword": SECRET_LOOKALIKE,
+                      "note": format!("postgres://app:{SECRET_DSN_PASSWORD}@db/x"),
+                      "header": SECRET_JWT, "author": "kept"});
     app.rpc(
         &sid,
         1,
@@ -309,6 +317,11 @@ async fn arguments_are_stored_redacted_and_only_when_log_arguments_is_on() {
     assert_eq!(args["apiKey"], "[REDACTED]");
     assert_eq!(args["nested"]["password"], "[REDACTED]");
     assert_eq!(args["nested"]["keep"], "visible");
+    assert_eq!(args["db_pwd"], "[REDACTED]");
+    assert_eq!(args["раssword"], "[REDACTED]");
+    assert_eq!(args["note"], "postgres://[REDACTED]@db/x");
+    assert_eq!(args["header"], "[REDACTED]");
+    assert_eq!(args["author"], "kept");
     let (quiet_app, quiet) = call_with_secrets(false).await;
     assert!(quiet.arguments.is_none());
     assert_eq!(
@@ -317,10 +330,16 @@ async fn arguments_are_stored_redacted_and_only_when_log_arguments_is_on() {
     );
     for app in [&logged_app, &quiet_app] {
         let bytes = database_bytes(app);
-        assert!(
-            !contains(&bytes, SECRET_KEY) && !contains(&bytes, SECRET_PASSWORD),
-            "secret stored"
-        );
+        for secret in [
+            SECRET_KEY,
+            SECRET_PASSWORD,
+            SECRET_PWD,
+            SECRET_LOOKALIKE,
+            SECRET_DSN_PASSWORD,
+            SECRET_JWT,
+        ] {
+            assert!(!contains(&bytes, secret), "{secret} stored");
+        }
     }
 }
 

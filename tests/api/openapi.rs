@@ -218,3 +218,39 @@ async fn errors_on_mcp_routes_are_json_rpc_errors() {
     assert!(body["error"]["code"].is_i64());
     assert!(body.get("id").is_some());
 }
+
+#[tokio::test]
+async fn the_explorer_can_send_a_real_initialize_and_docs_slash_redirects() {
+    // Arrange
+    let app = spawn_app_with(|s| s.server.mcp_path = "/api/mcp".into()).await;
+    let doc = json_doc(&app, &app.base).await;
+    // Assert: one example body per MCP operation, none mixing request and response fields.
+    let examples =
+        &doc["paths"]["/api/mcp"]["post"]["requestBody"]["content"]["application/json"]["examples"];
+    for (name, method) in [("initialize", "initialize"), ("tools_list", "tools/list")] {
+        let body = &examples[name]["value"];
+        assert_eq!(body["method"], method, "{examples}");
+        assert!(body.get("result").is_none() && body.get("error").is_none());
+    }
+    let page = document(&app, &app.base, "/docs")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("requestInterceptor"), "the page fixes Accept");
+    assert!(page.contains("\"/api/mcp\""), "for the configured path");
+    // `/docs/` is not a 404 on either listener.
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for base in [&app.base, &app.admin] {
+        let resp = no_redirect
+            .get(format!("{base}/docs/"))
+            .send()
+            .await
+            .expect("GET /docs/");
+        assert_eq!(resp.status(), 308, "{base}");
+        assert_eq!(resp.headers()["location"], "/docs");
+    }
+}

@@ -57,7 +57,7 @@ async fn wrong_api_key_is_a_401_tool_error() {
 
 #[tokio::test]
 async fn workspace_errors_are_403_tool_errors_explaining_workspaces() {
-    let h = harness().await;
+    let h = harness_with(|s| s.opik.allowed_workspaces = vec!["*".into()]).await;
     let text = h
         .call_err("list-projects", json!({"workspaceName": "nobody"}))
         .await;

@@ -186,7 +186,7 @@ async fn get_metrics_resolves_the_project_name_and_asks_the_real_metrics_endpoin
 
 #[tokio::test]
 async fn workspace_name_argument_switches_the_workspace_header() {
-    let h = harness().await;
+    let h = harness_with(|s| s.opik.allowed_workspaces = vec![OTHER_WORKSPACE.into()]).await;
     h.call_ok("list-datasets", json!({"workspaceName": OTHER_WORKSPACE}))
         .await;
     assert_eq!(
@@ -282,7 +282,7 @@ async fn tools_outside_the_enabled_toolsets_are_unknown_like_missing_ones() {
 }
 
 /// A `tools/call list-projects` on the harness session with extra request headers.
-async fn list_projects_with_headers(
+pub(crate) async fn list_projects_with_headers(
     h: &crate::opik_support::Harness,
     headers: &[(&str, &str)],
 ) -> Value {

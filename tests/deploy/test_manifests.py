@@ -71,6 +71,14 @@ def matches(selector: dict, labels: dict) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
 
 
+def replica_count(docs) -> int:
+    """The autoscaler's minimum when one scales the Deployment, else the Deployment's count."""
+    hpas = all_of(docs, "HorizontalPodAutoscaler")
+    if hpas:
+        return hpas[0]["spec"]["minReplicas"]
+    return one(docs, "Deployment")["spec"].get("replicas", 1)
+
+
 # -------------------------------------------------------------------------------- schemas
 
 @pytest.mark.parametrize("version", K8S_VERSIONS)
@@ -224,7 +232,7 @@ def test_ingress_is_sse_friendly_tls_and_routes_to_the_mcp_port(overlay):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_more_than_one_replica_needs_postgres_and_shared_sessions_or_affinity(overlay):
     docs = RENDERED[overlay]
-    replicas = one(docs, "Deployment")["spec"].get("replicas", 1)
+    replicas = replica_count(docs)
     if replicas <= 1:
         pytest.skip(f"{overlay} runs one replica")
     assert secret_env(docs)["DATABASE_URL"].get("optional") is False, "DATABASE_URL must be required"

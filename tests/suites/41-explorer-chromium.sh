@@ -48,6 +48,8 @@ for side in public admin; do
     expect "admin: probes rendered" grep -q 'operations-Probes-readyz' "$art/$side-dom.html"
   fi
   expect "$side: screenshot is a PNG" is_png "$art/$side-docs.png"
+  expect "$side: /docs/ redirects to /docs" \
+    [ "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$base/docs/")" = "308 $base/docs" ]
 done
 token="swagger-try-$RANDOM"
 if timeout 120 "$VENV/bin/python" "$here/lib/try_it_out.py" "$PUBLIC_URL/docs" "$token" \
@@ -57,6 +59,10 @@ if timeout 120 "$VENV/bin/python" "$here/lib/try_it_out.py" "$PUBLIC_URL/docs" "
   expect "try it out: DELETE /mcp answers the documented 404" [ "$(tio 'd["mcp"]["status"]')" = 404 ]
   expect "try it out: JSON-RPC error body shown" grep -q -- '-32001' "$art/try-it-out.json"
   expect "try it out: bearer token sent" grep -q "Authorization: Bearer $token" "$art/try-it-out.json"
+  expect "try it out: POST /mcp initialize example answers 200" [ "$(tio 'd["init"]["status"]')" = 200 ]
+  expect "try it out: initialize returns the server info" [ "$(tio '"serverInfo" in d["init"]["body"]')" = True ]
+  expect "try it out: tools/list example on the same session answers 200" [ "$(tio 'd["list"]["status"]')" = 200 ]
+  expect "try it out: tools/list lists the tools" [ "$(tio '"get-server-info" in d["list"]["body"]')" = True ]
   expect "try it out: screenshot is a PNG" is_png "$art/try-it-out.png"
 else
   tail -n 20 "$art/try-it-out.log"; fail=$((fail + 1)); echo "FAIL try it out"

@@ -8,4 +8,5 @@ cd "$(dirname "$0")/../.."
 export OPIK_MCP_BIN="${OPIK_MCP_BIN:-$PWD/target/debug/opik-mcp}"
 command -v kubectl >/dev/null || { echo "k8s-manifests: kubectl (with kustomize) is required" >&2; exit 2; }
 venv="$(bash tests/deploy/install.sh)"
-exec timeout 300 "$venv/bin/python" -m pytest -q -rs -p no:cacheprovider tests/deploy/test_manifests.py
+exec timeout 300 "$venv/bin/python" -m pytest -q -rs -p no:cacheprovider \
+    tests/deploy/test_manifests.py tests/deploy/test_production.py

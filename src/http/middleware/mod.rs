@@ -3,6 +3,7 @@
 pub mod access_log;
 mod auth;
 mod cors;
+pub mod host;
 mod limits;
 mod metrics;
 mod origin;

@@ -6,10 +6,11 @@
 //! - `Origin` (when present): listed in `server.allowed_origins`, or same-origin with the
 //!   request's `Host`, or (bound to loopback, no explicit host list) a loopback origin.
 
-use std::{collections::HashSet, net::IpAddr};
+use std::collections::HashSet;
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
+use super::host::{self, is_loopback_name};
 use crate::{
     config::ServerSettings,
     error::{ApiError, RpcError},
@@ -73,18 +74,15 @@ impl HostOriginCheck {
     fn check(&self, req: &Request) -> std::result::Result<(), (OriginRejection, ApiError)> {
         let host_err = |m: String| (OriginRejection::Host, ApiError::Forbidden(m));
         let origin_err = |m: String| (OriginRejection::Origin, ApiError::Forbidden(m));
-        let host = req
-            .headers()
-            .get("host")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_ascii_lowercase)
-            .or_else(|| {
-                req.uri()
-                    .authority()
-                    .map(|a| a.as_str().to_ascii_lowercase())
-            })
-            .unwrap_or_default();
-        let name = host_name(&host);
+        // Strictly parsed: a doubled or malformed `Host` (`[::1]evil.example`) or an
+        // absolute-form target is refused here too, not read leniently.
+        let authority = host::authority(req)
+            .map_err(|m| (OriginRejection::Host, ApiError::InvalidRequest(m)))?
+            .unwrap_or_else(|| host::Authority {
+                host: String::new(),
+                raw: String::new(),
+            });
+        let (name, host) = (authority.host.as_str(), authority.raw.as_str());
         if !self.allowed_hosts.is_empty() && !self.allowed_hosts.contains(name) {
             return Err(host_err(format!("Host {name:?} is not allowed")));
         }
@@ -125,10 +123,6 @@ fn host_name(authority: &str) -> &str {
         Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
         _ => authority,
     }
-}
-
-fn is_loopback_name(name: &str) -> bool {
-    name == "localhost" || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl<E: Endpoint> Middleware<E> for HostOriginCheck {

@@ -145,7 +145,7 @@ impl McpServer {
                 crate::config::TransportMode::Sse => "sse",
                 crate::config::TransportMode::StreamableHttp => "streamable-http",
             },
-            api_base_url: s.opik.api_url.clone(),
+            api_base_url: s.opik.api_url_display(),
             workspace_name: s.opik.workspace.clone(),
             is_self_hosted: s.opik.self_hosted,
             api_key_configured: s.opik.has_api_key(),

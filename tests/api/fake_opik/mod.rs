@@ -73,6 +73,8 @@ pub enum Fault {
     Oversized(usize),
     /// The same, streamed in chunks without `Content-Length`.
     OversizedStream(usize),
+    /// `302 Found` to this `Location`.
+    Redirect(String),
 }
 
 #[derive(Debug)]
@@ -316,6 +318,10 @@ fn fault_response(fault: Fault) -> Response {
             Body::from_string("{\"page\": 1, \"content\": [".into()),
         ),
         Fault::Oversized(n) => json(StatusCode::OK, Body::from_string(big_json(n))),
+        Fault::Redirect(location) => Response::builder()
+            .status(StatusCode::FOUND)
+            .header("location", location)
+            .finish(),
         Fault::OversizedStream(n) => {
             let chunks: Vec<Result<Bytes, std::io::Error>> = big_json(n)
                 .into_bytes()

@@ -16,14 +16,14 @@ use super::support::*;
 use crate::helpers::initialize_request;
 
 /// A JWKS endpoint whose key set and availability the test controls.
-struct JwksServer {
-    url: String,
-    keys: Arc<Mutex<Value>>,
-    down: Arc<AtomicBool>,
+pub(super) struct JwksServer {
+    pub(super) url: String,
+    pub(super) keys: Arc<Mutex<Value>>,
+    pub(super) down: Arc<AtomicBool>,
     hits: Arc<AtomicUsize>,
 }
 
-async fn jwks_server(initial: Value) -> JwksServer {
+pub(super) async fn jwks_server(initial: Value) -> JwksServer {
     let keys = Arc::new(Mutex::new(initial));
     let down = Arc::new(AtomicBool::new(false));
     let hits = Arc::new(AtomicUsize::new(0));

@@ -221,6 +221,27 @@ async fn alg_none_bad_signature_malformed_header_and_unknown_kid_are_each_401() 
 }
 
 #[tokio::test]
+async fn a_token_with_critical_header_extensions_is_401() {
+    // Arrange: a correctly signed token whose header lists `crit` extensions we do not know.
+    let app = spawn_secure(jwt_mode).await;
+    let key = EncodingKey::from_secret(HS_SECRET.as_bytes());
+    for crit in [
+        vec!["urn:example:unknown".to_owned()],
+        vec!["exp".to_owned()],
+    ] {
+        let mut header = jsonwebtoken::Header::new(Algorithm::HS256);
+        header.crit = Some(crit);
+        let token = jsonwebtoken::encode(&header, &claims("eve", "opik:read"), &key).expect("sign");
+        // Act + Assert
+        assert_invalid(&refused(&app, &token).await, "unsupported critical header");
+    }
+    // The same claims without `crit` are accepted.
+    let plain = hs_token(&claims("eve", "opik:read"));
+    let ok = post_as(&app, Some(&plain), &initialize_request(1), None).await;
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
 async fn hs256_signed_with_the_rsa_public_key_is_refused_key_confusion() {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = spawn_secure(|s| {

@@ -2,9 +2,12 @@
 //! and limits, each against the real server over real sockets.
 
 mod binding;
+mod connections;
 mod cors;
 mod flood;
+mod host;
 mod jwks;
+mod jwks_ready;
 mod jwt;
 mod limits;
 mod ratelimit;

@@ -173,6 +173,32 @@ async fn a_real_https_handshake_serves_the_configured_certificate() {
 }
 
 #[tokio::test]
+async fn a_connection_quiet_after_its_handshake_is_closed_at_the_head_deadline() {
+    // Arrange: a 1 s head deadline (the idle timeout stays 300 s) and a completed handshake.
+    let ca = Ca::new("test ca");
+    let files = write_files(&ca.leaf(false), &ca.pem());
+    let app = spawn_secure(|s| {
+        s.tls.cert_path = Some(files.cert.clone());
+        s.tls.key_path = Some(files.key.clone());
+        s.limits.header_read_timeout_secs = 1;
+    })
+    .await;
+    let mut s = connect(&app, &connector(&ca.pem(), None))
+        .await
+        .expect("handshake");
+    // Act: send nothing.
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await;
+    // Assert: the server closed it (EOF or a close/reset) within the deadline and margin.
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "still open: {read:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
 async fn a_new_certificate_is_served_without_dropping_an_open_connection() {
     let ca = Ca::new("test ca");
     let (first, second) = (ca.leaf(false), ca.leaf(false));

@@ -1,6 +1,8 @@
 """Drive the Swagger UI page (/docs) in headless Chromium over the DevTools protocol:
-"Authorize" with a bearer token, then "Try it out" -> "Execute" on GET /health and on
-DELETE /mcp (an unknown session), and print what the page shows as JSON. A screenshot of the
+"Authorize" with a bearer token, then "Try it out" -> "Execute" on GET /health, on
+DELETE /mcp (an unknown session), and on POST /mcp with its `initialize` example and then its
+`tools/list` example (the page carries the session over), and print what the page shows as
+JSON. A screenshot of the
 page after the calls is written to the given path.
 
 usage: try_it_out.py DOCS_URL TOKEN SCREENSHOT.png
@@ -78,9 +80,21 @@ STEPS = [
       return __t.focus('session header', () => op.querySelector('tr[data-param-name="Mcp-Session-Id"] input'));
     })()""",
     # Execute DELETE /mcp (an unknown session) and report both calls.
+    # Then POST /mcp: the `initialize` example (the default), then the `tools/list` one.
     r"""(async () => {
       const mcp = await __t.execute('operations-Mcp-mcpDelete');
-      return JSON.stringify({ health: window.__health, mcp });
+      const post = await __t.open('operations-Mcp-mcpPost');
+      const init = await __t.execute('operations-Mcp-mcpPost');
+      (await __t.until('Clear', () => post.querySelector('.btn-clear'))).click();
+      await __t.sleep(300);
+      const select = await __t.until('examples', () => post.querySelector('.examples-select-element'));
+      const setValue = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
+      setValue.call(select, 'tools_list');
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      await __t.until('tools/list body', () =>
+        (post.querySelector('.body-param__text') || {}).value?.includes('tools/list'));
+      const list = await __t.execute('operations-Mcp-mcpPost');
+      return JSON.stringify({ health: window.__health, mcp, init, list });
     })()""",
 ]
 
