@@ -92,7 +92,10 @@ impl Server {
             .args(["-TERM", &self.child.id().to_string()])
             .status();
         let _ = self.child.wait();
-        self.seen.extend(self.lines.try_iter());
+        // The reader thread may still be forwarding the last lines: drain until it ends (EOF).
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(l);
+        }
         self.seen
     }
 }
