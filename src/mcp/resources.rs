@@ -6,10 +6,11 @@
 //! Opik 404 are -32002 (resource not found), bad URI parts are -32602, anything else -32603
 //! with the tool's actionable message.
 
+use crate::mcp::tools::params::Parameters;
 use percent_encoding::percent_decode_str;
 use rmcp::{
     ErrorData,
-    handler::server::wrapper::{Json, Parameters},
+    handler::server::wrapper::Json,
     model::{Extensions, ReadResourceResult, Resource, ResourceContents, ResourceTemplate},
 };
 use serde::Serialize;

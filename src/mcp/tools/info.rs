@@ -1,10 +1,8 @@
 //! The `core` capability tools, which need no Opik call: `get-server-info`, `get-opik-help`,
 //! `get-opik-examples`, `get-opik-metrics-info` and `get-opik-tracing-info`.
 
-use rmcp::{
-    handler::server::wrapper::{Json, Parameters},
-    schemars, tool, tool_router,
-};
+use crate::mcp::tools::params::Parameters;
+use rmcp::{handler::server::wrapper::Json, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 
 use super::{

@@ -14,6 +14,7 @@ mod info;
 mod integration;
 mod metrics;
 mod output;
+pub(crate) mod params;
 mod projects;
 mod prompts;
 mod trace_actions;

@@ -6,7 +6,8 @@
     reason = "field docs are the schema descriptions models read; no backticks there"
 )]
 
-use rmcp::{handler::server::wrapper::Parameters, model::Extensions, tool, tool_router};
+use crate::mcp::tools::params::Parameters;
+use rmcp::{model::Extensions, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -7,8 +7,9 @@
     reason = "field docs are the schema descriptions models read; no backticks there"
 )]
 
+use crate::mcp::tools::params::Parameters;
 use reqwest::Method;
-use rmcp::{handler::server::wrapper::Parameters, model::Extensions, tool, tool_router};
+use rmcp::{model::Extensions, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
