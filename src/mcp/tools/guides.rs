@@ -325,7 +325,12 @@ mod tests {
 
     #[test]
     fn log_a_trace_is_the_trace_logging_example_not_an_integration() {
-        for task in ["log a trace", "Log trace", "log traces", "how do I log a trace"] {
+        for task in [
+            "log a trace",
+            "Log trace",
+            "log traces",
+            "how do I log a trace",
+        ] {
             assert_eq!(
                 best_example(task).map(|e| e.task),
                 Some("log a trace"),

@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::entity::{Key, ReadType, parse};
+use super::entity::ReadType;
 use crate::{
     mcp::{
         McpServer,
@@ -253,19 +253,6 @@ impl McpServer {
             }
         }
         Ok(call)
-    }
-
-    /// The id of a test suite or prompt given by id, name, URI or link.
-    async fn id_of(
-        &self,
-        creds: &Credentials,
-        kind: ReadType,
-        raw: &str,
-    ) -> Result<String, ToolError> {
-        match parse(kind, raw)?.key {
-            Key::Id(id) => Ok(id),
-            Key::Name(n) => self.resolve_name(creds, kind, &n).await,
-        }
     }
 
     async fn list_path(

@@ -7,6 +7,7 @@ mod budget;
 mod entity;
 mod experiment;
 mod list;
+mod names;
 mod ops;
 mod plan;
 mod read;

@@ -21,7 +21,7 @@ use super::{
 use crate::{
     mcp::{
         McpServer,
-        tools::common::{ErrorKind, ProjectRef, ToolError},
+        tools::common::{ProjectRef, ToolError},
     },
     opik::{Call, Credentials},
 };
@@ -269,75 +269,6 @@ impl McpServer {
         let v = json!({"thread": thread, "messages": messages, "messages_total": total,
                        "messages_truncated": truncated});
         Ok((v, notes))
-    }
-
-    /// The id of the entity of `kind` named exactly `name` (a second call); ambiguous or
-    /// missing names are errors listing the candidates.
-    pub(super) async fn resolve_name(
-        &self,
-        creds: &Credentials,
-        kind: ReadType,
-        name: &str,
-    ) -> Result<String, ToolError> {
-        let path = match kind {
-            ReadType::Project => "/v1/private/projects",
-            ReadType::TestSuite => "/v1/private/datasets",
-            ReadType::Experiment => "/v1/private/experiments",
-            ReadType::Prompt => "/v1/private/prompts",
-            _ => return Err(ToolError::invalid(format!("{} has no names", kind.name()))),
-        };
-        let call = Call::get(path)
-            .query("name", name)
-            .query("page", 1)
-            .query("size", 100);
-        let (found, _) = self.raw_page(creds, call).await?;
-        let label = |v: &Value| {
-            format!(
-                "{} ({})",
-                v["name"].as_str().unwrap_or("?"),
-                v["id"].as_str().unwrap_or("?")
-            )
-        };
-        let exact: Vec<&Value> = found.iter().filter(|v| v["name"] == name).collect();
-        match exact.as_slice() {
-            [one] => one["id"]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| ToolError::failed("Opik returned a match without an id")),
-            [] if found.is_empty() => Err(ToolError {
-                kind: ErrorKind::NotFound,
-                message: format!(
-                    "Not found: no {} is named {name:?}. list(entity_type=\"{}\") shows what \
-                     exists.",
-                    kind.name(),
-                    kind.name()
-                ),
-            }),
-            [] => Err(ToolError {
-                kind: ErrorKind::NotFound,
-                message: format!(
-                    "Not found: no {} is named exactly {name:?}; similar: {}. Pass one of these \
-                     ids.",
-                    kind.name(),
-                    found
-                        .iter()
-                        .take(10)
-                        .map(label)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }),
-            many => Err(ToolError::invalid(format!(
-                "{} {}s are named {name:?}: {}. Pass the id of the one you mean.",
-                many.len(),
-                kind.name(),
-                many.iter()
-                    .take(20)
-                    .map(|v| label(v))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
-        }
     }
 }
 
