@@ -2,6 +2,7 @@
 //! `list` for every entity, `schema` and `write` for every mutation (one typed, validated
 //! operation registry), and `run_experiment`.
 
+mod answer;
 mod bodies;
 mod budget;
 mod entity;
@@ -9,7 +10,10 @@ mod experiment;
 mod list;
 mod names;
 mod ops;
+mod ordered;
+mod pager;
 mod plan;
 mod read;
 mod registry;
+mod trace_read;
 mod write;
