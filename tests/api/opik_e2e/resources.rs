@@ -31,7 +31,7 @@ async fn every_resource_reads_end_to_end() {
 
     let ws = h.read_json("opik://workspace-info").await;
     assert_eq!(ws["name"], WORKSPACE);
-    assert_eq!(h.read_json("opik://projects-list").await["total"], 2);
+    assert_eq!(h.read_json("opik://projects-list").await["total"], 3);
     assert_eq!(
         h.fake.last("GET", "/v1/private/projects").query["size"],
         "25"
@@ -41,7 +41,7 @@ async fn every_resource_reads_end_to_end() {
             "opik://projects/{page}/{size}",
             "opik://projects/1/1".to_string(),
             "total",
-            json!(2),
+            json!(3),
         ),
         (
             "opik://prompts/{page}/{size}",

@@ -87,7 +87,7 @@ async fn projects_and_traces(h: &Harness, s: &mut BTreeSet<String>) {
         "/v1/private/projects",
     )
     .await;
-    assert_eq!(p["total"], 2);
+    assert_eq!(p["total"], 3);
     assert_eq!(p["items"][0]["name"], "demo-app");
     let created = check(
         h,
