@@ -10,6 +10,7 @@ mod cluster;
 mod concurrency;
 mod consolidated_list;
 mod consolidated_read;
+mod consolidated_search;
 mod consolidated_write;
 mod consolidated_write_ops;
 mod fake_opik;

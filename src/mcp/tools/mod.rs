@@ -60,6 +60,7 @@ pub const TOOLSETS: &[(&str, Toolset)] = &[
     ("schema", Toolset::Consolidated),
     ("write", Toolset::Consolidated),
     ("run_experiment", Toolset::Consolidated),
+    ("search", Toolset::Consolidated),
 ];
 
 /// The toolset of a tool, if it has one.
@@ -81,6 +82,7 @@ fn full_router() -> ToolRouter<McpServer> {
         + McpServer::consolidated_list_router()
         + McpServer::consolidated_write_router()
         + McpServer::consolidated_experiment_router()
+        + McpServer::consolidated_search_router()
 }
 
 /// Every tool this build knows, enabled or not (for config checks and scope decisions).

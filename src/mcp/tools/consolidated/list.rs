@@ -194,7 +194,7 @@ impl McpServer {
     }
 
     /// The project a trace belongs to (spans are listed per project).
-    async fn project_of_trace(
+    pub(super) async fn project_of_trace(
         &self,
         creds: &Credentials,
         trace: &str,
