@@ -11,6 +11,7 @@ mod concurrency;
 mod consolidated_list;
 mod consolidated_read;
 mod consolidated_search;
+mod consolidated_stats;
 mod consolidated_write;
 mod consolidated_write_ops;
 mod fake_opik;

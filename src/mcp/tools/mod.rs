@@ -61,6 +61,7 @@ pub const TOOLSETS: &[(&str, Toolset)] = &[
     ("write", Toolset::Consolidated),
     ("run_experiment", Toolset::Consolidated),
     ("search", Toolset::Consolidated),
+    ("stats", Toolset::Consolidated),
 ];
 
 /// The toolset of a tool, if it has one.
@@ -83,6 +84,7 @@ fn full_router() -> ToolRouter<McpServer> {
         + McpServer::consolidated_write_router()
         + McpServer::consolidated_experiment_router()
         + McpServer::consolidated_search_router()
+        + McpServer::consolidated_stats_router()
 }
 
 /// Every tool this build knows, enabled or not (for config checks and scope decisions).

@@ -18,6 +18,8 @@ mod read;
 mod registry;
 mod search;
 mod search_filters;
+mod stats;
+mod stats_render;
 mod table;
 mod trace_read;
 mod window;
