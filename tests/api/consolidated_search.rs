@@ -85,10 +85,7 @@ async fn spans_are_found_by_model_and_type_and_sorted() {
         rows.iter()
             .all(|r| r.contains("claude-3-5-sonnet") && r.contains("| llm |"))
     );
-    assert!(
-        rows[0].contains("0190a000-0000-7000-8000-000000000200"),
-        "ascending: {text}"
-    );
+    assert!(rows[0].contains(ids::TRACE_0), "ascending: {text}");
     let q = &h.fake.last("GET", "/v1/private/spans").query;
     assert_eq!(q["type"], "llm");
     assert_eq!(q["sorting"], r#"[{"direction":"ASC","field":"duration"}]"#);

@@ -8,6 +8,7 @@ mod bad_input;
 mod client_page;
 mod cluster;
 mod concurrency;
+mod consolidated_compare;
 mod consolidated_list;
 mod consolidated_read;
 mod consolidated_search;

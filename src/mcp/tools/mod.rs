@@ -62,6 +62,7 @@ pub const TOOLSETS: &[(&str, Toolset)] = &[
     ("run_experiment", Toolset::Consolidated),
     ("search", Toolset::Consolidated),
     ("stats", Toolset::Consolidated),
+    ("compare_experiments", Toolset::Consolidated),
 ];
 
 /// The toolset of a tool, if it has one.
@@ -85,6 +86,7 @@ fn full_router() -> ToolRouter<McpServer> {
         + McpServer::consolidated_experiment_router()
         + McpServer::consolidated_search_router()
         + McpServer::consolidated_stats_router()
+        + McpServer::consolidated_compare_router()
 }
 
 /// Every tool this build knows, enabled or not (for config checks and scope decisions).

@@ -23,7 +23,7 @@ use super::{
     reads::{
         execute, get_experiment, get_project, get_span, list_experiments, list_spans, list_versions,
     },
-    stats::{compare_items, project_metrics, span_stats, trace_stats},
+    stats::{compare_items, project_metrics, score_names, span_stats, trace_stats},
     writes::{accept, create_one, update_trace},
 };
 
@@ -60,6 +60,10 @@ pub fn api() -> Route {
         .at("/v1/private/experiments/execute", post(execute))
         .at("/v1/private/experiments/:id", get(get_experiment))
         .at("/v1/private/experiments/items", post(accept))
+        .at(
+            "/v1/private/experiments/feedback-scores/names",
+            get(score_names),
+        )
         .at("/v1/private/traces/stats", get(trace_stats))
         .at("/v1/private/traces/threads", get(list_threads))
         .at("/v1/private/traces/threads/retrieve", post(get_thread))

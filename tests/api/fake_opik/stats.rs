@@ -222,3 +222,28 @@ pub(super) fn compare_items(state: St<'_>, Path(id): Path<String>, q: Q) -> Resp
     body["columns"] = json!([]);
     ok(body)
 }
+
+/// `GET experiments/feedback-scores/names?experiment_ids=[…]`: the score names of those
+/// experiments' items (`FeedbackScoreNames_Public`).
+#[handler]
+pub(super) fn score_names(state: St<'_>, q: Q) -> Response {
+    let wanted: Vec<String> = q
+        .get("experiment_ids")
+        .and_then(|e| serde_json::from_str(e).ok())
+        .unwrap_or_default();
+    let data = state.data.lock().expect("lock");
+    let mut names: Vec<String> = data
+        .experiment_items
+        .iter()
+        .filter(|e| wanted.iter().any(|w| e["experiment_id"] == w.as_str()))
+        .flat_map(|e| e["feedback_scores"].as_array().cloned().unwrap_or_default())
+        .filter_map(|s| s["name"].as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    names.dedup();
+    let scores: Vec<Value> = names
+        .iter()
+        .map(|n| json!({"name": n, "type": "feedback_scores"}))
+        .collect();
+    ok(json!({"scores": scores}))
+}

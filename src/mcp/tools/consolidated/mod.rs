@@ -5,6 +5,8 @@
 mod answer;
 mod bodies;
 mod budget;
+mod compare;
+mod compare_rows;
 mod entity;
 mod experiment;
 mod list;
