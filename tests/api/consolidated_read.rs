@@ -198,6 +198,42 @@ async fn opik_uris_and_ui_links_name_entities() {
     let (_, v) = read(&h, json!({"entity_type": "test_suite", "id": ds_link})).await;
     assert_eq!(v["id"], ids::DATASET);
 
+    let (_, v) = read(
+        &h,
+        json!({"entity_type": "trace", "id": format!("opik://trace/{}", ids::TRACE_SHORT)}),
+    )
+    .await;
+    assert_eq!(
+        v["trace"]["id"],
+        ids::TRACE_SHORT,
+        "the resource form reads too"
+    );
+    let (_, v) = read(
+        &h,
+        json!({"entity_type": "test_suite", "id": format!("opik://dataset/{}", ids::DATASET)}),
+    )
+    .await;
+    assert_eq!(v["name"], ids::DATASET_NAME);
+    let (_, v) = read(
+        &h,
+        json!({"entity_type": "prompt", "id": format!("opik://prompt/{}/{}", ids::PROMPT_NAME, ids::COMMIT)}),
+    )
+    .await;
+    assert_eq!(
+        v["version"]["commit"],
+        ids::COMMIT,
+        "the commit picks the version"
+    );
+    let page = h
+        .call_err(
+            "read",
+            json!({"entity_type": "trace", "id": format!("opik://traces/{}/1/10", ids::PROJECT_DEMO)}),
+        )
+        .await;
+    assert!(
+        page.contains("is a page, not one entity: use list(entity_type=\"trace\""),
+        "{page}"
+    );
     let mismatch = h
         .call_err(
             "read",

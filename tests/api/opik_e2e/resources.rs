@@ -27,7 +27,11 @@ async fn every_resource_reads_end_to_end() {
         .iter()
         .map(|t| t["uriTemplate"].as_str().expect("uri").to_string())
         .collect();
-    assert_eq!(templates.len(), 9);
+    assert_eq!(
+        templates.len(),
+        16,
+        "9 classic templates and the 7 entity forms of read"
+    );
 
     let ws = h.read_json("opik://workspace-info").await;
     assert_eq!(ws["name"], WORKSPACE);
@@ -36,7 +40,54 @@ async fn every_resource_reads_end_to_end() {
         h.fake.last("GET", "/v1/private/projects").query["size"],
         "25"
     );
+    let entity = |t: &str| format!("opik://{t}");
     let cases = [
+        (
+            "opik://projects/{projectId}",
+            entity(&format!("projects/{}", ids::PROJECT_DEMO)),
+            "name",
+            json!("demo-app"),
+        ),
+        (
+            "opik://traces/{traceId}",
+            entity(&format!("traces/{}", ids::TRACE_LONG)),
+            "spans_total",
+            json!(2),
+        ),
+        (
+            "opik://spans/{spanId}",
+            entity(&format!("spans/{}", ids::SPAN_1)),
+            "name",
+            json!("retrieve"),
+        ),
+        (
+            "opik://projects/{projectId}/threads/{threadId}",
+            entity(&format!(
+                "projects/{}/threads/{}",
+                ids::PROJECT_DEMO,
+                ids::THREAD
+            )),
+            "messages_total",
+            json!(2),
+        ),
+        (
+            "opik://test-suites/{testSuiteId}",
+            entity(&format!("test-suites/{}", ids::DATASET)),
+            "name",
+            json!(ids::DATASET_NAME),
+        ),
+        (
+            "opik://experiments/{experimentId}",
+            entity(&format!("experiments/{}", ids::EXPERIMENT)),
+            "name",
+            json!(ids::EXPERIMENT_NAME),
+        ),
+        (
+            "opik://prompts/{promptId}",
+            entity(&format!("prompts/{}", ids::PROMPT)),
+            "versions_total",
+            json!(1),
+        ),
         (
             "opik://projects/{page}/{size}",
             "opik://projects/1/1".to_string(),
@@ -65,7 +116,7 @@ async fn every_resource_reads_end_to_end() {
             "opik://datasets/{page}/{size}",
             "opik://datasets/1/10".into(),
             "total",
-            json!(1),
+            json!(2),
         ),
         (
             "opik://dataset/{datasetId}",

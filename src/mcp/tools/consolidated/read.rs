@@ -104,6 +104,29 @@ impl McpServer {
     }
 }
 
+impl McpServer {
+    /// `resources/read` of an `opik://` URI that names one entity (the forms `read` takes):
+    /// the same fetch as `read`, as compact JSON without a token budget. `None` when the URI
+    /// is not an entity URI.
+    pub(crate) async fn read_entity_uri(
+        &self,
+        rest: &str,
+        ext: &Extensions,
+    ) -> Option<Result<String, ToolError>> {
+        let parsed = super::entity::entity_uri(rest)?;
+        let (creds, _) = self.credentials(ext, None);
+        Some(match parsed {
+            Ok((kind, target)) => {
+                let project = target.project.clone();
+                self.fetch(&creds, kind, target, project)
+                    .await
+                    .map(|f| super::ordered::to_string(&f.value))
+            }
+            Err(e) => Err(e),
+        })
+    }
+}
+
 /// How to fetch what a `read` answer left out: the elements of the composite's list that were
 /// dropped or shown as skeletons, and the entities in full.
 fn more(kind: ReadType, f: &Fetched, fitted: &Fitted) -> Option<String> {
