@@ -80,7 +80,11 @@ impl McpEngine {
     pub fn new(settings: Arc<Settings>, observers: Observers) -> Result<Arc<Self>, OpikError> {
         let opik = settings.opik.client()?;
         let router = tools::router(&settings);
-        let listed = Arc::new(router.list_all());
+        // One tool per job: classic twins of consolidated tools stay routable, unlisted.
+        let listed = Arc::new(tools::surface::listed_tools(
+            &router.list_all(),
+            &settings.opik.toolsets,
+        ));
         let scopes = ToolScopes::new(&tools::all_tools(), &settings.auth.scopes);
         let limits = ToolLimits::new(&settings.rate_limit);
         Ok(Arc::new(Self {

@@ -17,6 +17,7 @@ mod output;
 pub(crate) mod params;
 mod projects;
 mod prompts;
+pub(crate) mod surface;
 mod trace_actions;
 mod traces;
 
@@ -70,9 +71,10 @@ pub fn toolset_of(name: &str) -> Option<Toolset> {
     TOOLSETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// The router of every tool of every group, before toolset filtering.
+/// The router of every tool of every group, before toolset filtering, with compact output
+/// schemas.
 fn full_router() -> ToolRouter<McpServer> {
-    McpServer::info_router()
+    let mut router = McpServer::info_router()
         + McpServer::projects_router()
         + McpServer::traces_router()
         + McpServer::trace_actions_router()
@@ -86,7 +88,13 @@ fn full_router() -> ToolRouter<McpServer> {
         + McpServer::consolidated_experiment_router()
         + McpServer::consolidated_search_router()
         + McpServer::consolidated_stats_router()
-        + McpServer::consolidated_compare_router()
+        + McpServer::consolidated_compare_router();
+    for route in router.map.values_mut() {
+        if let Some(out) = route.attr.output_schema.as_mut() {
+            surface::compact_output_schema(std::sync::Arc::make_mut(out));
+        }
+    }
+    router
 }
 
 /// Every tool this build knows, enabled or not (for config checks and scope decisions).

@@ -7,22 +7,24 @@ use serde::Deserialize;
 use crate::mcp::tools::common::{ProjectRef, ToolError};
 
 /// What `read` can fetch.
+// Variants use `//`: documented variants make schemars emit a described `oneOf` (see
+// search_filters.rs), which every agent reads with the tool list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadType {
-    /// A project.
+    // A project.
     Project,
-    /// A trace, with its spans.
+    // A trace, with its spans.
     Trace,
-    /// One span.
+    // One span.
     Span,
-    /// A dataset (test suite).
+    // A dataset (test suite).
     TestSuite,
-    /// An experiment.
+    // An experiment.
     Experiment,
-    /// A prompt, with its versions.
+    // A prompt, with its versions.
     Prompt,
-    /// A conversation thread, with its messages (needs the project).
+    // A conversation thread, with its messages (needs the project).
     Thread,
 }
 

@@ -4,26 +4,28 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// What `list` can page through.
+// Variants use `//`: documented variants make schemars emit a described `oneOf` (see
+// search_filters.rs), which every agent reads with the tool list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ListType {
-    /// Projects.
+    // Projects.
     Project,
-    /// Spans of a trace (trace_id) or of a project.
+    // Spans of a trace (trace_id) or of a project.
     Span,
-    /// A project's traces (needs the project).
+    // A project's traces (needs the project).
     Trace,
-    /// A project's threads (needs the project).
+    // A project's threads (needs the project).
     Thread,
-    /// Datasets (test suites).
+    // Datasets (test suites).
     TestSuite,
-    /// A dataset's items (needs test_suite_id).
+    // A dataset's items (needs test_suite_id).
     TestSuiteItem,
-    /// Experiments (optionally of one test suite or prompt).
+    // Experiments (optionally of one test suite or prompt).
     Experiment,
-    /// Prompts.
+    // Prompts.
     Prompt,
-    /// A prompt's versions (needs prompt_id).
+    // A prompt's versions (needs prompt_id).
     PromptVersion,
 }
 

@@ -48,10 +48,7 @@ pub struct SearchArgs {
     /// Project id (alternative to project_name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
-    /// Conditions that must all hold; see each field. Which apply: traces — error,
-    /// feedback_score, start, end, name_contains, tags, metadata, thread_id, min/max_duration_ms,
-    /// min/max_cost, text; spans — the same but thread_id, plus model, provider, type, trace_id;
-    /// threads — feedback_score, start, end, tags, min/max_duration_ms, text.
+    /// Conditions that must all hold (each field says where it applies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<SearchFilters>,
     /// Sort: a field, optionally with ":asc" or ":desc" (default desc), e.g. "duration",

@@ -36,14 +36,16 @@ use crate::{
 pub const TOP_GROUPS: usize = 10;
 
 /// What to break the figures down by.
+// Variants use `//`: documented variants make schemars emit a described `oneOf` (see
+// search_filters.rs), which every agent reads with the tool list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Breakdown {
-    /// The LLM model of each span.
+    // The LLM model of each span.
     Model,
-    /// The model provider of each span.
+    // The model provider of each span.
     Provider,
-    /// Each tag of the traces.
+    // Each tag of the traces.
     Tag,
 }
 
