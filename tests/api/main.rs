@@ -11,6 +11,7 @@ mod concurrency;
 mod consolidated_compare;
 mod consolidated_list;
 mod consolidated_read;
+mod consolidated_read_budget;
 mod consolidated_search;
 mod consolidated_stats;
 mod consolidated_write;

@@ -47,7 +47,7 @@ fn trace_id(i: usize) -> String {
 }
 
 fn model(i: usize) -> (&'static str, &'static str) {
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         ("claude-3-5-sonnet", "anthropic")
     } else {
         ("gpt-4o", "openai")

@@ -9,37 +9,20 @@ use crate::{
     opik_support::harness,
 };
 
-#[tokio::test]
-async fn every_resource_reads_end_to_end() {
-    let h = harness().await;
-    let list = h.rpc("resources/list", json!({})).await;
-    let statics: Vec<&str> = list["result"]["resources"]
-        .as_array()
-        .expect("resources")
-        .iter()
-        .map(|r| r["uri"].as_str().expect("uri"))
-        .collect();
-    assert_eq!(statics, ["opik://workspace-info", "opik://projects-list"]);
-    let templates = h.rpc("resources/templates/list", json!({})).await;
-    let templates: BTreeSet<String> = templates["result"]["resourceTemplates"]
-        .as_array()
-        .expect("templates")
-        .iter()
-        .map(|t| t["uriTemplate"].as_str().expect("uri").to_string())
-        .collect();
-    assert_eq!(
-        templates.len(),
-        16,
-        "9 classic templates and the 7 entity forms of read"
-    );
+/// The entity URIs of `read`, listed as templates with the consolidated toolset.
+const ENTITY_TEMPLATES: [&str; 7] = [
+    "opik://projects/{projectId}",
+    "opik://traces/{traceId}",
+    "opik://spans/{spanId}",
+    "opik://projects/{projectId}/threads/{threadId}",
+    "opik://test-suites/{testSuiteId}",
+    "opik://experiments/{experimentId}",
+    "opik://prompts/{promptId}",
+];
 
-    let ws = h.read_json("opik://workspace-info").await;
-    assert_eq!(ws["name"], WORKSPACE);
-    assert_eq!(h.read_json("opik://projects-list").await["total"], 3);
-    assert_eq!(
-        h.fake.last("GET", "/v1/private/projects").query["size"],
-        "25"
-    );
+#[tokio::test]
+async fn every_entity_uri_of_read_reads_as_a_resource() {
+    let h = harness().await;
     let entity = |t: &str| format!("opik://{t}");
     let cases = [
         (
@@ -88,6 +71,52 @@ async fn every_resource_reads_end_to_end() {
             "versions_total",
             json!(1),
         ),
+    ];
+    let mut covered = BTreeSet::new();
+    for (template, uri, field, want) in cases {
+        let body = h.read_json(&uri).await;
+        assert_eq!(body[field], want, "{uri}: {body}");
+        covered.insert(template);
+    }
+    assert_eq!(covered, BTreeSet::from(ENTITY_TEMPLATES));
+}
+
+#[tokio::test]
+async fn every_resource_reads_end_to_end() {
+    let h = harness().await;
+    let list = h.rpc("resources/list", json!({})).await;
+    let statics: Vec<&str> = list["result"]["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|r| r["uri"].as_str().expect("uri"))
+        .collect();
+    assert_eq!(statics, ["opik://workspace-info", "opik://projects-list"]);
+    let templates = h.rpc("resources/templates/list", json!({})).await;
+    let templates: BTreeSet<String> = templates["result"]["resourceTemplates"]
+        .as_array()
+        .expect("templates")
+        .iter()
+        .map(|t| t["uriTemplate"].as_str().expect("uri").to_string())
+        .collect();
+    assert_eq!(
+        templates.len(),
+        16,
+        "9 classic templates and the 7 entity forms of read"
+    );
+    let templates: BTreeSet<String> = templates
+        .into_iter()
+        .filter(|t| !ENTITY_TEMPLATES.contains(&t.as_str()))
+        .collect();
+
+    let ws = h.read_json("opik://workspace-info").await;
+    assert_eq!(ws["name"], WORKSPACE);
+    assert_eq!(h.read_json("opik://projects-list").await["total"], 3);
+    assert_eq!(
+        h.fake.last("GET", "/v1/private/projects").query["size"],
+        "25"
+    );
+    let cases = [
         (
             "opik://projects/{page}/{size}",
             "opik://projects/1/1".to_string(),

@@ -6,11 +6,6 @@
 //! `GET experiments/feedback-scores/names`, and `GET datasets/{id}/items/experiments/items`
 //! (the items compared across experiments, paged, truncated by Opik).
 
-#![expect(
-    clippy::doc_markdown,
-    reason = "field docs are the schema descriptions models read; no backticks there"
-)]
-
 use rmcp::{model::Extensions, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;

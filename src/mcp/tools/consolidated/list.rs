@@ -127,24 +127,9 @@ impl McpServer {
         }
         match kind {
             ListType::Span => {
-                let project = match (&project, args.trace_id.as_deref()) {
-                    (Some(p), _) => p.clone(),
-                    (None, Some(t)) => self.project_of_trace(creds, t).await?,
-                    (None, None) => {
-                        return Err(ToolError::invalid(
-                            "list(entity_type=\"span\") needs trace_id (the spans of one trace) \
-                             or a project (project_name or project_id)",
-                        ));
-                    }
-                };
-                call = project.apply(call).query("truncate", true);
-                if let Some(t) = args.trace_id.as_deref() {
-                    call = call.query("trace_id", uuid_arg("trace_id", t)?);
-                }
-                if let Some(n) = name {
-                    let f = json!([{"field": "name", "operator": "contains", "value": n}]);
-                    call = call.query("filters", f.to_string());
-                }
+                call = self
+                    .span_call(creds, args, project.as_ref(), name, call)
+                    .await?
             }
             ListType::Trace | ListType::Thread => {
                 let Some(p) = &project else {
@@ -189,6 +174,36 @@ impl McpServer {
             ListType::Project | ListType::TestSuite | ListType::Prompt => {
                 call = call.query_opt("name", name);
             }
+        }
+        Ok(call)
+    }
+
+    /// Spans: of a project, of one trace (the project looked up from it when not given).
+    async fn span_call<'a>(
+        &self,
+        creds: &Credentials,
+        args: &ListArgs,
+        project: Option<&ProjectRef>,
+        name: Option<&str>,
+        call: Call<'a>,
+    ) -> Result<Call<'a>, ToolError> {
+        let project = match (project, args.trace_id.as_deref()) {
+            (Some(p), _) => p.clone(),
+            (None, Some(t)) => self.project_of_trace(creds, t).await?,
+            (None, None) => {
+                return Err(ToolError::invalid(
+                    "list(entity_type=\"span\") needs trace_id (the spans of one trace) or a \
+                     project (project_name or project_id)",
+                ));
+            }
+        };
+        let mut call = project.apply(call).query("truncate", true);
+        if let Some(t) = args.trace_id.as_deref() {
+            call = call.query("trace_id", uuid_arg("trace_id", t)?);
+        }
+        if let Some(n) = name {
+            let f = json!([{"field": "name", "operator": "contains", "value": n}]);
+            call = call.query("filters", f.to_string());
         }
         Ok(call)
     }

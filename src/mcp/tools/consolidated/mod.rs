@@ -20,6 +20,7 @@ mod read;
 mod registry;
 mod search;
 mod search_filters;
+mod search_types;
 mod stats;
 mod stats_render;
 mod table;

@@ -32,7 +32,10 @@ pub const MAX_REQUESTS: usize = 64;
 
 /// The largest divisor of `size` that is at most half of it (1 for 1, 2 or 3).
 fn smaller(size: u32) -> u32 {
-    (1..=size / 2).rev().find(|d| size % d == 0).unwrap_or(1)
+    (1..=size / 2)
+        .rev()
+        .find(|d| size.is_multiple_of(*d))
+        .unwrap_or(1)
 }
 
 impl McpServer {

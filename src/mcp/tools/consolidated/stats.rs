@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     entity::ReadType,
-    stats_render::{Figures, render},
+    stats_render::{Figures, Group, render},
     window::{Window, iso, window},
 };
 use crate::{
@@ -172,7 +172,7 @@ impl McpServer {
         pid: &str,
         w: &Window,
         b: Breakdown,
-    ) -> Result<Vec<(String, f64, Map<String, Value>)>, ToolError> {
+    ) -> Result<Vec<Group>, ToolError> {
         let (metric, field) = match b {
             Breakdown::Model => ("SPAN_COUNT", "model"),
             Breakdown::Provider => ("SPAN_COUNT", "provider"),

@@ -23,9 +23,12 @@ pub struct Figures {
     pub failed: Map<String, Value>,
     /// Span stats over the window.
     pub spans: Map<String, Value>,
-    /// The breakdown: each group's name, its count and its stats.
-    pub groups: Option<(Breakdown, Vec<(String, f64, Map<String, Value>)>)>,
+    /// The breakdown and its groups.
+    pub groups: Option<(Breakdown, Vec<Group>)>,
 }
+
+/// One group of a breakdown: its name, its count (from the metrics endpoint) and its stats.
+pub type Group = (String, f64, Map<String, Value>);
 
 fn num(v: Option<&Value>) -> Option<f64> {
     v.and_then(Value::as_f64)
@@ -126,7 +129,7 @@ pub fn render(f: &Figures) -> String {
     out
 }
 
-fn breakdown(b: Breakdown, groups: &[(String, f64, Map<String, Value>)]) -> String {
+fn breakdown(b: Breakdown, groups: &[Group]) -> String {
     let (unit, count_key) = match b {
         Breakdown::Tag => ("traces", "trace_count"),
         Breakdown::Model | Breakdown::Provider => ("spans", "span_count"),

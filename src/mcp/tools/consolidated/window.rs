@@ -92,6 +92,9 @@ pub fn instant(
     Ok(now - d)
 }
 
+/// An optional start and an optional end.
+pub type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The window of optional `start`/`end` arguments (at `path.start`, `path.end`); an end
 /// without a start, or a start without an end (until now), is fine. `None` when neither.
 pub fn window(
@@ -99,7 +102,7 @@ pub fn window(
     start: Option<&str>,
     end: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), ToolError> {
+) -> Result<Bounds, ToolError> {
     let s = start
         .map(|s| instant(&format!("{path}start"), s, Bound::Start, now))
         .transpose()?;
