@@ -9,16 +9,8 @@ use crate::{
     opik_support::{Harness, harness},
 };
 
-/// The header and the parsed JSON of an answer.
 async fn compare(h: &Harness, args: Value) -> (String, Value) {
-    let result = h.call("compare_experiments", args.clone()).await;
-    assert_eq!(result["isError"], false, "{args} failed: {result}");
-    let text = result["content"][0]["text"].as_str().expect("text");
-    let (header, body) = text.split_once('\n').expect("header line");
-    (
-        header.to_string(),
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}")),
-    )
+    h.call_budgeted("compare_experiments", args).await
 }
 
 #[tokio::test]

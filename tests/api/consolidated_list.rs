@@ -10,12 +10,7 @@ use crate::{
 };
 
 async fn list(h: &Harness, args: Value) -> String {
-    let result = h.call("list", args.clone()).await;
-    assert_eq!(result["isError"], false, "list {args} failed: {result}");
-    result["content"][0]["text"]
-        .as_str()
-        .expect("text")
-        .to_string()
+    h.call_text("list", args).await
 }
 
 #[tokio::test]

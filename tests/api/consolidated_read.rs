@@ -11,12 +11,7 @@ use crate::{
 
 /// The header line and the parsed JSON of a `read` answer.
 async fn read(h: &Harness, args: Value) -> (String, Value) {
-    let result = h.call("read", args.clone()).await;
-    assert_eq!(result["isError"], false, "read {args} failed: {result}");
-    let text = result["content"][0]["text"].as_str().expect("text");
-    let (header, body) = text.split_once('\n').expect("header line");
-    let value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
-    (header.to_string(), value)
+    h.call_budgeted("read", args).await
 }
 
 #[tokio::test]

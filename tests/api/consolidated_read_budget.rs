@@ -8,14 +8,8 @@ use crate::{
     opik_support::{Harness, harness},
 };
 
-/// The header line and the parsed JSON of a `read` answer.
 async fn read(h: &Harness, args: Value) -> (String, Value) {
-    let result = h.call("read", args.clone()).await;
-    assert_eq!(result["isError"], false, "read {args} failed: {result}");
-    let text = result["content"][0]["text"].as_str().expect("text");
-    let (header, body) = text.split_once('\n').expect("header line");
-    let value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
-    (header.to_string(), value)
+    h.call_budgeted("read", args).await
 }
 
 /// 1,000 spans of 4,000 characters each (about a million tokens of JSON) under one trace.

@@ -10,12 +10,7 @@ use crate::{
 };
 
 async fn search(h: &Harness, args: Value) -> String {
-    let result = h.call("search", args.clone()).await;
-    assert_eq!(result["isError"], false, "search {args} failed: {result}");
-    result["content"][0]["text"]
-        .as_str()
-        .expect("text")
-        .to_string()
+    h.call_text("search", args).await
 }
 
 fn filters_sent(h: &Harness, path: &str) -> Value {

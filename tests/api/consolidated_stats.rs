@@ -10,12 +10,7 @@ use crate::{
 };
 
 async fn stats(h: &Harness, args: Value) -> String {
-    let result = h.call("stats", args.clone()).await;
-    assert_eq!(result["isError"], false, "stats {args} failed: {result}");
-    result["content"][0]["text"]
-        .as_str()
-        .expect("text")
-        .to_string()
+    h.call_text("stats", args).await
 }
 
 #[tokio::test]
