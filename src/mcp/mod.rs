@@ -70,6 +70,8 @@ pub struct McpEngine {
     opik: OpikClient,
     router: ToolRouter<McpServer>,
     listed: Arc<Vec<Tool>>,
+    /// What `listed` costs an agent (measured once).
+    listed_size: tools::surface::Size,
     scopes: ToolScopes,
     limits: ToolLimits,
     observers: Observers,
@@ -85,6 +87,7 @@ impl McpEngine {
             &router.list_all(),
             &settings.opik.toolsets,
         ));
+        let listed_size = tools::surface::size(&listed);
         let scopes = ToolScopes::new(&tools::all_tools(), &settings.auth.scopes);
         let limits = ToolLimits::new(&settings.rate_limit);
         Ok(Arc::new(Self {
@@ -92,6 +95,7 @@ impl McpEngine {
             opik,
             router,
             listed,
+            listed_size,
             scopes,
             limits,
             observers,
@@ -146,6 +150,11 @@ impl McpEngine {
     /// The tools this deployment lists.
     pub fn tools(&self) -> &[Tool] {
         &self.listed
+    }
+
+    /// What the listed tools cost an agent's context.
+    pub fn listed_size(&self) -> tools::surface::Size {
+        self.listed_size
     }
 }
 

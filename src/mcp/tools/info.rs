@@ -183,13 +183,10 @@ impl McpServer {
             toolsets: s.opik.toolsets.names(),
             enabled_tools: engine.tools().iter().map(|t| t.name.to_string()).collect(),
             callable_unlisted_tools: super::surface::unlisted_callable(&s.opik.toolsets),
-            listed_size: ToolsetSize::new(
-                s.opik.toolsets.names().join(","),
-                super::surface::size(engine.tools()),
-            ),
-            toolset_sizes: super::surface::sizes(&super::all_tools())
-                .into_iter()
-                .map(|(t, size)| ToolsetSize::new(t, size))
+            listed_size: ToolsetSize::new(s.opik.toolsets.names().join(","), engine.listed_size()),
+            toolset_sizes: super::surface::build_sizes()
+                .iter()
+                .map(|(t, size)| ToolsetSize::new(t.clone(), *size))
                 .collect(),
             protocol_versions: crate::mcp::all_versions()
                 .iter()

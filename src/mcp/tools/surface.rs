@@ -110,6 +110,13 @@ pub fn listed_tools(all: &[Tool], sets: &Toolsets) -> Vec<Tool> {
         .collect()
 }
 
+/// [`sizes`] of every tool this build has, measured once: building every tool's schema and
+/// serialising the list ten times is far too slow for each `get-server-info` call.
+pub fn build_sizes() -> &'static [(String, Size)] {
+    static SIZES: std::sync::OnceLock<Vec<(String, Size)>> = std::sync::OnceLock::new();
+    SIZES.get_or_init(|| sizes(&super::all_tools()))
+}
+
 /// The size of each toolset alone, then of the presets `all` and `core,consolidated`.
 pub fn sizes(all: &[Tool]) -> Vec<(String, Size)> {
     let mut out: Vec<(String, Size)> = Toolset::ALL
