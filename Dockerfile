@@ -19,6 +19,10 @@
 # Stages: chef (toolchain + cargo-chef) → planner (dependency recipe) → builder (dependencies
 # cooked in their own layer, rebuilt only when Cargo.toml/Cargo.lock change; then the crate)
 # → runtime (distroless, non-root, binary only).
+#
+# scripts/container-image.sh builds the same image FROM scratch around a given binary (where
+# base images cannot be pulled): it reuses the runtime stage below as written, replacing only
+# its FROM and its single-line `COPY --from=builder` instructions. Keep those single-line.
 
 ARG RUST_VERSION=1.95
 

@@ -6,11 +6,13 @@
 pub mod auth;
 pub mod cluster;
 pub mod config;
+pub mod doctor;
 pub mod domain;
 pub mod error;
 pub mod healthcheck;
 pub mod http;
 pub mod mcp;
+pub mod oauth;
 pub mod openapi;
 pub mod opik;
 pub mod ratelimit;

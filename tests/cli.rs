@@ -8,6 +8,8 @@ use std::{
 
 #[path = "cli/config_docs.rs"]
 mod config_docs;
+#[path = "cli/startup.rs"]
+mod startup;
 
 /// The binary. These tests are about the CLI and configuration, so the audit trail (whose
 /// default SQLite file would land in the working directory) is off; tests/faults covers the

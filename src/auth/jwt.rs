@@ -110,7 +110,7 @@ impl JwtVerifier {
         validation.validate_exp = true;
         validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.set_issuer(&[j.issuer.clone().unwrap_or_default()]);
+        validation.set_issuer(&[auth.issuer().unwrap_or_default()]);
         let mut audiences: Vec<String> = auth.resource.iter().cloned().collect();
         audiences.extend(j.audiences.iter().cloned());
         validation.set_audience(&audiences);
@@ -137,6 +137,12 @@ impl JwtVerifier {
             return Ok(p);
         }
         self.verify_uncached(token, generation).await
+    }
+
+    /// Also accept tokens signed by `key` (the broker's own signing key: verified locally,
+    /// no JWKS fetch of ourselves).
+    pub fn trust(&mut self, key: VerifyKey) {
+        self.static_keys.push(key);
     }
 
     /// Lookups answered without checking a signature again (tests).

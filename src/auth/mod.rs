@@ -67,6 +67,9 @@ pub struct Authenticator {
     jwt: Option<JwtVerifier>,
     api_keys: ApiKeys,
     required: Vec<String>,
+    /// The `scope` of every challenge: what an OAuth client should ask its authorization
+    /// server for.
+    challenge_scopes: Vec<String>,
     resource_metadata: Option<String>,
 }
 
@@ -86,8 +89,24 @@ impl Authenticator {
             jwt,
             api_keys,
             required: auth.scopes.required.clone(),
-            resource_metadata: auth.resource.as_deref().and_then(metadata_url),
+            challenge_scopes: auth.scopes.challenge_scopes().to_vec(),
+            // Only with JWTs is there a metadata document (and an authorization server) to
+            // point at; an API-key server sending clients to a 404 starts them on an OAuth
+            // discovery that can only fail.
+            resource_metadata: match auth.mode.jwt() {
+                true => auth.resource.as_deref().and_then(metadata_url),
+                false => None,
+            },
         })
+    }
+
+    /// Also accept JWTs signed by `key` (the broker's own key) with the configured issuer
+    /// and audience.
+    pub fn with_own_key(mut self, key: VerifyKey) -> Self {
+        if let Some(jwt) = &mut self.jwt {
+            jwt.trust(key);
+        }
+        self
     }
 
     /// The configured mode.
@@ -165,8 +184,8 @@ impl Authenticator {
         } else {
             parts.push(r#"realm="opik-mcp""#.into());
         }
-        if !self.required.is_empty() {
-            parts.push(format!(r#"scope="{}""#, self.required.join(" ")));
+        if !self.challenge_scopes.is_empty() {
+            parts.push(format!(r#"scope="{}""#, self.challenge_scopes.join(" ")));
         }
         if let AuthError::InsufficientScope(s) = err {
             parts.push(format!(r#"error_description="the {s} scope is required""#));

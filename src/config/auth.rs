@@ -6,6 +6,8 @@ use std::{collections::BTreeMap, path::PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::BrokerSettings;
+
 /// Which credentials are accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
@@ -56,6 +58,9 @@ pub struct AuthSettings {
     pub api_keys: Vec<ApiKeySettings>,
     /// Scope requirements.
     pub scopes: ScopeSettings,
+    /// The OAuth broker (`[auth.broker]`): this server as the authorization server MCP
+    /// clients see, delegating login to an upstream OIDC provider.
+    pub broker: BrokerSettings,
 }
 
 /// A PEM public key for JWT signatures.
@@ -154,9 +159,14 @@ pub struct ScopeSettings {
     /// read-only, as the MCP spec defaults it). Default `opik:admin`.
     pub admin: String,
     /// Scopes every request to the MCP endpoints needs; a token without them gets 403
-    /// `insufficient_scope`. They are the `scope` of the 401 challenge. Default
-    /// `["opik:read"]`.
+    /// `insufficient_scope`. The `scope` of the challenge unless `challenge` is set.
+    /// Default `["opik:read"]`.
     pub required: Vec<String>,
+    /// Scopes the `401`/`403` challenge names (`WWW-Authenticate: Bearer scope="…"`): OAuth
+    /// clients ask their authorization server for exactly these, so list every scope a
+    /// signed-in user should get (e.g. `["opik:read", "opik:write"]`); must include
+    /// `required`. Env `OPIK_MCP_AUTH__SCOPES__CHALLENGE`. Default empty: `required`.
+    pub challenge: Vec<String>,
     /// Per-tool overrides, by tool name: `tools."get-opik-help" = "opik:write"`. Default
     /// empty.
     pub tools: BTreeMap<String, String>,
@@ -169,10 +179,22 @@ impl Default for ScopeSettings {
             write: "opik:write".into(),
             admin: "opik:admin".into(),
             required: vec!["opik:read".into()],
+            challenge: Vec::new(),
             tools: BTreeMap::new(),
+        }
+    }
+}
+
+impl ScopeSettings {
+    /// The scopes the challenge names: `challenge`, or `required` when that is empty.
+    pub fn challenge_scopes(&self) -> &[String] {
+        match self.challenge.is_empty() {
+            true => &self.required,
+            false => &self.challenge,
         }
     }
 }
 
 #[path = "auth_validate.rs"]
 mod validate;
+pub(super) use validate::check_url;

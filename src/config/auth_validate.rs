@@ -28,6 +28,10 @@ impl AuthSettings {
                 .collect();
         }
         let mut algs = Vec::new();
+        if self.broker.enabled() {
+            // The broker's own key (src/oauth/keys.rs) is P-256.
+            algs.push(Algorithm::ES256);
+        }
         if j.hs_secret.is_some() {
             algs.extend([Algorithm::HS256, Algorithm::HS384, Algorithm::HS512]);
         }
@@ -50,10 +54,25 @@ impl AuthSettings {
     /// The `authorization_servers` of the protected-resource metadata.
     pub fn authorization_servers(&self) -> Vec<String> {
         if self.authorization_servers.is_empty() {
-            self.jwt.issuer.iter().cloned().collect()
+            self.issuer().into_iter().collect()
         } else {
             self.authorization_servers.clone()
         }
+    }
+
+    /// The `iss` accepted in JWTs: `auth.jwt.issuer`, or with the broker its own issuer.
+    pub fn issuer(&self) -> Option<String> {
+        self.jwt.issuer.clone().or_else(|| self.broker_issuer())
+    }
+
+    /// The broker's issuer identifier: the origin of `auth.resource` (`https://h:port`),
+    /// where its metadata and endpoints are served. `None` without the broker.
+    pub fn broker_issuer(&self) -> Option<String> {
+        if !self.broker.enabled() {
+            return None;
+        }
+        let url = url::Url::parse(self.resource.as_deref()?).ok()?;
+        Some(url.origin().ascii_serialization())
     }
 
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
@@ -69,6 +88,9 @@ impl AuthSettings {
         }
         for s in &self.authorization_servers {
             check_url("auth.authorization_servers", s)?;
+        }
+        if self.broker.enabled() {
+            self.validate_broker()?;
         }
         Ok(())
     }
@@ -87,6 +109,10 @@ impl AuthSettings {
                      (e.g. https://mcp.example.com/mcp), which tokens must carry as `aud`"
                 ),
             ));
+        }
+        if self.broker.enabled() {
+            // Issuer and key are the broker's own (validate_broker).
+            return self.validate_jwt_limits();
         }
         if j.issuer.as_deref().is_none_or(str::is_empty) {
             return Err(ConfigError::invalid(
@@ -124,6 +150,11 @@ impl AuthSettings {
         if let Some(url) = &j.jwks_url {
             check_url("auth.jwt.jwks_url", url)?;
         }
+        self.validate_jwt_limits()
+    }
+
+    fn validate_jwt_limits(&self) -> Result<(), ConfigError> {
+        let j = &self.jwt;
         for (key, v) in [
             ("auth.jwt.jwks_refresh_secs", j.jwks_refresh_secs),
             ("auth.jwt.jwks_min_refetch_secs", j.jwks_min_refetch_secs),
@@ -224,6 +255,20 @@ impl AuthSettings {
         for v in s.tools.values() {
             check_scope("auth.scopes.tools", v)?;
         }
+        for c in &s.challenge {
+            check_scope("auth.scopes.challenge", c)?;
+        }
+        // A client that asks for the challenged scopes must get a token that passes.
+        if let Some(r) = s
+            .required
+            .iter()
+            .find(|r| !s.challenge_scopes().contains(r))
+        {
+            return Err(ConfigError::invalid(
+                "auth.scopes.challenge",
+                format!("must include every required scope (missing {r:?})"),
+            ));
+        }
         Ok(())
     }
 }
@@ -247,7 +292,7 @@ fn check_scope(key: &'static str, scope: &str) -> Result<(), ConfigError> {
 }
 
 /// An https URL, or http on a loopback host (local testing); no fragment.
-fn check_url(key: &'static str, value: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_url(key: &'static str, value: &str) -> Result<(), ConfigError> {
     let url = url::Url::parse(value)
         .map_err(|e| ConfigError::invalid(key, format!("{value:?} is not a URL: {e}")))?;
     let loopback = match url.host() {

@@ -103,8 +103,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "LIST")]
     pub toolsets: Option<String>,
 
-    /// Serve the browser client at /client/ (off unless asked for)
-    /// [env: OPIK_MCP_SERVER__SERVE_CLIENT] [default: false]
+    /// Serve the browser client at /client/; false turns it off
+    /// [env: OPIK_MCP_SERVER__SERVE_CLIENT] [default: on a loopback bind]
     #[arg(long = "serve-client", global = true, num_args = 0..=1,
           default_missing_value = "true", value_name = "BOOL")]
     pub serve_client: Option<bool>,
@@ -171,6 +171,10 @@ pub enum Command {
     /// Probe a health endpoint: exit 0 when it answers 2xx in time, 1 otherwise. For container
     /// HEALTHCHECKs in images without a shell or curl; reads no configuration.
     Healthcheck(HealthcheckArgs),
+    /// Print the effective configuration (secrets masked) and check that Opik answers and
+    /// accepts the key, the database opens, TLS files and the JWKS load and the ports are
+    /// free; exit 0 only if every check passes.
+    Doctor,
 }
 
 /// Arguments of `opik-mcp healthcheck`.

@@ -36,6 +36,10 @@ pub struct LimitsSettings {
     /// Must exceed `server.keep_alive_secs`. Env `OPIK_MCP_LIMITS__IDLE_CONNECTION_SECS`.
     /// Default 300.
     pub idle_connection_secs: u64,
+    /// Most resources one session may subscribe to (`resources/subscribe`), each read from
+    /// Opik every `opik.subscription_poll_secs`; 0 turns subscriptions off (the capability is
+    /// not advertised). Env `OPIK_MCP_LIMITS__MAX_SUBSCRIPTIONS_PER_SESSION`. Default 20.
+    pub max_subscriptions_per_session: usize,
 }
 
 impl Default for LimitsSettings {
@@ -47,6 +51,7 @@ impl Default for LimitsSettings {
             max_sessions_per_principal: 100,
             sse_max_lifetime_secs: 86_400,
             idle_connection_secs: 300,
+            max_subscriptions_per_session: 20,
         }
     }
 }
@@ -95,6 +100,12 @@ impl LimitsSettings {
             if v == 0 {
                 return Err(ConfigError::invalid(key, "must be greater than 0"));
             }
+        }
+        if self.max_subscriptions_per_session > 1_000 {
+            return Err(ConfigError::invalid(
+                "limits.max_subscriptions_per_session",
+                "must be at most 1000",
+            ));
         }
         if self.idle_connection_secs <= keep_alive_secs {
             return Err(ConfigError::invalid(

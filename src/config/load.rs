@@ -4,14 +4,16 @@ use std::path::PathBuf;
 
 use figment::{
     Figment,
-    providers::{Env, Format, Toml},
+    providers::{Env, Format, Serialized, Toml},
 };
 
 use super::{Cli, ConfigError, Settings};
 
 /// Upstream environment names and the key each sets. Later entries win, so the documented
 /// `MCP_*` names beat the bare names upstream's code read, and both beat the
-/// `STREAMABLE_HTTP_*` names of upstream's later Streamable HTTP release (npm 2.x).
+/// `STREAMABLE_HTTP_*` names of upstream's later Streamable HTTP release (npm 2.x). The names
+/// of upstream's current (Python) server, `OPIK_URL`, `OPIK_WORKSPACE` and its alias
+/// `COMET_WORKSPACE`, lose to the TypeScript-era names this server documents.
 pub const ENV_VARS: &[(&str, &str)] = &[
     ("STREAMABLE_HTTP_PORT", "server.port"),
     ("STREAMABLE_HTTP_HOST", "server.host"),
@@ -24,13 +26,32 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MCP_SSE_HOST", "server.host"),
     ("SSE_LOG_PATH", "server.log_path"),
     ("MCP_SSE_LOG_PATH", "server.log_path"),
+    ("OPIK_URL", "opik.api_url"),
     ("OPIK_API_BASE_URL", "opik.api_url"),
     ("OPIK_API_KEY", "opik.api_key"),
+    ("COMET_WORKSPACE", "opik.workspace"),
+    ("OPIK_WORKSPACE", "opik.workspace"),
     ("OPIK_WORKSPACE_NAME", "opik.workspace"),
     ("OPIK_SELF_HOSTED", "opik.self_hosted"),
     ("OPIK_TOOLSETS", "opik.toolsets"),
     ("DATABASE_URL", "database.url"),
 ];
+
+/// Upstream environment names that hold a base URL: the key gets the value with the suffix
+/// appended (upstream's Python server: `COMET_URL_OVERRIDE=https://www.comet.com` means the
+/// REST API at `https://www.comet.com/opik/api`). Below every name in [`ENV_VARS`].
+pub const BASE_URL_ENV_VARS: &[(&str, &str, &str)] =
+    &[("COMET_URL_OVERRIDE", "opik.api_url", "/opik/api")];
+
+/// Every upstream environment name that sets `key`, lowest precedence first.
+pub fn env_names(key: &str) -> Vec<&'static str> {
+    let derived = BASE_URL_ENV_VARS.iter().map(|(var, k, _)| (*var, *k));
+    derived
+        .chain(ENV_VARS.iter().copied())
+        .filter(|(_, k)| *k == key)
+        .map(|(var, _)| var)
+        .collect()
+}
 
 /// Prefix of the generic environment names: `OPIK_MCP_<SECTION>__<KEY>`.
 pub const ENV_PREFIX: &str = "OPIK_MCP_";
@@ -54,7 +75,9 @@ fn check_env() -> Result<(), ConfigError> {
         let (Some(name), Some(value)) = (name.to_str(), value.to_str()) else {
             continue;
         };
-        let setting = name.starts_with(ENV_PREFIX) || ENV_VARS.iter().any(|(v, _)| *v == name);
+        let setting = name.starts_with(ENV_PREFIX)
+            || ENV_VARS.iter().any(|(v, _)| *v == name)
+            || BASE_URL_ENV_VARS.iter().any(|(v, _, _)| *v == name);
         if setting {
             check_env_value(name, value)?;
         }
@@ -82,6 +105,12 @@ pub fn load(cli: &Cli) -> Result<Settings, ConfigError> {
         }
         fig = fig.merge(Toml::file_exact(path));
     }
+    for &(var, key, suffix) in BASE_URL_ENV_VARS {
+        if let Some(base) = std::env::var(var).ok().filter(|v| !v.trim().is_empty()) {
+            let url = format!("{}{suffix}", base.trim().trim_end_matches('/'));
+            fig = fig.merge(Serialized::default(key, url));
+        }
+    }
     for &(var, key) in ENV_VARS {
         fig = fig.merge(Env::raw().only(&[var]).map(move |_| key.into()));
     }
@@ -94,9 +123,11 @@ pub fn load(cli: &Cli) -> Result<Settings, ConfigError> {
             .split("__"),
     );
     fig = cli.overlay(fig);
-    let settings: Settings = fig
+    let explicit = super::stdio_defaults::Explicit::of(&fig);
+    let mut settings: Settings = fig
         .extract()
         .map_err(|e| ConfigError::Load(e.to_string()))?;
+    super::stdio_defaults::apply(&mut settings, explicit, super::state_dir)?;
     settings.validate()?;
     Ok(settings)
 }

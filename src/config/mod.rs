@@ -6,6 +6,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod broker;
 mod cli;
 mod cluster;
 mod cors;
@@ -15,18 +16,23 @@ mod load;
 mod opik;
 mod rate_limit;
 mod server;
+mod stdio_defaults;
 mod tls;
 mod toolsets;
+mod warnings;
 
 pub use admin::AdminSettings;
 pub use audit::{AuditSettings, DEFAULT_REDACT_KEYS, OnFailure};
+pub use broker::BrokerSettings;
 pub use cli::{Cli, Command, HealthcheckArgs};
 pub use cluster::ClusterSettings;
 pub use database::{Backend, DEFAULT_DATABASE_URL, DatabaseSettings};
-pub use load::{ENV_VARS, check_env_value, load};
+pub use load::{BASE_URL_ENV_VARS, ENV_VARS, check_env_value, env_names, load};
 pub use opik::OpikSettings;
 pub use server::{LogFormat, LogSettings, ServerSettings};
+pub use stdio_defaults::state_dir;
 pub use toolsets::{Toolset, Toolsets};
+pub use warnings::{startup_warnings, warnings_for};
 
 pub use auth::{
     ApiKeySettings, AuthMode, AuthSettings, JwtSettings, PemKeySettings, ScopeSettings,

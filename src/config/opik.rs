@@ -60,6 +60,17 @@ pub struct OpikSettings {
     /// unset: callers cannot (the `workspaceName` tool argument still works).
     /// Env `OPIK_MCP_OPIK__CALLER_WORKSPACE_HEADER`. Default none.
     pub caller_workspace_header: Option<String>,
+    /// Milliseconds a `completion/complete` request waits for Opik before answering with an
+    /// empty list. Env `OPIK_MCP_OPIK__COMPLETION_TIMEOUT_MS`. Default 2000.
+    pub completion_timeout_ms: u64,
+    /// Seconds a completion list fetched from Opik is reused (per workspace, credential,
+    /// source and typed text); 0 fetches every time. Env `OPIK_MCP_OPIK__COMPLETION_CACHE_SECS`.
+    /// Default 30.
+    pub completion_cache_secs: u64,
+    /// Seconds between two reads of a subscribed resource (`resources/subscribe`); a change
+    /// sends `notifications/resources/updated`. Env `OPIK_MCP_OPIK__SUBSCRIPTION_POLL_SECS`.
+    /// Default 30.
+    pub subscription_poll_secs: u64,
 }
 
 impl Default for OpikSettings {
@@ -80,6 +91,9 @@ impl Default for OpikSettings {
             max_string_chars: 4_000,
             caller_key_header: None,
             caller_workspace_header: None,
+            completion_timeout_ms: 2_000,
+            completion_cache_secs: 30,
+            subscription_poll_secs: 30,
         }
     }
 }
@@ -133,7 +147,7 @@ impl OpikSettings {
     }
 
     fn validate_limits(&self) -> Result<(), ConfigError> {
-        let checks: [(&'static str, bool, &str); 7] = [
+        let checks: [(&'static str, bool, &str); 10] = [
             (
                 "opik.connect_timeout_ms",
                 (1..=60_000).contains(&self.connect_timeout_ms),
@@ -165,6 +179,21 @@ impl OpikSettings {
                 self.max_string_chars >= 64,
                 "must be at least 64",
             ),
+            (
+                "opik.completion_timeout_ms",
+                (1..=60_000).contains(&self.completion_timeout_ms),
+                "must be 1..=60000",
+            ),
+            (
+                "opik.completion_cache_secs",
+                self.completion_cache_secs <= 3_600,
+                "must be at most 3600",
+            ),
+            (
+                "opik.subscription_poll_secs",
+                (1..=86_400).contains(&self.subscription_poll_secs),
+                "must be 1..=86400",
+            ),
         ];
         match checks.into_iter().find(|(_, ok, _)| !ok) {
             Some((key, _, message)) => Err(ConfigError::invalid(key, message)),
@@ -186,6 +215,21 @@ impl OpikSettings {
             ));
         }
         Ok(())
+    }
+
+    /// How long a completion waits for Opik.
+    pub fn completion_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.completion_timeout_ms)
+    }
+
+    /// How long a fetched completion list is reused.
+    pub fn completion_cache_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.completion_cache_secs)
+    }
+
+    /// The interval between two reads of a subscribed resource.
+    pub fn subscription_poll(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.subscription_poll_secs)
     }
 
     /// The Opik REST client these settings describe.

@@ -46,8 +46,9 @@ pub struct ServerSettings {
     /// `text/event-stream` (false). Default true.
     pub json_response: bool,
     /// Serve the browser client (`client/index.html`, embedded in the binary) at `/client/`.
-    /// Flag `--serve-client`, env `OPIK_MCP_SERVER__SERVE_CLIENT`. Default false.
-    pub serve_client: bool,
+    /// Flag `--serve-client`, env `OPIK_MCP_SERVER__SERVE_CLIENT`. Default unset: served on a
+    /// loopback bind (a local user's first look at the server), not elsewhere.
+    pub serve_client: Option<bool>,
 }
 
 impl Default for ServerSettings {
@@ -67,7 +68,7 @@ impl Default for ServerSettings {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             json_response: true,
-            serve_client: false,
+            serve_client: None,
         }
     }
 }
@@ -86,6 +87,11 @@ impl ServerSettings {
     pub fn binds_loopback(&self) -> bool {
         let h = self.host.trim_start_matches('[').trim_end_matches(']');
         h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
+    /// Whether `/client/` is served: as configured, else on a loopback bind only.
+    pub fn serves_client(&self) -> bool {
+        self.serve_client.unwrap_or_else(|| self.binds_loopback())
     }
 
     /// Keep-alive period.

@@ -32,6 +32,13 @@ pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
             ),
         );
     }
+    // The OAuth broker's grants (list, revoke), behind the same token.
+    if let (Some(broker), Some(token)) = (&state.broker, &state.settings.audit.admin_token) {
+        routes = routes.nest(
+            "/admin/oauth",
+            crate::oauth::admin::admin_endpoint(std::sync::Arc::clone(broker), token.clone()),
+        );
+    }
     let routes = routes.nest("/", openapi::admin_service());
     let routes = state.admin_docs.attach(routes);
     routes

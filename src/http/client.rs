@@ -1,16 +1,18 @@
 //! `GET /client/`: the single-file browser client (`client/index.html`), compiled into the
 //! binary with `include_str!` so serving it needs no filesystem access (read-only images).
 //!
-//! Mounted only when `server.serve_client` is true. The page is static and carries no
-//! secrets, so it sits outside the MCP routes' Host/Origin check (and outside auth): the
-//! token is typed into the page and sent by the page's own `fetch` calls to the MCP routes,
-//! which check it as they do for any client.
+//! Mounted when `server.serve_client` is on (by default on a loopback bind). The page is
+//! static and carries no secrets, so it sits outside the MCP routes' Host/Origin check (and
+//! outside auth): the token is typed into the page and sent by the page's own `fetch` calls
+//! to the MCP routes, which check it as they do for any client.
 
 use std::sync::LazyLock;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use poem::{Response, handler, http::header, web::Redirect};
 use sha2::{Digest, Sha256};
+
+use crate::config::ServerSettings;
 
 /// The page, as built into the binary.
 pub const INDEX_HTML: &str = include_str!("../../client/index.html");
@@ -59,6 +61,19 @@ pub fn index() -> Response {
         .body(INDEX_HTML)
 }
 
+/// The page's URL for a user on this machine, logged at start-up: the configured host (an
+/// unspecified address becomes `localhost`), the bound port.
+pub fn page_url(server: &ServerSettings, port: u16, tls: bool) -> String {
+    let host = server.host.trim_start_matches('[').trim_end_matches(']');
+    let host = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if ip.is_unspecified() => "localhost".to_owned(),
+        Ok(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
+        _ => host.to_owned(),
+    };
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{host}:{port}/client/")
+}
+
 /// `GET /client`: to `/client/`, so relative URLs in the page resolve the same way.
 #[handler]
 pub fn redirect() -> Redirect {
@@ -78,6 +93,20 @@ mod tests {
             "scripts must be inline and attribute-free"
         );
         assert!(CSP.contains("script-src 'sha256-"), "{}", *CSP);
+    }
+
+    #[test]
+    fn the_logged_url_names_a_host_a_browser_can_open() {
+        let url = |host: &str, tls| {
+            let s = ServerSettings {
+                host: host.into(),
+                ..ServerSettings::default()
+            };
+            page_url(&s, 3001, tls)
+        };
+        assert_eq!(url("localhost", false), "http://localhost:3001/client/");
+        assert_eq!(url("::1", false), "http://[::1]:3001/client/");
+        assert_eq!(url("0.0.0.0", true), "https://localhost:3001/client/");
     }
 
     #[test]

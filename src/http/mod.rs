@@ -2,7 +2,7 @@
 //! admin listener's app ([`admin::build_admin_app`]).
 
 pub mod admin;
-mod client;
+pub mod client;
 pub mod headers;
 pub mod middleware;
 pub mod readiness;
@@ -84,9 +84,9 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
             })),
         )
         .nest("/", openapi::public_service());
-    // The browser client (`server.serve_client`, off by default), outside auth: the page
-    // itself holds no data; it asks the user for a token.
-    let routes = if s.server.serve_client {
+    // The browser client (`server.serve_client`, on a loopback bind by default), outside
+    // auth: the page itself holds no data; it asks the user for a token.
+    let routes = if s.server.serves_client() {
         routes
             .at("/client", poem::get(client::redirect))
             .at("/client/", poem::get(client::index))
@@ -94,6 +94,12 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
         routes
     };
     let routes = wellknown::register(routes, s, &state.engine);
+    // The OAuth broker's endpoints (public, outside the MCP guard: they are how a client
+    // gets its token).
+    let routes = match &state.broker {
+        Some(broker) => broker.register(routes),
+        None => routes,
+    };
     let routes = state.public_docs.attach(routes);
 
     routes

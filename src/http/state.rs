@@ -53,6 +53,8 @@ pub struct Inner {
     pub store: Option<Store>,
     /// Sessions shared with other replicas (`cluster.shared_sessions`), when on.
     pub cluster: Option<Arc<crate::cluster::Cluster>>,
+    /// The OAuth broker (`auth.broker`), when on.
+    pub broker: Option<Arc<crate::oauth::Broker>>,
 }
 
 impl AppState {

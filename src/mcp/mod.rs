@@ -3,10 +3,19 @@
 //! `mcp` knows no HTTP. `transports/*` feed it messages through a session's
 //! (Sink, Stream) pair; see `src/mcp/README.md` for the design.
 
+#[macro_use]
+mod versions;
+mod completion;
 pub mod instructions;
 mod prompts;
 mod resources;
+mod service;
+mod strict_schema;
+mod subscriptions;
 pub mod tools;
+
+pub use service::McpService;
+pub use versions::{LIST_TTL_MS, all_versions, supported_versions};
 
 use std::{borrow::Cow, sync::Arc};
 
@@ -14,11 +23,12 @@ use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     handler::server::{router::tool::ToolRouter, tool::ToolCallContext},
     model::{
-        CallToolRequestParams, CallToolResponse, DiscoverResult, GetPromptRequestParams,
-        GetPromptResponse, Implementation, InitializeRequestParams, InitializeResult,
-        ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-        PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
-        ServerCapabilities, ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+        DiscoverResult, GetPromptRequestParams, GetPromptResponse, Implementation,
+        InitializeRequestParams, InitializeResult, ListPromptsResult, ListResourceTemplatesResult,
+        ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+        ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+        SubscribeRequestParams, Tool, UnsubscribeRequestParams,
     },
     service::RequestContext,
 };
@@ -32,37 +42,6 @@ use crate::{
     session::{Observers, SecurityEvent, SecurityEventKind},
 };
 
-/// Protocol revisions served with an `initialize` handshake (2024-11-05 … 2025-11-25).
-pub fn supported_versions() -> Cow<'static, [ProtocolVersion]> {
-    Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2025_11_25))
-}
-
-/// Every revision served: the handshake era plus the stateless 2026-07-28.
-pub fn all_versions() -> Cow<'static, [ProtocolVersion]> {
-    Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2026_07_28))
-}
-
-/// How long 2026-07-28 clients may cache list results, in milliseconds.
-pub const LIST_TTL_MS: u64 = 60_000;
-
-/// 2026-07-28 list results carry cache hints (`ttlMs`, `cacheScope`); earlier revisions don't.
-macro_rules! with_cache_hints {
-    ($result:expr, $context:expr) => {{
-        let result = $result;
-        if $context
-            .protocol_version()
-            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
-        {
-            // Lists only change with the configuration (a restart): clients may cache them.
-            result
-                .with_ttl_ms(LIST_TTL_MS)
-                .with_cache_scope(rmcp::model::CacheScope::Public)
-        } else {
-            result
-        }
-    }};
-}
-
 /// Everything sessions share: settings, the Opik client, the tool router, the scope of each
 /// tool and the per-tool quotas, built once.
 pub struct McpEngine {
@@ -75,6 +54,7 @@ pub struct McpEngine {
     scopes: ToolScopes,
     limits: ToolLimits,
     observers: Observers,
+    completions: completion::CompletionCache,
 }
 
 impl McpEngine {
@@ -90,6 +70,10 @@ impl McpEngine {
         let listed_size = tools::surface::size(&listed);
         let scopes = ToolScopes::new(&tools::all_tools(), &settings.auth.scopes);
         let limits = ToolLimits::new(&settings.rate_limit);
+        let completions = completion::CompletionCache::new(
+            settings.opik.completion_cache_ttl(),
+            settings.opik.completion_timeout(),
+        );
         Ok(Arc::new(Self {
             settings,
             opik,
@@ -99,6 +83,7 @@ impl McpEngine {
             scopes,
             limits,
             observers,
+            completions,
         }))
     }
 
@@ -140,11 +125,22 @@ impl McpEngine {
         &self.opik
     }
 
-    /// A handler for one session.
-    pub fn handler(self: &Arc<Self>) -> McpServer {
+    /// The service one session runs.
+    pub fn handler(self: &Arc<Self>) -> McpService {
+        McpService(self.server())
+    }
+
+    /// A handler with no session state of its own (tool calls, resource polls).
+    pub(crate) fn server(self: &Arc<Self>) -> McpServer {
         McpServer {
             engine: Arc::clone(self),
+            subscriptions: Arc::default(),
         }
+    }
+
+    /// The completion lists fetched from Opik.
+    fn completions(&self) -> &completion::CompletionCache {
+        &self.completions
     }
 
     /// The tools this deployment lists.
@@ -162,6 +158,8 @@ impl McpEngine {
 #[derive(Clone)]
 pub struct McpServer {
     engine: Arc<McpEngine>,
+    /// This session's resource subscriptions.
+    subscriptions: Arc<subscriptions::Subscriptions>,
 }
 
 impl McpServer {
@@ -216,7 +214,12 @@ impl ServerHandler for McpServer {
             .enable_logging()
             .enable_resources()
             .enable_prompts()
-            .build();
+            .enable_completions();
+        let caps = if self.engine.subscriptions_enabled() {
+            caps.enable_resources_subscribe().build()
+        } else {
+            caps.build()
+        };
         ServerConfig::new(caps)
             .with_server_info(Implementation::new("opik-mcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(self.instructions(&rmcp::model::Extensions::new()))
@@ -239,6 +242,10 @@ impl ServerHandler for McpServer {
     ) -> Result<DiscoverResult, ErrorData> {
         let mut info = self.get_info();
         info.instructions = Some(self.instructions(&context.extensions));
+        // 2026-07-28 has no resources/subscribe (its subscriptions/listen is not offered).
+        if let Some(r) = info.capabilities.resources.as_mut() {
+            r.subscribe = None;
+        }
         Ok(DiscoverResult::from_server_info(
             self.supported_protocol_versions().into_owned(),
             info,
@@ -374,5 +381,29 @@ impl ServerHandler for McpServer {
             request.arguments.as_ref(),
         )
         .map(Into::into)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        completion::complete(self, &request, &context.extensions).await
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        subscriptions::subscribe(self, &request.uri, &context.extensions, context.peer).await
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        subscriptions::unsubscribe(self, &request.uri)
     }
 }

@@ -8,9 +8,12 @@ use rmcp::{
 
 use crate::config::{Settings, Toolset};
 
-const TRIAGE: &str = "opik-triage-workflow";
-const DATASET: &str = "opik-dataset-maintenance";
-const SCOPES: &[&str] = &[
+/// The workflow triage prompt.
+pub(super) const TRIAGE: &str = "opik-triage-workflow";
+/// The dataset maintenance prompt.
+pub(super) const DATASET: &str = "opik-dataset-maintenance";
+/// The scopes the triage prompt accepts.
+pub(super) const SCOPES: &[&str] = &[
     "core", "prompts", "datasets", "traces", "projects", "metrics",
 ];
 const DEFAULT_OBJECTIVE: &str = "Find low-quality items and produce cleanup actions.";
@@ -47,6 +50,12 @@ pub fn list(settings: &Settings) -> Vec<Prompt> {
                     .with_required(true),
                 PromptArgument::new("objective")
                     .with_description(format!("What to achieve (default: {DEFAULT_OBJECTIVE})"))
+                    .with_required(false),
+                PromptArgument::new("experimentName")
+                    .with_description(
+                        "An experiment run on this dataset whose lowest-scored items to \
+                         start from.",
+                    )
                     .with_required(false),
             ]),
         )
@@ -88,7 +97,13 @@ pub fn get(
             .or_else(|| arg("dataset_name"))
             .ok_or_else(|| missing(name, "datasetName"))?;
         let objective = arg("objective").unwrap_or(DEFAULT_OBJECTIVE);
-        maintenance(dataset, objective, consolidated)
+        let experiment = arg("experimentName").map_or_else(String::new, |e| {
+            format!(
+                "Experiment: {e}\nStart from the items this experiment scored lowest: look them \
+                 up first and inspect those before the rest.\n"
+            )
+        });
+        maintenance(dataset, objective, &experiment, consolidated)
     };
     let mut result = GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)]);
     result.description = list(settings)
@@ -124,7 +139,7 @@ fn triage(goal: &str, scope: &str, consolidated: bool) -> String {
 }
 
 /// The dataset-maintenance text, for the surface the agent has.
-fn maintenance(dataset: &str, objective: &str, consolidated: bool) -> String {
+fn maintenance(dataset: &str, objective: &str, experiment: &str, consolidated: bool) -> String {
     let steps = if consolidated {
         "Use list(entity_type=\"test_suite\", name=…) to find the dataset, then \
          list(entity_type=\"test_suite_item\", test_suite_id=…) page by page to inspect the \
@@ -137,7 +152,7 @@ fn maintenance(dataset: &str, objective: &str, consolidated: bool) -> String {
          Return a concise cleanup plan naming each item id before calling \
          delete-dataset-item, and wait for approval."
     };
-    format!("Dataset: {dataset}\nObjective: {objective}\n{steps}")
+    format!("Dataset: {dataset}\nObjective: {objective}\n{experiment}{steps}")
 }
 
 fn missing(prompt: &str, arg: &str) -> ErrorData {

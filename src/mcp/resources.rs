@@ -231,7 +231,25 @@ pub async fn read(
     ]))
 }
 
-fn not_found(uri: &str) -> ErrorData {
+/// Whether `uri` names a resource this deployment lists: a static one, or one that fits a
+/// listed template (each `{variable}` standing for one non-empty path segment), whether or
+/// not the entity exists in Opik.
+pub fn is_listed(settings: &Settings, uri: &str) -> bool {
+    let fits = |template: &str| {
+        let (t, u): (Vec<&str>, Vec<&str>) =
+            (template.split('/').collect(), uri.split('/').collect());
+        t.len() == u.len()
+            && t.iter().zip(&u).all(|(t, u)| match t.strip_prefix('{') {
+                Some(var) if var.ends_with('}') => !u.is_empty(),
+                _ => t == u,
+            })
+    };
+    list(settings).iter().any(|r| r.uri == uri)
+        || templates(settings).iter().any(|t| fits(&t.uri_template))
+}
+
+/// The resource-not-found error (-32002) for `uri`, naming it.
+pub fn not_found(uri: &str) -> ErrorData {
     ErrorData::resource_not_found(
         format!(
             "Unknown resource {uri}; resources/list and resources/templates/list show what is available"
@@ -292,6 +310,21 @@ mod tests {
         s.opik.toolsets = "expert-prompts".parse().expect("valid");
         assert_eq!(list(&s).len(), 1);
         assert_eq!(templates(&s).len(), 3);
+    }
+
+    #[test]
+    fn listed_uris_are_the_static_ones_and_those_that_fit_an_enabled_template() {
+        let s = Settings::default();
+        assert!(is_listed(&s, "opik://workspace-info"));
+        assert!(is_listed(&s, "opik://projects/2/10"));
+        assert!(is_listed(&s, "opik://trace/abc"));
+        assert!(!is_listed(&s, "opik://trace/"), "a variable is not empty");
+        assert!(!is_listed(&s, "opik://trace/a/b"));
+        assert!(
+            !is_listed(&s, "opik://prompt/x"),
+            "expert-prompts is off by default"
+        );
+        assert!(!is_listed(&s, "file:///etc/passwd"));
     }
 
     #[test]

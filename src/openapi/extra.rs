@@ -8,12 +8,17 @@ use serde_json::{Value, json};
 use crate::{
     auth::{METADATA_PREFIX, metadata_path},
     config::Settings,
+    http::wellknown::REGISTER_FALLBACK,
 };
 
-/// The metadata routes `http::wellknown::register` mounts, when JWTs are accepted.
+/// The metadata routes `http::wellknown::register` mounts, when JWTs are accepted (with API
+/// keys only, the registration refusal it mounts instead).
 pub fn well_known(settings: &Settings) -> Value {
     if !settings.auth.mode.jwt() {
-        return json!({});
+        return match settings.auth.mode.api_key() {
+            true => no_sign_in(),
+            false => json!({}),
+        };
     }
     let mut routes = vec![METADATA_PREFIX.to_owned()];
     if let Some(path) = settings.auth.resource.as_deref().and_then(metadata_path)
@@ -62,9 +67,38 @@ pub fn well_known(settings: &Settings) -> Value {
     })
 }
 
+/// `POST /register` on an API-key server: the refusal OAuth clients end their discovery on.
+fn no_sign_in() -> Value {
+    json!({
+        "tags": [{"name": "OAuth", "description": "What OAuth clients find on a server that accepts API keys only."}],
+        "paths": {REGISTER_FALLBACK: {"post": {
+            "tags": ["OAuth"],
+            "operationId": "registerClientRefused",
+            "summary": "Client registration: refused, this server takes API keys",
+            "description": "Clients that meet a 401 try OAuth sign-in; finding no metadata they \
+                register here (the MCP spec's fallback), and show the user this answer: an \
+                RFC 7591 error saying that the server accepts API keys only (and, when the \
+                request carries one, that the key was refused). Only present with \
+                `auth.mode = \"api-key\"`.",
+            "responses": {"403": {
+                "description": "Always.",
+                "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "title": "OAuthError",
+                    "required": ["error", "error_description"],
+                    "properties": {
+                        "error": {"type": "string", "example": "access_denied"},
+                        "error_description": {"type": "string"}
+                    }
+                }}}
+            }}
+        }}}
+    })
+}
+
 /// The browser client's routes, when `server.serve_client` is on.
 pub fn client(settings: &Settings) -> Value {
-    if !settings.server.serve_client {
+    if !settings.server.serves_client() {
         return json!({});
     }
     json!({

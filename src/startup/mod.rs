@@ -78,7 +78,6 @@ impl Application {
                 tracing::warn!(error = %e, "JWKS not loaded at start-up; will retry");
             }
         }
-        let auth = Arc::new(Authenticator::new(&settings.auth, jwks.clone())?);
         let bind = settings.server.bind_address();
         let (tcp, addr) = bind_listener(&bind, "--sse-port / SSE_PORT").await?;
         let acceptor = match &tls {
@@ -132,6 +131,18 @@ impl Application {
         if settings.admin.check_opik {
             readiness.add(opik_check(engine.opik().clone()));
         }
+        let broker = crate::oauth::Broker::start(
+            &settings,
+            engine.scopes().supported().to_vec(),
+            audit.clone(),
+        )
+        .await?;
+        let mut auth = Authenticator::new(&settings.auth, jwks.clone())?;
+        if let Some(b) = &broker {
+            // Our own tokens are verified with our own key: no JWKS fetch of ourselves.
+            auth = auth.with_own_key(b.verify_key());
+        }
+        let auth = Arc::new(auth);
         let limits = Arc::new(HttpLimits::new(&settings.rate_limit));
         let state = AppState::new(AppStateInner {
             public_docs: openapi::public_docs(&settings)?,
@@ -151,6 +162,7 @@ impl Application {
             audit,
             store: persistence.as_ref().map(|p| p.store().clone()),
             cluster,
+            broker,
         });
         Ok(Self {
             acceptor,
@@ -183,6 +195,7 @@ impl Application {
     pub fn rate_limiters(&self) -> Vec<Arc<KeyedLimiter>> {
         let mut all = self.state.limits.limiters();
         all.extend(self.state.engine.tool_limits().limiters());
+        all.extend(self.state.broker.as_ref().map(|b| b.limiter()));
         all
     }
 
@@ -242,11 +255,22 @@ impl Application {
         if let Some(tls) = &self.tls {
             tokio::spawn(Arc::clone(tls).run(stop.clone()));
         }
+        if let Some(broker) = &state.broker {
+            tokio::spawn(Arc::clone(broker).run_purge(stop.clone()));
+        }
         if let Some(jwks) = &self.jwks {
             tokio::spawn(Arc::clone(jwks).run_refresher(stop));
         }
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
         tracing::info!(address = %self.addr, mcp_path = %state.settings.server.mcp_path, "listening");
+        if state.settings.server.serves_client() {
+            let url = crate::http::client::page_url(
+                &state.settings.server,
+                self.addr.port(),
+                self.is_tls(),
+            );
+            tracing::info!("browser client: {url}");
+        }
         // The admin listener outlives the public one, so `/readyz` answers 503 while draining.
         let admin_stop = CancellationToken::new();
         let limits = ConnLimits {
@@ -294,11 +318,14 @@ impl Application {
 pub async fn run_stdio(settings: Settings) -> anyhow::Result<()> {
     let settings = Arc::new(settings);
     let engines = CancellationToken::new();
-    let persistence = Persistence::start(
-        &settings,
-        instance_id(&format!("stdio-{}", std::process::id())),
-    )
-    .await?;
+    // Off is stdio's default (config/stdio_defaults.rs): nothing is written anywhere.
+    let persistence = match settings.audit.enabled {
+        true => {
+            let id = instance_id(&format!("stdio-{}", std::process::id()));
+            Persistence::start(&settings, id).await?
+        }
+        false => None,
+    };
     let observers = observers_with(persistence.as_ref(), Vec::new());
     let engine = McpEngine::new(Arc::clone(&settings), observers.clone())?;
     let registry =

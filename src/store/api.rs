@@ -26,6 +26,7 @@ use crate::session::{EndReason, Outcome, SessionRegistry};
 #[path = "api_types.rs"]
 mod types;
 use types::*;
+pub(crate) use types::{ErrorBody, err};
 
 #[derive(Tags)]
 enum AdminTags {
@@ -37,12 +38,12 @@ enum AdminTags {
 
 /// The expected admin token, attached to the admin routes as request data.
 #[derive(Clone)]
-struct AdminSecret(Arc<SecretString>);
+pub(crate) struct AdminSecret(pub(crate) Arc<SecretString>);
 
 /// Bearer token from `audit.admin_token`.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", checker = "check_token")]
-struct AdminToken(());
+pub(crate) struct AdminToken(());
 
 async fn check_token(req: &poem::Request, bearer: Bearer) -> Option<()> {
     let expected = req.data::<AdminSecret>()?;

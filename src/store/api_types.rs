@@ -230,7 +230,7 @@ impl From<KindFilter> for RecordKind {
 /// (`{"error": {"code", "message"}}`), so the listener's document declares one `Error`.
 #[derive(Object)]
 #[oai(rename = "Error")]
-pub(super) struct ErrorBody {
+pub(crate) struct ErrorBody {
     // No doc comment: with one, poem-openapi emits `allOf` instead of the plain `$ref` the
     // hand-written `Error` of the public document has.
     pub(super) error: ErrorDetail,
@@ -239,14 +239,14 @@ pub(super) struct ErrorBody {
 /// Code and explanation of an error.
 #[derive(Object)]
 #[oai(rename = "ErrorDetail")]
-pub(super) struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     /// Stable `snake_case` code, e.g. `invalid_cursor`.
     pub(super) code: String,
     /// Human-readable explanation.
     pub(super) message: String,
 }
 
-pub(super) fn err(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
+pub(crate) fn err(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
     Json(ErrorBody {
         error: ErrorDetail {
             code: code.into(),

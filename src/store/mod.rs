@@ -152,9 +152,41 @@ impl Store {
         dispatch!(self, s => s.ping().await)
     }
 
+    /// How the database's applied migrations compare with this build's (changes nothing).
+    pub async fn migration_status(&self) -> MigrationStatus {
+        dispatch!(self, s => s.migration_status().await)
+    }
+
     /// Close the pool (waits for connections in use).
     pub async fn close(&self) {
         dispatch!(self, s => s.close().await)
+    }
+}
+
+/// This build's migrations against a database's applied ones.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MigrationStatus {
+    /// Known here, not applied yet (start-up or `opik-mcp migrate` applies them).
+    pub pending: Vec<i64>,
+    /// Applied, but unknown to this build: a newer opik-mcp migrated the database.
+    pub unknown: Vec<i64>,
+}
+
+impl MigrationStatus {
+    pub(crate) fn compare(known: impl IntoIterator<Item = i64>, applied: &[i64]) -> Self {
+        let known: Vec<i64> = known.into_iter().collect();
+        Self {
+            pending: known
+                .iter()
+                .copied()
+                .filter(|v| !applied.contains(v))
+                .collect(),
+            unknown: applied
+                .iter()
+                .copied()
+                .filter(|v| !known.contains(v))
+                .collect(),
+        }
     }
 }
 
@@ -185,4 +217,20 @@ pub(crate) fn paginate<T>(
         None
     };
     Page { items: rows, next }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use super::MigrationStatus;
+
+    #[test]
+    fn pending_and_unknown_migrations_are_told_apart() {
+        let s = MigrationStatus::compare([1, 2, 3], &[1, 4]);
+        assert_eq!(s.pending, [2, 3]);
+        assert_eq!(s.unknown, [4]);
+        assert_eq!(
+            MigrationStatus::compare([1], &[1]),
+            MigrationStatus::default()
+        );
+    }
 }

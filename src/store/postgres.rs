@@ -208,6 +208,11 @@ impl PgStore {
         Ok(())
     }
 
+    pub(crate) async fn migration_status(&self) -> super::MigrationStatus {
+        let applied = applied(&self.pool).await;
+        super::MigrationStatus::compare(MIGRATOR.iter().map(|m| m.version), &applied)
+    }
+
     pub(crate) async fn close(&self) {
         self.pool.close().await;
     }

@@ -22,10 +22,23 @@ use crate::config::{LogFormat, LogSettings};
 /// requests instead, redacted.
 pub const RMCP_SERVICE_CAP: &str = "rmcp::service=info";
 
+/// Whether human-readable logs may carry ANSI colour codes: only when stderr is a terminal
+/// and `NO_COLOR` is unset or empty (<https://no-color.org>). Desktop MCP clients capture a
+/// stdio server's stderr into their log files, where escape codes are noise.
+pub fn use_ansi(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 /// Install the global subscriber. `file`, when given, receives the same events as stderr
 /// (appended, reopened on SIGHUP). `RUST_LOG` overrides `log.filter` when set. JSON lines
-/// carry the event's fields at the top level (`request_id`, `http.route`, …).
+/// carry the event's fields at the top level (`request_id`, `http.route`, …). Colours only
+/// on a terminal ([`use_ansi`]).
 pub fn init(log: &LogSettings, file: Option<&Path>) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let ansi = use_ansi(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&log.filter))?
         .add_directive(RMCP_SERVICE_CAP.parse()?);
@@ -55,7 +68,11 @@ pub fn init(log: &LogSettings, file: Option<&Path>) -> anyhow::Result<()> {
             .try_init(),
         (LogFormat::Pretty, None) => tracing_subscriber::registry()
             .with(filter)
-            .with(tracing_subscriber::fmt::layer().with_writer(stderr))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(stderr)
+                    .with_ansi(ansi),
+            )
             .try_init(),
         (LogFormat::Json, Some(f)) => tracing_subscriber::registry()
             .with(filter)
@@ -63,6 +80,7 @@ pub fn init(log: &LogSettings, file: Option<&Path>) -> anyhow::Result<()> {
                 tracing_subscriber::fmt::layer()
                     .json()
                     .flatten_event(true)
+                    .with_ansi(false)
                     .with_writer(stderr.and(f)),
             )
             .try_init(),
@@ -72,6 +90,7 @@ pub fn init(log: &LogSettings, file: Option<&Path>) -> anyhow::Result<()> {
                 tracing_subscriber::fmt::layer()
                     .json()
                     .flatten_event(true)
+                    .with_ansi(false)
                     .with_writer(stderr),
             )
             .try_init(),
@@ -86,4 +105,25 @@ pub fn init(log: &LogSettings, file: Option<&Path>) -> anyhow::Result<()> {
 pub fn subject_hash(subject: &str) -> String {
     use sha2::Digest;
     hex::encode(&sha2::Sha256::digest(subject.as_bytes())[..6])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::use_ansi;
+
+    #[test]
+    fn colours_only_on_a_terminal_without_no_color() {
+        assert!(use_ansi(true, None));
+        assert!(
+            use_ansi(true, Some(OsStr::new(""))),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!use_ansi(true, Some(OsStr::new("1"))));
+        assert!(
+            !use_ansi(false, None),
+            "a redirected stderr gets no escape codes"
+        );
+    }
 }

@@ -111,6 +111,18 @@ pub fn request_id(msg: &ClientJsonRpcMessage) -> Option<RequestId> {
     }
 }
 
+/// The id a message that could not be decoded still names, when it is a number or a string,
+/// so that the error about it can carry it (clients match replies by id); `None` otherwise,
+/// and the error then carries `"id": null`.
+pub fn salvage_id(body: &[u8]) -> Option<RequestId> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    match value.get("id")? {
+        serde_json::Value::Number(n) => n.as_i64().map(RequestId::Number),
+        serde_json::Value::String(s) => Some(RequestId::String(s.as_str().into())),
+        _ => None,
+    }
+}
+
 /// The method of a request or notification, for logs.
 pub fn method(msg: &ClientJsonRpcMessage) -> &str {
     match msg {
@@ -214,6 +226,22 @@ mod tests {
             custom.is_ok(),
             "unknown methods stay for the engine to answer -32601"
         );
+    }
+
+    #[test]
+    fn ids_are_salvaged_from_undecodable_messages_only_when_usable() {
+        let salvage = |b: &[u8]| salvage_id(b);
+        assert_eq!(
+            salvage(br#"{"id":5,"method":7}"#),
+            Some(RequestId::Number(5))
+        );
+        assert_eq!(
+            salvage(br#"{"id":"a","method":7}"#),
+            Some(RequestId::String("a".into()))
+        );
+        assert_eq!(salvage(br#"{"id":{"x":1}}"#), None);
+        assert_eq!(salvage(br#"{"id":1.5}"#), None);
+        assert_eq!(salvage(b"{\"id\":"), None);
     }
 
     #[test]

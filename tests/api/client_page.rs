@@ -1,4 +1,5 @@
-//! `/client/`: the embedded browser client, served only when `server.serve_client` is on.
+//! `/client/`: the embedded browser client, served when `server.serve_client` is on, which
+//! is the default on a loopback bind.
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use sha2::{Digest, Sha256};
@@ -6,17 +7,34 @@ use sha2::{Digest, Sha256};
 use crate::helpers::{spawn_app, spawn_app_with, test_settings};
 
 #[tokio::test]
-async fn the_client_is_not_served_unless_enabled() {
+async fn the_client_is_served_by_default_on_loopback_and_not_when_turned_off() {
     let app = spawn_app().await;
+    let resp = app
+        .client
+        .get(app.url("/client/"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(resp.status(), 200, "on by default on a loopback bind");
+    let app = spawn_app_with(|s| s.server.serve_client = Some(false)).await;
     for path in ["/client/", "/client"] {
         let resp = app.client.get(app.url(path)).send().await.expect("GET");
         assert_eq!(resp.status(), 404, "{path}");
     }
 }
 
+#[test]
+fn off_loopback_the_client_is_only_served_when_asked_for() {
+    let mut s = test_settings();
+    s.server.host = "0.0.0.0".into();
+    assert!(!s.server.serves_client());
+    s.server.serve_client = Some(true);
+    assert!(s.server.serves_client());
+}
+
 #[tokio::test]
 async fn the_enabled_client_is_the_page_with_a_csp_that_admits_only_its_own_script_and_style() {
-    let app = spawn_app_with(|s| s.server.serve_client = true).await;
+    let app = spawn_app_with(|s| s.server.serve_client = Some(true)).await;
     let resp = app
         .client
         .get(app.url("/client/"))
@@ -54,7 +72,7 @@ async fn the_enabled_client_is_the_page_with_a_csp_that_admits_only_its_own_scri
 
 #[tokio::test]
 async fn client_without_slash_redirects_to_the_page() {
-    let app = spawn_app_with(|s| s.server.serve_client = true).await;
+    let app = spawn_app_with(|s| s.server.serve_client = Some(true)).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -75,6 +75,9 @@ async fn public_document_describes_the_mcp_endpoints_with_headers_and_security()
     assert_eq!(
         listed,
         [
+            // The browser client: served by default on a loopback bind, as here.
+            "/client",
+            "/client/",
             "/docs",
             "/health",
             "/mcp",

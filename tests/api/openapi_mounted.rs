@@ -17,7 +17,7 @@ fn everything_mounted(s: &mut Settings) {
     s.auth.resource = Some("https://mcp.test/mcp".into());
     s.auth.jwt.issuer = Some("https://issuer.test".into());
     s.auth.jwt.hs_secret = Some("0123456789abcdef0123456789abcdef".to_string().into());
-    s.server.serve_client = true;
+    s.server.serve_client = Some(true);
     s.audit.admin_token = Some(ADMIN_TOKEN.to_string().into());
 }
 

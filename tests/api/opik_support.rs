@@ -1,6 +1,9 @@
 //! An app wired to a fake Opik, with an initialized Streamable HTTP session and typed calls.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::{
+    collections::HashMap,
+    sync::atomic::{AtomicI64, Ordering},
+};
 
 use opik_mcp::config::Settings;
 use serde_json::{Value, json};
@@ -16,6 +19,8 @@ pub struct Harness {
     pub fake: FakeOpik,
     pub sid: String,
     next_id: AtomicI64,
+    /// Output-schema validators by tool name, built on first use.
+    outputs: tokio::sync::OnceCell<HashMap<String, jsonschema::Validator>>,
 }
 
 /// Every toolset enabled, the fake's key and workspace configured.
@@ -41,6 +46,7 @@ pub async fn harness_with(tweak: impl FnOnce(&mut Settings)) -> Harness {
         fake,
         sid,
         next_id: AtomicI64::new(100),
+        outputs: tokio::sync::OnceCell::new(),
     }
 }
 
@@ -53,7 +59,8 @@ impl Harness {
         reply
     }
 
-    /// `tools/call`; returns the `result` (fails on a JSON-RPC error).
+    /// `tools/call`; returns the `result` (fails on a JSON-RPC error, and on structured
+    /// content that does not validate against the tool's listed output schema).
     pub async fn call(&self, name: &str, args: Value) -> Value {
         let reply = self
             .rpc("tools/call", json!({"name": name, "arguments": args}))
@@ -62,7 +69,31 @@ impl Harness {
             reply.get("error").is_none(),
             "{name}: protocol error {reply}"
         );
-        reply["result"].clone()
+        let result = reply["result"].clone();
+        if let Some(content) = result.get("structuredContent")
+            && let Some(validator) = self.output_validators().await.get(name)
+            && let Err(e) = validator.validate(content)
+        {
+            panic!("{name}: structured content does not match the output schema: {e}");
+        }
+        result
+    }
+
+    async fn output_validators(&self) -> &HashMap<String, jsonschema::Validator> {
+        self.outputs
+            .get_or_init(|| async {
+                let list = self.rpc("tools/list", json!({})).await;
+                let tools = list["result"]["tools"].as_array().expect("tools").clone();
+                tools
+                    .iter()
+                    .filter_map(|t| {
+                        let schema = t.get("outputSchema")?;
+                        let v = jsonschema::draft202012::new(schema).expect("schema compiles");
+                        Some((t["name"].as_str().expect("name").to_owned(), v))
+                    })
+                    .collect()
+            })
+            .await
     }
 
     /// A successful tool call's structured content.

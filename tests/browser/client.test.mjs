@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { freePort, hasAuthOption, startServer, stopServer } from "./server.mjs";
 
@@ -225,6 +226,45 @@ test("with auth: the right token connects, a wrong or missing token shows 401 cl
   } finally {
     await stopServer(authed);
   }
+});
+
+test("by default on loopback the server serves the client, logs its URL, and the page connects by itself", async () => {
+  const plain = await startServer(await freePort(), [], { serveClientFlag: false });
+  try {
+    const url = `${plain.base}/client/`;
+    assert.match(plain.log(), new RegExp(`browser client: ${url.replace(/[.]/g, "\\.")}`));
+    const page = await openClient(plain.base);
+    await connected(page);
+    const names = await toolNames(page);
+    assert.ok(names.includes("get-server-info") && names.includes("get-opik-help"), names.join(","));
+    assert.equal(await page.isHidden("#notice"), true);
+    await page.screenshot({ path: join(SHOTS, "auto-connect.png"), fullPage: true });
+    await page.close();
+  } finally {
+    await stopServer(plain);
+  }
+});
+
+test("opened from a file, the page points to the served client instead of retrying", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.on("pageerror", (e) => pageErrors.push(`pageerror (file): ${e.message}`));
+  await page.goto(pathToFileURL(resolve("client/index.html")).href);
+  await page.waitForSelector("#notice:not([hidden])", { timeout: WAIT });
+  assert.match(await page.textContent("#notice"), /open http:\/\/localhost:3001\/client\/ instead/);
+  assert.equal(await page.getAttribute("#notice a", "href"), "http://localhost:3001/client/");
+  assert.equal(await page.getAttribute("#status", "data-state"), "disconnected", "no automatic attempt");
+
+  // Connecting anyway (to a live server) fails once, explains, and stops.
+  await page.fill("#url", server.base);
+  await page.click("#connect");
+  await page.waitForSelector("#status[data-state=error]", { timeout: WAIT });
+  assert.match(await page.textContent("#status"), /cannot connect from a file/);
+  assert.equal(await page.getAttribute("#notice a", "href"), `${server.base}/client/`);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await page.getAttribute("#status", "data-state"), "error", "no retry loop");
+  assert.equal(await page.isEnabled("#connect"), true);
+  await page.screenshot({ path: join(SHOTS, "opened-from-file.png"), fullPage: true });
+  await page.close();
 });
 
 test("the page ran without uncaught errors or CSP violations", () => {

@@ -51,11 +51,12 @@ function hasAdminListener() {
 
 /**
  * Spawn `opik-mcp --transport=sse --serve-client` on 127.0.0.1:`port` and wait until
- * `/health` answers. `extra` are more flags. Returns { proc, port, base, log() }.
+ * `/health` answers. `extra` are more flags; `{ serveClientFlag: false }` leaves the client
+ * to the server's default. Returns { proc, port, base, log() }.
  */
-export async function startServer(port, extra = []) {
+export async function startServer(port, extra = [], { serveClientFlag = true } = {}) {
   const args = ["--transport=sse", "--sse-host=127.0.0.1", `--sse-port=${port}`, "--sse-log-path=",
-    "--serve-client", ...extra];
+    ...(serveClientFlag ? ["--serve-client"] : []), ...extra];
   const proc = spawn(BIN, args, { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   proc.stdout.on("data", (d) => { output += d; });

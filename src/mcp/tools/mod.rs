@@ -71,8 +71,8 @@ pub fn toolset_of(name: &str) -> Option<Toolset> {
     TOOLSETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// The router of every tool of every group, before toolset filtering, with compact output
-/// schemas.
+/// The router of every tool of every group, before toolset filtering, with every schema in
+/// the strict-portable form and compact output schemas.
 fn full_router() -> ToolRouter<McpServer> {
     let mut router = McpServer::info_router()
         + McpServer::projects_router()
@@ -89,6 +89,7 @@ fn full_router() -> ToolRouter<McpServer> {
         + McpServer::consolidated_search_router()
         + McpServer::consolidated_stats_router()
         + McpServer::consolidated_compare_router();
+    super::strict_schema::apply(&mut router);
     for route in router.map.values_mut() {
         if let Some(out) = route.attr.output_schema.as_mut() {
             surface::compact_output_schema(std::sync::Arc::make_mut(out));

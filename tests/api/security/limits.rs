@@ -35,11 +35,7 @@ async fn a_request_whose_body_trickles_in_times_out_with_408() {
         .await
         .expect("connect");
     let body = initialize_request(1).to_string();
-    let head = format!(
-        "POST /mcp HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
-         accept: application/json, text/event-stream\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    );
+    let head = raw_mcp_post_head(&addr, body.len());
     sock.write_all(head.as_bytes()).await.expect("write head");
     sock.write_all(&body.as_bytes()[..5])
         .await

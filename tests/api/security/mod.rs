@@ -9,6 +9,7 @@ mod jwt;
 mod limits;
 mod ratelimit;
 mod scopes;
+mod signin;
 pub(crate) mod support;
 mod tls;
 mod write_scopes;

@@ -320,6 +320,21 @@ pub fn tool_names(list: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The head of a raw HTTP/1.1 `POST /mcp` to `addr` without credentials, for a body of
+/// `len` bytes (tests that write the body themselves, late or in pieces).
+pub fn raw_mcp_post_head(addr: &str, len: usize) -> String {
+    format!(
+        "POST /mcp HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
+         accept: application/json, text/event-stream\r\ncontent-length: {len}\r\n\r\n"
+    )
+}
+
+/// GET `path` without credentials and parse the JSON body.
+pub async fn get_json(app: &TestApp, path: &str) -> Value {
+    let resp = app.client.get(app.url(path)).send().await.expect("GET");
+    resp.json().await.expect("json body")
+}
+
 /// The `WWW-Authenticate` header of a response.
 pub fn challenge(resp: &reqwest::Response) -> String {
     resp.headers()

@@ -1,0 +1,81 @@
+//! Every sign-in, refusal, refresh and revocation is a security record in the audit trail
+//! (kind `security`; `name` says which step, `detail` the client and the reason) and a log
+//! line. Never a token, code or secret.
+
+use std::net::IpAddr;
+
+use super::Broker;
+use crate::{session::Outcome, store::SecurityEvent};
+
+/// One broker event.
+#[derive(Debug)]
+pub struct Event {
+    /// `Ok` for a success, `Denied` for a refusal.
+    pub outcome: Outcome,
+    /// The step: `oauth.register`, `oauth.sign_in`, `oauth.token`, `oauth.refresh`,
+    /// `oauth.revoke`, `oauth.admin_revoke`.
+    pub what: &'static str,
+    /// The user, when known.
+    pub subject: Option<String>,
+    /// The client, when known.
+    pub client: Option<String>,
+    /// The caller's address.
+    pub ip: Option<IpAddr>,
+    /// What happened, for people.
+    pub detail: String,
+}
+
+impl Event {
+    /// A refusal before any client or user is known.
+    pub fn refused(what: &'static str, ip: Option<IpAddr>, detail: impl Into<String>) -> Self {
+        Self {
+            outcome: Outcome::Denied,
+            what,
+            subject: None,
+            client: None,
+            ip,
+            detail: detail.into(),
+        }
+    }
+
+    /// Name the client.
+    pub fn client(mut self, client: &str) -> Self {
+        self.client = Some(client.to_owned());
+        self
+    }
+
+    /// Name the user.
+    pub fn subject(mut self, subject: Option<&str>) -> Self {
+        self.subject = subject.map(str::to_owned);
+        self
+    }
+}
+
+impl Broker {
+    /// Record `e` in the audit trail and the log.
+    pub(super) fn audit(&self, e: Event) {
+        let client = e.client.as_deref().unwrap_or("-");
+        let detail = format!("{}: client {client}: {}", e.what, e.detail);
+        if e.outcome == Outcome::Ok {
+            tracing::info!(oauth.event = e.what, oauth.client = client,
+                subject = e.subject.as_deref().unwrap_or_default(), client.ip = ?e.ip,
+                "{}", e.detail);
+        } else {
+            tracing::warn!(oauth.event = e.what, oauth.client = client,
+                subject = e.subject.as_deref().unwrap_or_default(), client.ip = ?e.ip,
+                "refused: {}", e.detail);
+        }
+        self.audit.security_event(SecurityEvent {
+            outcome: e.outcome,
+            subject: e.subject,
+            session: None,
+            method: None,
+            name: Some(e.what.to_owned()),
+            http_status: None,
+            error_code: None,
+            request_id: None,
+            client_addr: e.ip.map(|ip| ip.to_string()),
+            detail: Some(detail),
+        });
+    }
+}

@@ -1,0 +1,219 @@
+// Browser sign-in with the official TypeScript MCP SDK's OAuth flow (what mcp-remote, Claude
+// Code and the Inspector run), unattended: the browser step is tests/oauth/login.py walking a
+// real authorization server's login and consent pages over HTTP.
+//
+// Against an opik-mcp in JWT mode behind tests/oauth/provider.mjs (dcr mode):
+//   401 → protected-resource metadata → authorization-server metadata → dynamic registration →
+//   authorize (PKCE S256, resource) → token → MCP calls; then the access token expires and a
+//   refresh keeps the same MCP session. Against an API-key opik-mcp: the client ends on the
+//   server's own explanation, not on a failed registration.
+//
+// Env: MCP_BASE_URL (JWT server), OIDC_ISSUER, OIDC_LOGIN (path of login.py), ACCESS_TTL and
+// JWT_LEEWAY (seconds), MCP_APIKEY_URL and MCP_API_KEY (API-key server). Run by
+// tests/suites/22-oauth-signin.sh.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v.replace(/\/+$/, '');
+};
+const base = env('MCP_BASE_URL');
+const issuer = env('OIDC_ISSUER');
+const resource = `${base}/mcp`;
+const accessTtl = Number(process.env.ACCESS_TTL ?? '4');
+const leeway = Number(process.env.JWT_LEEWAY ?? '0');
+const REDIRECT = 'http://127.0.0.1:1/callback'; // nothing listens: the driver stops before it
+const STEP = 30_000;
+
+/** A fetch that records every request the SDK makes (its own and the OAuth flow's). */
+function recordingFetch(log) {
+  return async (url, init = {}) => {
+    const headers = new Headers(init.headers ?? {});
+    const res = await fetch(url, init);
+    const auth = headers.get('authorization');
+    log.push({
+      method: init.method ?? 'GET',
+      url: String(url),
+      status: res.status,
+      session: headers.get('mcp-session-id'),
+      bearer: auth?.startsWith('Bearer ') ? auth.slice(7) : null,
+    });
+    return res;
+  };
+}
+
+/** An OAuthClientProvider whose "browser" is the login driver. */
+class DriverProvider {
+  constructor() {
+    this.saved = {};
+    this.authorizationUrls = [];
+  }
+  get redirectUrl() { return REDIRECT; }
+  get clientMetadata() {
+    return {
+      client_name: 'opik-mcp sign-in test (TS SDK)',
+      redirect_uris: [REDIRECT],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+  state() { return (this.lastState = `st-${Math.random().toString(36).slice(2)}`); }
+  clientInformation() { return this.saved.client; }
+  saveClientInformation(info) { this.saved.client = info; }
+  tokens() { return this.saved.tokens; }
+  saveTokens(tokens) { this.saved.tokens = tokens; }
+  saveCodeVerifier(v) { this.saved.verifier = v; }
+  codeVerifier() { return this.saved.verifier; }
+  redirectToAuthorization(url) {
+    this.authorizationUrls.push(url);
+    this.signIn = promisify(execFile)(process.env.PYTHON ?? 'python3', [env('OIDC_LOGIN'), String(url)], {
+      timeout: 20_000,
+    }).then(({ stdout }) => JSON.parse(stdout));
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const events = async () => (await fetch(`${issuer}/__harness/events`)).json();
+
+describe('TS SDK sign-in against a real authorization server', () => {
+  const log = [];
+  const provider = new DriverProvider();
+  let client;
+  let transport;
+  let sessionId;
+
+  before(() => fetch(`${issuer}/__harness/reset`, { method: 'POST' }));
+
+  it('follows 401 → metadata → registration → authorize with PKCE and resource', { timeout: STEP }, async () => {
+    const first = new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider, fetch: recordingFetch(log) });
+    await assert.rejects(new Client({ name: 'signin', version: '1' }).connect(first), UnauthorizedError);
+    const url = new URL(provider.authorizationUrls.at(-1));
+    assert.equal(url.origin, issuer, 'the authorization server the metadata names');
+    const q = url.searchParams;
+    assert.equal(q.get('response_type'), 'code');
+    assert.equal(q.get('code_challenge_method'), 'S256');
+    assert.match(q.get('code_challenge'), /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(q.get('resource'), resource, 'RFC 8707 resource = the protected-resource metadata resource');
+    assert.deepEqual(q.get('scope').split(' ').sort(), ['opik:read', 'opik:write'], 'the challenge scope');
+    const steps = log.map((r) => `${r.method} ${new URL(r.url).pathname} ${r.status}`);
+    assert.deepEqual(steps.slice(0, 2), ['POST /mcp 401', 'GET /.well-known/oauth-protected-resource/mcp 200'], steps.join('\n'));
+    assert.ok(
+      steps.includes('GET /.well-known/oauth-authorization-server 200') || steps.includes('GET /.well-known/openid-configuration 200'),
+      steps.join('\n'),
+    );
+    assert.ok(steps.includes('POST /reg 201'), steps.join('\n'));
+
+    const back = await provider.signIn;
+    assert.ok(back.code, JSON.stringify(back));
+    assert.equal(back.state, provider.lastState, 'state comes back unchanged');
+    await first.finishAuth(back.code);
+    assert.ok(provider.tokens()?.access_token && provider.tokens()?.refresh_token, 'access and refresh token');
+  });
+
+  it('connects with the token and calls a write tool the granted scopes allow', { timeout: STEP }, async () => {
+    transport = new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider, fetch: recordingFetch(log) });
+    client = new Client({ name: 'signin', version: '1' });
+    await client.connect(transport);
+    sessionId = transport.sessionId;
+    assert.ok(sessionId);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes('get-opik-help'), `the opik:write tool is listed: ${names}`);
+    const res = await client.callTool({ name: 'get-opik-help', arguments: { topic: 'general' } });
+    assert.ok(!res.isError, JSON.stringify(res));
+  });
+
+  it('refreshes the expired token and keeps the same MCP session', { timeout: STEP }, async () => {
+    const firstToken = provider.tokens().access_token;
+    const from = log.length;
+    await sleep((accessTtl + leeway + 1.5) * 1000);
+    const res = await client.callTool({ name: 'get-server-info', arguments: {} });
+    assert.ok(!res.isError, JSON.stringify(res));
+    assert.equal(transport.sessionId, sessionId, 'same Mcp-Session-Id');
+    const after = log.slice(from);
+    const steps = after.map((r) => `${r.method} ${new URL(r.url).pathname} ${r.status}`);
+    assert.equal(steps[0], 'POST /mcp 401', `the expired token is refused first:\n${steps.join('\n')}`);
+    assert.ok(steps.includes('POST /token 200'), steps.join('\n'));
+    const retried = after.filter((r) => r.url === resource && r.status === 200);
+    assert.ok(retried.length >= 1, steps.join('\n'));
+    for (const r of retried) {
+      assert.equal(r.session, sessionId, 'the retry carries the same session');
+      assert.notEqual(r.bearer, firstToken, 'with the new token');
+    }
+    await client.close();
+  });
+
+  it('the same sign-in opens a legacy SSE session', { timeout: STEP }, async () => {
+    const sse = new Client({ name: 'signin-sse', version: '1' });
+    await sse.connect(new SSEClientTransport(new URL(`${base}/sse`), { authProvider: provider }));
+    const names = (await sse.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes('get-opik-help'), names.join());
+    await sse.close();
+    assert.equal(provider.authorizationUrls.length, 1, 'no second browser sign-in');
+  });
+
+  it('the authorization server saw one registration, S256 + resource, a code and a refresh grant', { timeout: STEP }, async () => {
+    const ev = await events();
+    const regs = ev.filter((e) => e.type === 'registration');
+    assert.equal(regs.length, 1, JSON.stringify(ev));
+    assert.deepEqual(regs[0].scope.split(' ').sort(), ['opik:read', 'opik:write']);
+    const auths = ev.filter((e) => e.type === 'authorization');
+    assert.ok(auths.every((a) => a.code_challenge_method === 'S256' && a.resource === resource), JSON.stringify(auths));
+    const grants = ev.filter((e) => e.type === 'token').map((e) => e.grant_type);
+    assert.equal(grants[0], 'authorization_code', grants.join());
+    assert.ok(grants.includes('refresh_token'), grants.join());
+    assert.ok(ev.filter((e) => e.type === 'token').every((e) => e.resource === resource || e.resource === null));
+  });
+});
+
+describe('TS SDK OAuth client against an API-key server', () => {
+  const apiBase = env('MCP_APIKEY_URL');
+
+  async function attempt(headers) {
+    const log = [];
+    const provider = new DriverProvider();
+    const t = new StreamableHTTPClientTransport(new URL(`${apiBase}/mcp`), {
+      authProvider: provider, fetch: recordingFetch(log), requestInit: { headers },
+    });
+    const client = new Client({ name: 'signin-apikey', version: '1' });
+    let error;
+    try {
+      await client.connect(t);
+      await client.close();
+    } catch (e) {
+      error = e;
+    }
+    return { error, log, provider };
+  }
+
+  for (const [name, headers, reason] of [
+    ['without a key', {}, 'missing or unknown key'],
+    ['with a wrong key', { Authorization: 'Bearer wrong-key-0123456789abcdef0123456789' }, 'the API key sent was refused'],
+  ]) {
+    it(`${name}, the client surfaces the server's reason, not a registration failure`, { timeout: STEP }, async () => {
+      const { error, log, provider } = await attempt(headers);
+      assert.ok(error, 'connect fails');
+      console.log(`TS SDK shows (${name}): ${error.constructor.name}: ${error.message}`);
+      assert.match(error.message, /accepts API keys only/);
+      assert.ok(error.message.includes(reason), error.message);
+      assert.doesNotMatch(error.message, /HTTP 404/);
+      assert.equal(provider.authorizationUrls.length, 0, 'no browser is opened');
+      const steps = log.map((r) => `${r.method} ${new URL(r.url).pathname} ${r.status}`);
+      assert.equal(steps.at(-1), 'POST /register 403', steps.join('\n'));
+    });
+  }
+
+  it('with the right key, no OAuth request is made at all', { timeout: STEP }, async () => {
+    const { error, log } = await attempt({ Authorization: `Bearer ${env('MCP_API_KEY')}` });
+    assert.equal(error, undefined, String(error));
+    assert.ok(log.every((r) => new URL(r.url).pathname === '/mcp'), log.map((r) => r.url).join('\n'));
+  });
+});
