@@ -18,26 +18,31 @@ pub fn render(settings: &Settings, workspace: &str, today: &str) -> String {
     );
     if consolidated {
         s.push_str(
-            "Consolidated tools (prefer these): list(entity_type, …) to find entities (traces \
-             and threads need project_name or project_id); read(entity_type, id) for one entity \
-             — id may be a UUID, a name, an opik:// URI or a pasted Opik UI link, and \
-             max_tokens bounds the answer; schema(operation) and then write(operation, data) \
-             for any change (up to 1000 elements per call, dry_run to preview); \
-             run_experiment(experiment_config) to evaluate prompts over a dataset (returns at \
-             once with a results link).\n",
+            "Consolidated tools (prefer these): search(entity_type, project_name, filters) to \
+             find traces, spans or threads (errors, feedback scores, time windows like \"last \
+             24h\", tags, model, duration, cost); stats(project_name, start, end, breakdown) \
+             for counts, error rate, latency, cost and tokens (by model, provider or tag); \
+             compare_experiments(experiments) to see where one evaluation run beat another; \
+             list(entity_type, …) to browse (traces, spans and threads need a project or a \
+             trace); read(entity_type, id) for one entity — id may be a UUID, a name, an \
+             opik:// URI or a pasted Opik UI link, and max_tokens bounds the answer; \
+             schema(operation) and then write(operation, data) for any change (up to 1000 \
+             elements per call, dry_run to preview); run_experiment(experiment_config) to \
+             evaluate prompts over a dataset (returns at once with a results link).\n",
         );
     }
     if classic && consolidated {
         s.push_str(
-            "Classic tools (list-traces, get-trace-by-id, get-prompts, …) are also enabled: \
-             use them when a user's prompt or workflow names them; otherwise the consolidated \
-             tools cover the same ground with fewer, broader calls.\n",
+            "The classic tools that no consolidated tool replaces (get-server-info, help, \
+             deletes, …) are listed too; classic tools the consolidated ones replace \
+             (list-traces, get-trace-by-id, …) are not listed, but a workflow that names them \
+             may still call them.\n",
         );
     } else if classic {
         s.push_str(
             "Start with get-server-info to see the workspace and enabled toolsets, and \
-             get-opik-help for how-to topics. Enable the consolidated toolset (read, list, \
-             write, schema, run_experiment) for fewer, broader tools.\n",
+             get-opik-help for how-to topics. Enable the consolidated toolset (search, stats, \
+             compare_experiments, read, list, write, …) for fewer, broader tools.\n",
         );
     }
     s
@@ -60,12 +65,15 @@ mod tests {
         assert!(text.contains("Workspace: \"team-ws\""), "{text}");
         assert!(text.contains("Today is 2026-11-25"), "{text}");
         assert!(text.contains("Consolidated tools (prefer these)"), "{text}");
-        assert!(text.contains("Classic tools"), "{text}");
+        assert!(
+            text.contains("classic tools the consolidated ones replace"),
+            "{text}"
+        );
 
         s.opik.toolsets = "consolidated".parse().expect("toolsets");
         let text = render(&s, "w", "2026-11-25");
         assert!(
-            !text.contains("Classic tools") && !text.contains("get-server-info"),
+            !text.contains("classic tools") && !text.contains("get-server-info"),
             "{text}"
         );
 

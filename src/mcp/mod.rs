@@ -49,6 +49,8 @@ pub struct McpEngine {
     opik: OpikClient,
     router: ToolRouter<McpServer>,
     listed: Arc<Vec<Tool>>,
+    /// What `listed` costs an agent (measured once).
+    listed_size: tools::surface::Size,
     scopes: ToolScopes,
     limits: ToolLimits,
     observers: Observers,
@@ -60,7 +62,12 @@ impl McpEngine {
     pub fn new(settings: Arc<Settings>, observers: Observers) -> Result<Arc<Self>, OpikError> {
         let opik = settings.opik.client()?;
         let router = tools::router(&settings);
-        let listed = Arc::new(router.list_all());
+        // One tool per job: classic twins of consolidated tools stay routable, unlisted.
+        let listed = Arc::new(tools::surface::listed_tools(
+            &router.list_all(),
+            &settings.opik.toolsets,
+        ));
+        let listed_size = tools::surface::size(&listed);
         let scopes = ToolScopes::new(&tools::all_tools(), &settings.auth.scopes);
         let limits = ToolLimits::new(&settings.rate_limit);
         let completions = completion::CompletionCache::new(
@@ -72,6 +79,7 @@ impl McpEngine {
             opik,
             router,
             listed,
+            listed_size,
             scopes,
             limits,
             observers,
@@ -138,6 +146,11 @@ impl McpEngine {
     /// The tools this deployment lists.
     pub fn tools(&self) -> &[Tool] {
         &self.listed
+    }
+
+    /// What the listed tools cost an agent's context.
+    pub fn listed_size(&self) -> tools::surface::Size {
+        self.listed_size
     }
 }
 

@@ -6,10 +6,11 @@
 //! Opik 404 are -32002 (resource not found), bad URI parts are -32602, anything else -32603
 //! with the tool's actionable message.
 
+use crate::mcp::tools::params::Parameters;
 use percent_encoding::percent_decode_str;
 use rmcp::{
     ErrorData,
-    handler::server::wrapper::{Json, Parameters},
+    handler::server::wrapper::Json,
     model::{Extensions, ReadResourceResult, Resource, ResourceContents, ResourceTemplate},
 };
 use serde::Serialize;
@@ -22,6 +23,37 @@ use super::{
 use crate::config::{Settings, Toolset};
 
 const JSON_MIME: &str = "application/json";
+
+/// The entity URIs of the consolidated `read` tool, readable as resources too.
+const ENTITY_TEMPLATES: [(&str, &str, &str); 7] = [
+    ("opik://projects/{projectId}", "project", "A project."),
+    (
+        "opik://traces/{traceId}",
+        "trace",
+        "A trace with its first 200 spans (as Opik truncates them for lists).",
+    ),
+    ("opik://spans/{spanId}", "span", "A span, in full."),
+    (
+        "opik://projects/{projectId}/threads/{threadId}",
+        "thread",
+        "A thread with its first 200 messages.",
+    ),
+    (
+        "opik://test-suites/{testSuiteId}",
+        "test-suite",
+        "A dataset (test suite).",
+    ),
+    (
+        "opik://experiments/{experimentId}",
+        "experiment",
+        "An experiment.",
+    ),
+    (
+        "opik://prompts/{promptId}",
+        "prompt",
+        "A prompt with its newest 100 versions.",
+    ),
+];
 
 /// Largest `{size}` a template read asks for (before the server-wide page cap).
 const MAX_TEMPLATE_SIZE: u32 = 100;
@@ -100,6 +132,13 @@ pub fn templates(settings: &Settings) -> Vec<ResourceTemplate> {
             "A page of a dataset's items.",
         ));
     }
+    if has(settings, Toolset::Consolidated) {
+        // The entity forms `read` takes (one set for both; `read` also takes the singular
+        // legacy forms above and pasted Opik UI links).
+        for (uri, name, desc) in ENTITY_TEMPLATES {
+            out.push(t(uri, name, desc));
+        }
+    }
     if traces_enabled(settings) {
         out.push(t(
             "opik://trace/{traceId}",
@@ -176,6 +215,13 @@ pub async fn read(
             let (page, size) = page_size(p, s)?;
             let a = args(json!({"projectId": project, "page": page, "size": size}))?;
             tool(server.list_traces(Parameters(a), e).await)
+        }
+        _ if has(settings, Toolset::Consolidated) => {
+            let rest = uri.strip_prefix("opik://").unwrap_or_default();
+            match server.read_entity_uri(rest, ext).await {
+                Some(r) => r,
+                None => return Err(not_found(uri)),
+            }
         }
         _ => return Err(not_found(uri)),
     }
@@ -260,7 +306,7 @@ mod tests {
         assert_eq!(list(&s).len(), 2);
         assert_eq!(templates(&s).len(), 3);
         s.opik.toolsets = "all".parse().expect("valid");
-        assert_eq!(templates(&s).len(), 9);
+        assert_eq!(templates(&s).len(), 9 + ENTITY_TEMPLATES.len());
         s.opik.toolsets = "expert-prompts".parse().expect("valid");
         assert_eq!(list(&s).len(), 1);
         assert_eq!(templates(&s).len(), 3);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::{
-    fake_opik::{Fault, ids},
+    fake_opik::{Fault, analysis, ids},
     helpers::{initialize_request, spawn_app_with},
     opik_support::{Harness, harness, harness_with},
 };
@@ -86,8 +86,15 @@ async fn template_variables_complete_names_and_ids_and_fixed_lists_need_no_opik(
     assert_eq!(prompts, [ids::PROMPT_NAME]);
     let traces = "opik://traces/{projectId}/{page}/{size}";
     let (projects, info) = complete(&h, template_ref(traces, "projectId", "")).await;
-    assert_eq!(projects, [ids::PROJECT_DEMO, ids::PROJECT_OTHER]);
-    assert_eq!(info["total"], 2);
+    assert_eq!(
+        projects,
+        [
+            ids::PROJECT_DEMO,
+            ids::PROJECT_OTHER,
+            analysis::ids::PROJECT
+        ]
+    );
+    assert_eq!(info["total"], 3);
     let (other, _) = complete(&h, template_ref(traces, "projectId", "other")).await;
     assert_eq!(
         other,

@@ -5,17 +5,12 @@
 use serde_json::{Value, json};
 
 use crate::{
-    fake_opik::{WORKSPACE, ids},
+    fake_opik::{WORKSPACE, analysis, ids},
     opik_support::{Harness, harness},
 };
 
 async fn list(h: &Harness, args: Value) -> String {
-    let result = h.call("list", args.clone()).await;
-    assert_eq!(result["isError"], false, "list {args} failed: {result}");
-    result["content"][0]["text"]
-        .as_str()
-        .expect("text")
-        .to_string()
+    h.call_text("list", args).await
 }
 
 #[tokio::test]
@@ -26,7 +21,7 @@ async fn every_listable_type_is_a_table_with_a_footer() {
             json!({"entity_type": "project"}),
             "id | name | last_updated_trace_at",
             ids::PROJECT_DEMO,
-            2,
+            3,
         ),
         (
             json!({"entity_type": "trace", "project_name": "demo-app"}),
@@ -41,10 +36,16 @@ async fn every_listable_type_is_a_table_with_a_footer() {
             1,
         ),
         (
+            json!({"entity_type": "span", "trace_id": ids::TRACE_LONG}),
+            "id | name | type | parent_span_id",
+            ids::SPAN_1,
+            2,
+        ),
+        (
             json!({"entity_type": "test_suite"}),
             "id | name | dataset_items_count",
             ids::DATASET,
-            1,
+            2,
         ),
         (
             json!({"entity_type": "test_suite_item", "test_suite_id": ids::DATASET}),
@@ -56,7 +57,7 @@ async fn every_listable_type_is_a_table_with_a_footer() {
             json!({"entity_type": "experiment"}),
             "id | name | dataset_name | status",
             ids::EXPERIMENT,
-            3,
+            5,
         ),
         (
             json!({"entity_type": "prompt"}),
@@ -86,6 +87,50 @@ async fn every_listable_type_is_a_table_with_a_footer() {
             "{text}"
         );
     }
+}
+
+#[tokio::test]
+async fn spans_beyond_the_first_two_hundred_of_a_trace_are_reachable_page_by_page() {
+    let h = harness().await;
+    let big = "0190a000-0000-7000-8000-0000000002fe";
+    analysis::seed_big_trace(&mut h.fake.state.data.lock().expect("lock"), big, 300, 100);
+    h.fake.clear();
+    let text = list(
+        &h,
+        json!({"entity_type": "span", "trace_id": big, "page": 3, "size": 100}),
+    )
+    .await;
+    assert!(
+        text.contains("step-299") && text.contains("step-200"),
+        "{text}"
+    );
+    assert!(!text.contains("step-199 "), "{text}");
+    assert!(
+        text.ends_with("-- 300 span(s), page 3 of 3, 100 shown; last page"),
+        "{text}"
+    );
+    let lookup = h.fake.last("GET", &format!("/v1/private/traces/{big}"));
+    assert_eq!(
+        lookup.method, "GET",
+        "the project is looked up from the trace"
+    );
+    let q = &h.fake.last("GET", "/v1/private/spans").query;
+    assert_eq!(q["project_id"], analysis::ids::PROJECT);
+    assert_eq!(q["trace_id"], big);
+    assert_eq!((q["page"].as_str(), q["size"].as_str()), ("3", "100"));
+    let first = list(
+        &h,
+        json!({"entity_type": "span", "trace_id": big, "size": 100}),
+    )
+    .await;
+    assert!(
+        first.ends_with(&format!(
+            "next: list(entity_type=\"span\", page=2, size=100, trace_id=\"{big}\")"
+        )),
+        "{first}"
+    );
+    let refused = h.call_err("list", json!({"entity_type": "span"})).await;
+    assert!(refused.contains("needs trace_id"), "{refused}");
 }
 
 #[tokio::test]

@@ -1,22 +1,17 @@
 //! The consolidated `read` tool against the fake Opik: every entity type, composites, name
-//! resolution (unique, ambiguous, missing), `opik://` URIs and Opik UI links, and the token
-//! budget on a trace with 1,000 large spans.
+//! resolution (unique, ambiguous, missing), `opik://` URIs (the resource forms too) and Opik UI
+//! links. The budget on large traces is in `consolidated_read_budget.rs`.
 
 use serde_json::{Value, json};
 
 use crate::{
-    fake_opik::{WORKSPACE, data, ids},
+    fake_opik::{WORKSPACE, ids},
     opik_support::{Harness, harness},
 };
 
 /// The header line and the parsed JSON of a `read` answer.
 async fn read(h: &Harness, args: Value) -> (String, Value) {
-    let result = h.call("read", args.clone()).await;
-    assert_eq!(result["isError"], false, "read {args} failed: {result}");
-    let text = result["content"][0]["text"].as_str().expect("text");
-    let (header, body) = text.split_once('\n').expect("header line");
-    let value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
-    (header.to_string(), value)
+    h.call_budgeted("read", args).await
 }
 
 #[tokio::test]
@@ -245,69 +240,43 @@ async fn an_unknown_span_is_an_upstream_refusal_reported_as_not_found() {
     assert!(unknown.to_lowercase().contains("not found"), "{unknown}");
 }
 
-/// 1,000 spans of 4,000 characters each (about a million tokens of JSON) under one trace.
-fn seed_large_trace(h: &Harness) {
-    let mut d = h.fake.state.data.lock().expect("lock");
-    d.spans.retain(|s| s["trace_id"] != ids::TRACE_SHORT);
-    for i in 0..1000 {
-        let id = format!("0190a000-0000-7000-8000-00000001{i:04}");
-        let mut s = data::span(&id, ids::TRACE_SHORT, ids::PROJECT_DEMO, "step", "");
-        s["input"] = json!({"text": format!("{i}:{}", "lorem ipsum ".repeat(333))});
-        d.spans.push(s);
-    }
-}
-
 #[tokio::test]
-async fn a_trace_with_a_thousand_large_spans_stays_within_the_token_budget() {
+async fn the_legacy_resource_uris_are_read_forms_and_page_uris_name_the_list_call() {
     let h = harness().await;
-    seed_large_trace(&h);
-    for (max_tokens, expected_tier) in [(None, "tier "), (Some(2000), "tier skeleton")] {
-        let mut args = json!({"entity_type": "trace", "id": ids::TRACE_SHORT});
-        if let Some(m) = max_tokens {
-            args["max_tokens"] = json!(m);
-        }
-        let result = h.call("read", args).await;
-        assert_eq!(result["isError"], false, "{result}");
-        let text = result["content"][0]["text"].as_str().expect("text");
-        let budget = max_tokens.unwrap_or(8000);
-        let chars = text.chars().count();
-        assert!(
-            chars <= budget * 4,
-            "{chars} characters exceed {budget} tokens × 4"
-        );
-        assert!(
-            chars > budget * 2,
-            "the budget is used, not wasted: {chars}"
-        );
-        let (header, body) = text.split_once('\n').expect("header");
-        assert!(header.contains(expected_tier), "{header}");
-        assert!(header.contains("estimated as characters/4"), "{header}");
-        assert!(
-            header.contains("spans: first 200 of 1000 (cap 200)"),
-            "{header}"
-        );
-        assert!(!header.contains("tier full"), "{header}");
-        let v: Value = serde_json::from_str(body).expect("JSON body");
-        assert_eq!(v["spans_truncated"], true);
-        assert_eq!(v["spans_total"], 1000);
-        assert_eq!(v["trace"]["id"], ids::TRACE_SHORT);
-    }
-    let q = &h.fake.last("GET", "/v1/private/spans").query;
-    assert_eq!(q["size"], "200", "at most 200 spans are fetched");
-}
-
-#[tokio::test]
-async fn a_long_string_is_shortened_with_its_json_path() {
-    let h = harness().await;
-    let (header, v) = read(
+    let (_, v) = read(
         &h,
-        json!({"entity_type": "trace", "id": ids::TRACE_LONG, "max_tokens": 1500}),
+        json!({"entity_type": "trace", "id": format!("opik://trace/{}", ids::TRACE_SHORT)}),
     )
     .await;
-    assert!(header.contains("tier medium"), "{header}");
-    let input = v["trace"]["input"]["question"].as_str().expect("question");
+    assert_eq!(
+        v["trace"]["id"],
+        ids::TRACE_SHORT,
+        "the resource form reads too"
+    );
+    let (_, v) = read(
+        &h,
+        json!({"entity_type": "test_suite", "id": format!("opik://dataset/{}", ids::DATASET)}),
+    )
+    .await;
+    assert_eq!(v["name"], ids::DATASET_NAME);
+    let (_, v) = read(
+        &h,
+        json!({"entity_type": "prompt", "id": format!("opik://prompt/{}/{}", ids::PROMPT_NAME, ids::COMMIT)}),
+    )
+    .await;
+    assert_eq!(
+        v["version"]["commit"],
+        ids::COMMIT,
+        "the commit picks the version"
+    );
+    let page = h
+        .call_err(
+            "read",
+            json!({"entity_type": "trace", "id": format!("opik://traces/{}/1/10", ids::PROJECT_DEMO)}),
+        )
+        .await;
     assert!(
-        input.contains("chars cut at $.trace.input.question]"),
-        "{input}"
+        page.contains("is a page, not one entity: use list(entity_type=\"trace\""),
+        "{page}"
     );
 }

@@ -315,7 +315,19 @@ async fn the_consolidated_toolset_selects_exactly_its_tools() {
     let h = harness_with(|s| s.opik.toolsets = "consolidated".parse().expect("toolsets")).await;
     let mut names = h.tool_names().await;
     names.sort();
-    assert_eq!(names, ["list", "read", "run_experiment", "schema", "write"]);
+    assert_eq!(
+        names,
+        [
+            "compare_experiments",
+            "list",
+            "read",
+            "run_experiment",
+            "schema",
+            "search",
+            "stats",
+            "write"
+        ]
+    );
     // A plain app (one fake per test: the contract suite binds the fake to a fixed port).
     let core = spawn_app_with(|s| s.opik.toolsets = "core".parse().expect("toolsets")).await;
     let sid = core.initialize().await;

@@ -47,7 +47,10 @@ async fn initialize_names_the_workspace_today_and_how_to_choose_tools() {
         "{text}"
     );
     assert!(text.contains("Consolidated tools (prefer these)"), "{text}");
-    assert!(text.contains("Classic tools (list-traces"), "{text}");
+    assert!(
+        text.contains("classic tools the consolidated ones replace (list-traces"),
+        "{text}"
+    );
 
     let mine = initialize_with(&app, &[("x-opik-workspace", "my-own-ws")]).await;
     assert!(
@@ -85,7 +88,7 @@ async fn server_discover_carries_the_same_instructions() {
     assert!(text.contains("Workspace: \"team-ws\""), "{text}");
     assert!(text.contains(&today()), "{text}");
     assert!(
-        text.contains("read(entity_type, id)") && !text.contains("Classic tools"),
+        text.contains("read(entity_type, id)") && !text.contains("classic tools"),
         "{text}"
     );
 }

@@ -310,3 +310,36 @@ async fn bad_arguments_fail_before_any_opik_call() {
     }
     assert!(h.fake.requests().is_empty(), "{:?}", h.fake.requests());
 }
+
+#[tokio::test]
+async fn argument_errors_name_the_json_path_of_the_bad_value_for_classic_tools_too() {
+    let h = harness().await;
+    h.fake.clear();
+    let cases = [
+        (
+            "add-trace-feedback",
+            json!({"traceId": ids::TRACE_SHORT, "scores": [{"name": "a", "value": 1}, {"name": "b", "value": "high"}]}),
+            "scores[1].value: invalid type: string \"high\", expected f64",
+        ),
+        (
+            "create-dataset-item",
+            json!({"datasetId": ids::DATASET, "input": "not an object"}),
+            "input: invalid type: string \"not an object\", expected a map",
+        ),
+        (
+            "run_experiment",
+            json!({"experiment_config": {"dataset_name": "d", "prompts": [{"model": "m", "messages": [{"content": "hi"}]}]}}),
+            "experiment_config.prompts[0].messages[0]: missing field `role`",
+        ),
+        (
+            "list",
+            json!({"entity_type": "trace", "page": "two"}),
+            "page: invalid type: string \"two\"",
+        ),
+    ];
+    for (tool, args, needle) in cases {
+        let text = h.call_err(tool, args).await;
+        assert!(text.contains(needle), "{tool}: {text}");
+    }
+    assert!(h.fake.requests().is_empty(), "{:?}", h.fake.requests());
+}

@@ -105,6 +105,24 @@ impl Harness {
         sc
     }
 
+    /// A successful tool call's text (the consolidated tools answer text).
+    pub async fn call_text(&self, name: &str, args: Value) -> String {
+        let result = self.call(name, args.clone()).await;
+        assert_eq!(result["isError"], false, "{name} {args} failed: {result}");
+        result["content"][0]["text"]
+            .as_str()
+            .expect("text")
+            .to_string()
+    }
+
+    /// A budgeted answer (`read`, `compare_experiments`): its header line and parsed JSON.
+    pub async fn call_budgeted(&self, name: &str, args: Value) -> (String, Value) {
+        let text = self.call_text(name, args).await;
+        let (header, body) = text.split_once('\n').expect("header line");
+        let value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        (header.to_string(), value)
+    }
+
     /// A failed tool call's text (asserts `isError: true`).
     pub async fn call_err(&self, name: &str, args: Value) -> String {
         let result = self.call(name, args).await;

@@ -2,7 +2,8 @@
 # Contract check: every request opik-mcp sends to Opik, and every answer of the fake Opik the
 # tests use, must be valid against the official Opik OpenAPI spec.
 #
-# How: the end-to-end tests (tests/api/opik_e2e/: every tool, resource and prompt) and the
+# How: the end-to-end tests (tests/api/opik_e2e/: every tool, resource and prompt; the
+# consolidated_* tests: read, list, search, stats, compare_experiments, write) and the
 # request-shape tests (tests/api/opik_requests.rs) run with
 # their fake Opik bound to a fixed port, and the app pointed at a Prism proxy in front of it.
 # `prism proxy --errors` validates each request (path, query, body) before forwarding and each
@@ -75,7 +76,7 @@ grep -q "Prism is listening" "$WORK/prism.log" || fail "prism did not start with
 echo "prism $PRISM_VERSION proxy on :$PRISM_PORT validating against the patched spec; fake Opik on :$FAKE_PORT"
 OPIK_FAKE_ADDR="127.0.0.1:$FAKE_PORT" OPIK_CONTRACT_API_URL="http://127.0.0.1:$PRISM_PORT" \
     timeout 240 cargo nextest run --workspace --test api --test-threads 1 --no-fail-fast \
-    -E 'test(/^(opik_(e2e|requests)|consolidated_(write|write_ops|read|list))::/) and not test(/upstream_refusal|ignored_unless_configured|string_content/)' 2>&1 | tee "$WORK/nextest.log" | grep -E "PASS|FAIL|Summary|panicked|failed"
+    -E 'test(/^(opik_(e2e|requests)|consolidated_(write|write_ops|read|read_budget|list|search|stats|compare))::/) and not test(/upstream_refusal|ignored_unless_configured|string_content/)' 2>&1 | tee "$WORK/nextest.log" | grep -E "PASS|FAIL|Summary|panicked|failed"
 tests_rc=${PIPESTATUS[0]}
 [ "$tests_rc" = "0" ] || grep -A6 'panicked' "$WORK/nextest.log" | head -60
 

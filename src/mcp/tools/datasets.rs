@@ -6,12 +6,9 @@
     reason = "argument docs are the input schema descriptions models read; no backticks there"
 )]
 
+use crate::mcp::tools::params::Parameters;
 use reqwest::Method;
-use rmcp::{
-    handler::server::wrapper::{Json, Parameters},
-    model::Extensions,
-    schemars, tool, tool_router,
-};
+use rmcp::{handler::server::wrapper::Json, model::Extensions, schemars, tool, tool_router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 

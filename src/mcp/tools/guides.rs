@@ -83,23 +83,35 @@ pub(crate) const EXAMPLES: &[Example] = &[
     },
 ];
 
-/// The example that best matches `task` (most shared words), if any word matches.
-pub(crate) fn best_example(task: &str) -> Option<&'static Example> {
-    let words: Vec<String> = task
-        .to_lowercase()
+/// Words of a task, lower-cased, without articles and one-letter words.
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() > 2)
+        .filter(|w| w.len() > 1 && !["an", "the", "my"].contains(w))
         .map(str::to_owned)
-        .collect();
-    EXAMPLES
-        .iter()
-        .map(|e| {
-            let hay = format!("{} {}", e.task, e.description).to_lowercase();
-            (words.iter().filter(|w| hay.contains(w.as_str())).count(), e)
-        })
-        .filter(|(score, _)| *score > 0)
-        .max_by_key(|(score, _)| *score)
-        .map(|(_, e)| e)
+        .collect()
+}
+
+/// The example that best matches `task`: an exact task name wins; otherwise the most whole
+/// words shared with the task name (weighted 2) and the description (weighted 1), the first
+/// listed example winning a tie. Whole words, not substrings: "log" must not match "logged".
+pub(crate) fn best_example(task: &str) -> Option<&'static Example> {
+    let wanted = words(task);
+    if let Some(e) = EXAMPLES.iter().find(|e| words(e.task) == wanted) {
+        return Some(e);
+    }
+    let mut best: Option<(usize, &'static Example)> = None;
+    for e in EXAMPLES {
+        let (name, text) = (words(e.task), words(e.description));
+        let score: usize = wanted
+            .iter()
+            .map(|w| 2 * usize::from(name.contains(w)) + usize::from(text.contains(w)))
+            .sum();
+        if score > 0 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, e));
+        }
+    }
+    best.map(|(_, e)| e)
 }
 
 /// An Opik evaluation metric (`opik.evaluation.metrics`).
@@ -309,5 +321,25 @@ mod tests {
             Some("add feedback score")
         );
         assert!(best_example("zzz").is_none());
+    }
+
+    #[test]
+    fn log_a_trace_is_the_trace_logging_example_not_an_integration() {
+        for task in [
+            "log a trace",
+            "Log trace",
+            "log traces",
+            "how do I log a trace",
+        ] {
+            assert_eq!(
+                best_example(task).map(|e| e.task),
+                Some("log a trace"),
+                "{task}"
+            );
+        }
+        assert_eq!(
+            best_example("trace openai calls").map(|e| e.task),
+            Some("trace openai calls")
+        );
     }
 }

@@ -1,10 +1,8 @@
 //! The `core` capability tools, which need no Opik call: `get-server-info`, `get-opik-help`,
 //! `get-opik-examples`, `get-opik-metrics-info` and `get-opik-tracing-info`.
 
-use rmcp::{
-    handler::server::wrapper::{Json, Parameters},
-    schemars, tool, tool_router,
-};
+use crate::mcp::tools::params::Parameters;
+use rmcp::{handler::server::wrapper::Json, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -44,8 +42,40 @@ pub struct ServerInfo {
     pub toolsets: Vec<&'static str>,
     /// Names of the tools this server lists.
     pub enabled_tools: Vec<String>,
+    /// Classic tools that are callable but not listed: a consolidated tool does their job.
+    pub callable_unlisted_tools: Vec<&'static str>,
+    /// What the listed tools cost an agent's context.
+    pub listed_size: ToolsetSize,
+    /// What each toolset (and the presets all and core,consolidated) costs when enabled alone.
+    pub toolset_sizes: Vec<ToolsetSize>,
     /// MCP protocol revisions served.
     pub protocol_versions: Vec<String>,
+}
+
+/// The size of a set of listed tools, as `tools/list` sends them.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolsetSize {
+    /// The toolset or preset.
+    pub toolset: String,
+    /// Tools listed.
+    pub tools: i64,
+    /// Estimated tokens (characters / 4) of names, descriptions, input schemas, annotations.
+    pub tokens: i64,
+    /// Estimated tokens of the output schemas (for clients; models are not shown them).
+    pub output_schema_tokens: i64,
+}
+
+impl ToolsetSize {
+    fn new(toolset: impl Into<String>, s: super::surface::Size) -> Self {
+        let n = |x: usize| i64::try_from(x).unwrap_or(i64::MAX);
+        Self {
+            toolset: toolset.into(),
+            tools: n(s.tools),
+            tokens: n(s.tokens()),
+            output_schema_tokens: n(s.output_tokens()),
+        }
+    }
 }
 
 /// Help topics of `get-opik-help`.
@@ -128,7 +158,8 @@ impl McpServer {
     #[tool(
         name = "get-server-info",
         description = "Show this MCP server's version, Opik API URL, workspace, self-hosted flag, \
-                       enabled toolsets and tools. Never shows the API key.",
+                       enabled toolsets and tools, and each toolset's size in tokens. Never \
+                       shows the API key.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     pub async fn get_server_info(
@@ -151,6 +182,12 @@ impl McpServer {
             api_key_configured: s.opik.has_api_key(),
             toolsets: s.opik.toolsets.names(),
             enabled_tools: engine.tools().iter().map(|t| t.name.to_string()).collect(),
+            callable_unlisted_tools: super::surface::unlisted_callable(&s.opik.toolsets),
+            listed_size: ToolsetSize::new(s.opik.toolsets.names().join(","), engine.listed_size()),
+            toolset_sizes: super::surface::build_sizes()
+                .iter()
+                .map(|(t, size)| ToolsetSize::new(t.clone(), *size))
+                .collect(),
             protocol_versions: crate::mcp::all_versions()
                 .iter()
                 .map(|v| v.to_string())

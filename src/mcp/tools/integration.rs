@@ -1,10 +1,8 @@
 //! `opik-integration-docs` (integration toolset): a step-by-step guide an assistant follows
 //! to add Opik tracing to the user's application. Static; no Opik call.
 
-use rmcp::{
-    handler::server::wrapper::{Json, Parameters},
-    schemars, tool, tool_router,
-};
+use crate::mcp::tools::params::Parameters;
+use rmcp::{handler::server::wrapper::Json, schemars, tool, tool_router};
 use serde::Deserialize;
 
 use super::{common::ToolError, info::TextOutput};

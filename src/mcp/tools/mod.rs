@@ -14,8 +14,10 @@ mod info;
 mod integration;
 mod metrics;
 mod output;
+pub(crate) mod params;
 mod projects;
 mod prompts;
+pub(crate) mod surface;
 mod trace_actions;
 mod traces;
 
@@ -59,6 +61,9 @@ pub const TOOLSETS: &[(&str, Toolset)] = &[
     ("schema", Toolset::Consolidated),
     ("write", Toolset::Consolidated),
     ("run_experiment", Toolset::Consolidated),
+    ("search", Toolset::Consolidated),
+    ("stats", Toolset::Consolidated),
+    ("compare_experiments", Toolset::Consolidated),
 ];
 
 /// The toolset of a tool, if it has one.
@@ -67,7 +72,7 @@ pub fn toolset_of(name: &str) -> Option<Toolset> {
 }
 
 /// The router of every tool of every group, before toolset filtering, with every schema in
-/// the strict-portable form.
+/// the strict-portable form and compact output schemas.
 fn full_router() -> ToolRouter<McpServer> {
     let mut router = McpServer::info_router()
         + McpServer::projects_router()
@@ -80,8 +85,16 @@ fn full_router() -> ToolRouter<McpServer> {
         + McpServer::consolidated_read_router()
         + McpServer::consolidated_list_router()
         + McpServer::consolidated_write_router()
-        + McpServer::consolidated_experiment_router();
+        + McpServer::consolidated_experiment_router()
+        + McpServer::consolidated_search_router()
+        + McpServer::consolidated_stats_router()
+        + McpServer::consolidated_compare_router();
     super::strict_schema::apply(&mut router);
+    for route in router.map.values_mut() {
+        if let Some(out) = route.attr.output_schema.as_mut() {
+            surface::compact_output_schema(std::sync::Arc::make_mut(out));
+        }
+    }
     router
 }
 

@@ -1,11 +1,8 @@
 //! Project tools: `list-projects` (core) and `create-project` (expert-project-actions).
 
+use crate::mcp::tools::params::Parameters;
 use reqwest::Method;
-use rmcp::{
-    handler::server::wrapper::{Json, Parameters},
-    model::Extensions,
-    schemars, tool, tool_router,
-};
+use rmcp::{handler::server::wrapper::Json, model::Extensions, schemars, tool, tool_router};
 use serde::Deserialize;
 use serde_json::json;
 

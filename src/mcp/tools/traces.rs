@@ -2,12 +2,9 @@
 //! `get-trace-threads`. Traces, threads and stats need a project (the backend answers 400
 //! without one); when none is named the first listed project is used and the result says so.
 
+use crate::mcp::tools::params::Parameters;
 use reqwest::Method;
-use rmcp::{
-    handler::server::wrapper::{Json, Parameters},
-    model::Extensions,
-    schemars, tool, tool_router,
-};
+use rmcp::{handler::server::wrapper::Json, model::Extensions, schemars, tool, tool_router};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

@@ -49,12 +49,21 @@ pub struct Data {
     pub items: Vec<Value>,
     pub spans: Vec<Value>,
     pub experiments: Vec<Value>,
+    /// `ExperimentItem_Compare`s, by experiment and dataset item.
+    pub experiment_items: Vec<Value>,
     pub next: u32,
 }
 
 impl Data {
     /// The seeded workspace.
     pub fn seeded() -> Self {
+        let mut d = Self::base();
+        super::analysis::seed(&mut d);
+        d
+    }
+
+    /// The workspace the classic-tool tests count on (two projects, one dataset, …).
+    fn base() -> Self {
         use ids::*;
         Self {
             projects: vec![
@@ -111,7 +120,8 @@ impl Data {
                 experiment(EXPERIMENT_B1, AMBIGUOUS_NAME),
                 experiment(EXPERIMENT_B2, AMBIGUOUS_NAME),
             ],
-            next: 0x100,
+            experiment_items: Vec::new(),
+            next: 0x1000,
         }
     }
 
@@ -185,15 +195,6 @@ pub fn item(id: &str, dataset_id: &str, data: Value) -> Value {
         "id": id, "dataset_id": dataset_id, "source": "manual", "data": data, "tags": [],
         "created_at": T0, "last_updated_at": T0
     })
-}
-
-/// `ProjectStats_Public` for a number of traces.
-pub fn trace_stats(count: usize) -> Value {
-    json!({"stats": [
-        {"name": "trace_count", "type": "COUNT", "value": count},
-        {"name": "duration", "type": "PERCENTAGE", "value": {"p50": 2500.0, "p90": 2500.0, "p99": 2500.0}},
-        {"name": "total_estimated_cost", "type": "AVG", "value": 0.0021}
-    ]})
 }
 
 /// `ProjectMetricResponse_Public`.

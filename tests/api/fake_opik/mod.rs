@@ -8,10 +8,13 @@
 //! binds that address, and with `OPIK_CONTRACT_API_URL` set [`FakeOpik::api_url`] returns it
 //! (a Prism proxy validating every request and response against the spec, forwarding here).
 
+pub mod analysis;
 pub mod data;
+mod filters;
 mod library;
 mod reads;
 mod routes;
+mod stats;
 mod writes;
 
 use std::{

@@ -12,30 +12,11 @@ use serde_json::{Value, json};
 
 use super::{
     FakeState, data,
-    routes::{Q, error, find, json_response, ok, paging},
+    filters::{SPAN_FIELDS, select},
+    routes::{Q, error, find, json_response, ok, paging, project_filter},
 };
 
 type St<'a> = Data<&'a Arc<FakeState>>;
-
-/// Whether `item` passes the `filters` query (`=` and `contains` on string fields), as Opik
-/// applies its JSON-encoded filter list.
-pub(super) fn passes(item: &Value, q: &Q) -> bool {
-    let Some(raw) = q.get("filters") else {
-        return true;
-    };
-    let filters: Vec<Value> = serde_json::from_str(raw).unwrap_or_default();
-    filters.iter().all(|f| {
-        let field = item[f["field"].as_str().unwrap_or_default()]
-            .as_str()
-            .unwrap_or_default();
-        let value = f["value"].as_str().unwrap_or_default();
-        match f["operator"].as_str() {
-            Some("=") => field == value,
-            Some("contains") => field.contains(value),
-            _ => true,
-        }
-    })
-}
 
 fn by_name(list: &[Value], q: &Q) -> Vec<Value> {
     list.iter()
@@ -59,21 +40,21 @@ pub(super) fn get_project(state: St<'_>, Path(id): Path<String>) -> Response {
 #[handler]
 pub(super) fn list_spans(state: St<'_>, q: Q) -> Response {
     let (page, size) = paging(&q);
+    let project = match project_filter(&state, &q) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let data = state.data.lock().expect("lock");
-    let items = data
-        .spans
-        .iter()
-        .filter(|s| {
-            q.get("trace_id")
+    let of_trace = data.spans.iter().filter(|s| {
+        s["project_id"] == project.as_str()
+            && q.get("trace_id")
                 .is_none_or(|t| s["trace_id"] == t.as_str())
-        })
-        .filter(|s| {
-            q.get("project_id")
-                .is_none_or(|p| s["project_id"] == p.as_str())
-        })
-        .cloned()
-        .collect();
-    ok(data::page(items, page, size))
+            && q.get("type").is_none_or(|t| s["type"] == t.as_str())
+    });
+    match select(of_trace, &q, SPAN_FIELDS) {
+        Ok(items) => ok(data::page(items, page, size)),
+        Err(m) => error(400, &m),
+    }
 }
 
 #[handler]

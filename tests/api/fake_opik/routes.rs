@@ -14,15 +14,16 @@ use serde_json::{Value, json};
 
 use super::{
     FakeState, data,
+    filters::{THREAD_FIELDS, TRACE_FIELDS, select},
     library::{
         create_dataset, create_prompt, create_version, delete_dataset, delete_items, delete_prompt,
         get_dataset, get_prompt, list_datasets, list_items, list_prompts, put_items,
         retrieve_version,
     },
     reads::{
-        execute, get_experiment, get_project, get_span, list_experiments, list_spans,
-        list_versions, passes,
+        execute, get_experiment, get_project, get_span, list_experiments, list_spans, list_versions,
     },
+    stats::{compare_items, project_metrics, score_names, span_stats, trace_stats},
     writes::{accept, create_one, update_trace},
 };
 
@@ -47,6 +48,7 @@ pub fn api() -> Route {
         .at("/v1/private/traces/threads/open", put(accept))
         .at("/v1/private/traces/:id/comments", post(create_one))
         .at("/v1/private/spans", get(list_spans).post(create_one))
+        .at("/v1/private/spans/stats", get(span_stats))
         .at("/v1/private/spans/:id", get(get_span))
         .at("/v1/private/spans/batch", post(accept))
         .at("/v1/private/spans/feedback-scores", put(accept))
@@ -58,6 +60,10 @@ pub fn api() -> Route {
         .at("/v1/private/experiments/execute", post(execute))
         .at("/v1/private/experiments/:id", get(get_experiment))
         .at("/v1/private/experiments/items", post(accept))
+        .at(
+            "/v1/private/experiments/feedback-scores/names",
+            get(score_names),
+        )
         .at("/v1/private/traces/stats", get(trace_stats))
         .at("/v1/private/traces/threads", get(list_threads))
         .at("/v1/private/traces/threads/retrieve", post(get_thread))
@@ -85,6 +91,10 @@ pub fn api() -> Route {
             get(get_dataset).delete(delete_dataset),
         )
         .at("/v1/private/datasets/:id/items", get(list_items))
+        .at(
+            "/v1/private/datasets/:id/items/experiments/items",
+            get(compare_items),
+        )
 }
 
 /// An `ErrorMessage` body.
@@ -141,7 +151,10 @@ pub(super) fn find<'a>(list: &'a [Value], key: &str, value: &str) -> Option<&'a 
     list.iter().find(|v| v[key] == value)
 }
 
-fn project_filter(state: &FakeState, q: &HashMap<String, String>) -> Result<String, Box<Response>> {
+pub(super) fn project_filter(
+    state: &FakeState,
+    q: &HashMap<String, String>,
+) -> Result<String, Box<Response>> {
     let data = state.data.lock().expect("lock");
     if let Some(id) = q.get("project_id") {
         return Ok(id.clone());
@@ -194,20 +207,6 @@ fn retrieve_project(state: St<'_>, Json(body): Json<Value>) -> Response {
 }
 
 #[handler]
-fn project_metrics(state: St<'_>, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
-    let data = state.data.lock().expect("lock");
-    if find(&data.projects, "id", &id).is_none() {
-        return error(404, "Project not found");
-    }
-    let metric = body["metric_type"].as_str().unwrap_or("TRACE_COUNT");
-    ok(data::metric(
-        &id,
-        metric,
-        body["interval"].as_str().unwrap_or("DAILY"),
-    ))
-}
-
-#[handler]
 fn list_traces(state: St<'_>, q: Q) -> Response {
     let project = match project_filter(&state, &q) {
         Ok(p) => p,
@@ -215,28 +214,14 @@ fn list_traces(state: St<'_>, q: Q) -> Response {
     };
     let (page, size) = paging(&q);
     let data = state.data.lock().expect("lock");
-    let items = data
+    let of_project = data
         .traces
         .iter()
-        .filter(|t| t["project_id"] == project.as_str() && passes(t, &q))
-        .cloned()
-        .collect();
-    ok(data::page(items, page, size))
-}
-
-#[handler]
-fn trace_stats(state: St<'_>, q: Q) -> Response {
-    let project = match project_filter(&state, &q) {
-        Ok(p) => p,
-        Err(r) => return *r,
-    };
-    let data = state.data.lock().expect("lock");
-    ok(data::trace_stats(
-        data.traces
-            .iter()
-            .filter(|t| t["project_id"] == project.as_str())
-            .count(),
-    ))
+        .filter(|t| t["project_id"] == project.as_str());
+    match select(of_project, &q, TRACE_FIELDS) {
+        Ok(items) => ok(data::page(items, page, size)),
+        Err(m) => error(400, &m),
+    }
 }
 
 #[handler]
@@ -247,13 +232,14 @@ fn list_threads(state: St<'_>, q: Q) -> Response {
     };
     let (page, size) = paging(&q);
     let data = state.data.lock().expect("lock");
-    let items = data
+    let of_project = data
         .threads
         .iter()
-        .filter(|t| t["project_id"] == project.as_str() && passes(t, &q))
-        .cloned()
-        .collect();
-    ok(data::page(items, page, size))
+        .filter(|t| t["project_id"] == project.as_str());
+    match select(of_project, &q, THREAD_FIELDS) {
+        Ok(items) => ok(data::page(items, page, size)),
+        Err(m) => error(400, &m),
+    }
 }
 
 #[handler]

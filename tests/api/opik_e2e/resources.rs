@@ -9,6 +9,78 @@ use crate::{
     opik_support::harness,
 };
 
+/// The entity URIs of `read`, listed as templates with the consolidated toolset.
+const ENTITY_TEMPLATES: [&str; 7] = [
+    "opik://projects/{projectId}",
+    "opik://traces/{traceId}",
+    "opik://spans/{spanId}",
+    "opik://projects/{projectId}/threads/{threadId}",
+    "opik://test-suites/{testSuiteId}",
+    "opik://experiments/{experimentId}",
+    "opik://prompts/{promptId}",
+];
+
+#[tokio::test]
+async fn every_entity_uri_of_read_reads_as_a_resource() {
+    let h = harness().await;
+    let entity = |t: &str| format!("opik://{t}");
+    let cases = [
+        (
+            "opik://projects/{projectId}",
+            entity(&format!("projects/{}", ids::PROJECT_DEMO)),
+            "name",
+            json!("demo-app"),
+        ),
+        (
+            "opik://traces/{traceId}",
+            entity(&format!("traces/{}", ids::TRACE_LONG)),
+            "spans_total",
+            json!(2),
+        ),
+        (
+            "opik://spans/{spanId}",
+            entity(&format!("spans/{}", ids::SPAN_1)),
+            "name",
+            json!("retrieve"),
+        ),
+        (
+            "opik://projects/{projectId}/threads/{threadId}",
+            entity(&format!(
+                "projects/{}/threads/{}",
+                ids::PROJECT_DEMO,
+                ids::THREAD
+            )),
+            "messages_total",
+            json!(2),
+        ),
+        (
+            "opik://test-suites/{testSuiteId}",
+            entity(&format!("test-suites/{}", ids::DATASET)),
+            "name",
+            json!(ids::DATASET_NAME),
+        ),
+        (
+            "opik://experiments/{experimentId}",
+            entity(&format!("experiments/{}", ids::EXPERIMENT)),
+            "name",
+            json!(ids::EXPERIMENT_NAME),
+        ),
+        (
+            "opik://prompts/{promptId}",
+            entity(&format!("prompts/{}", ids::PROMPT)),
+            "versions_total",
+            json!(1),
+        ),
+    ];
+    let mut covered = BTreeSet::new();
+    for (template, uri, field, want) in cases {
+        let body = h.read_json(&uri).await;
+        assert_eq!(body[field], want, "{uri}: {body}");
+        covered.insert(template);
+    }
+    assert_eq!(covered, BTreeSet::from(ENTITY_TEMPLATES));
+}
+
 #[tokio::test]
 async fn every_resource_reads_end_to_end() {
     let h = harness().await;
@@ -27,11 +99,19 @@ async fn every_resource_reads_end_to_end() {
         .iter()
         .map(|t| t["uriTemplate"].as_str().expect("uri").to_string())
         .collect();
-    assert_eq!(templates.len(), 9);
+    assert_eq!(
+        templates.len(),
+        16,
+        "9 classic templates and the 7 entity forms of read"
+    );
+    let templates: BTreeSet<String> = templates
+        .into_iter()
+        .filter(|t| !ENTITY_TEMPLATES.contains(&t.as_str()))
+        .collect();
 
     let ws = h.read_json("opik://workspace-info").await;
     assert_eq!(ws["name"], WORKSPACE);
-    assert_eq!(h.read_json("opik://projects-list").await["total"], 2);
+    assert_eq!(h.read_json("opik://projects-list").await["total"], 3);
     assert_eq!(
         h.fake.last("GET", "/v1/private/projects").query["size"],
         "25"
@@ -41,7 +121,7 @@ async fn every_resource_reads_end_to_end() {
             "opik://projects/{page}/{size}",
             "opik://projects/1/1".to_string(),
             "total",
-            json!(2),
+            json!(3),
         ),
         (
             "opik://prompts/{page}/{size}",
@@ -65,7 +145,7 @@ async fn every_resource_reads_end_to_end() {
             "opik://datasets/{page}/{size}",
             "opik://datasets/1/10".into(),
             "total",
-            json!(1),
+            json!(2),
         ),
         (
             "opik://dataset/{datasetId}",

@@ -184,3 +184,25 @@ async fn an_unknown_tool_in_the_scope_overrides_fails_start_up() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn the_analysis_tools_need_only_the_read_scope() {
+    let app = spawn_secure(|s| {
+        api_key_mode(s);
+        s.opik.toolsets = "consolidated".parse().expect("toolsets");
+    })
+    .await;
+    let sid = initialize_as(&app, READ_KEY).await;
+    let list = rpc_as(&app, READ_KEY, &sid, 2, "tools/list", json!({})).await;
+    let names = tool_names(&list);
+    for tool in ["search", "stats", "compare_experiments", "read", "list"] {
+        assert!(names.iter().any(|n| n == tool), "{tool}: {names:?}");
+    }
+    assert!(!names.iter().any(|n| n == "write"), "{names:?}");
+    let tools = list["result"]["tools"].as_array().expect("tools");
+    for t in tools.iter().filter(|t| {
+        ["search", "stats", "compare_experiments"].contains(&t["name"].as_str().unwrap_or(""))
+    }) {
+        assert_eq!(t["annotations"]["readOnlyHint"], true, "{t}");
+    }
+}

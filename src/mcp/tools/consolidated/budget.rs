@@ -1,15 +1,21 @@
-//! The token budget of `read`: a result is rendered as compact JSON and compressed step by
-//! step until it fits — full, then long strings shortened (each marked with its JSON path),
-//! then a skeleton (scalars only, nested objects summarised), then trailing elements of the
-//! largest array dropped. Tokens are estimated as characters / 4, the usual rule of thumb for
+//! The token budget of `read` and `compare_experiments`: a result is rendered as compact JSON
+//! and compressed step by step until it fits — full, then long strings shortened (each marked
+//! with its JSON path), then a skeleton (the main entity keeps its fields with strings cut;
+//! list elements keep their scalars, nested values become one-line previews naming their
+//! path), then trailing elements of the largest list dropped, then the main entity a skeleton
+//! too. Tokens are estimated as characters / 4, the usual rule of thumb for
 //! English text and JSON with BPE tokenizers; the header says so.
 
 use serde_json::{Map, Value};
 
+use super::ordered;
+
 /// String lengths tried by the medium tier, longest first.
 const MEDIUM_LIMITS: [usize; 5] = [2000, 1000, 500, 250, 120];
-/// Longest string kept by the skeleton tier.
+/// Longest string (or nested-value preview) in a skeleton.
 const SKELETON_STRING: usize = 60;
+/// Longest string of the main entity while it keeps its structure in the skeleton tier.
+const MAIN_STRING: usize = 120;
 
 /// Estimated tokens of `text` (characters / 4, rounded up).
 pub fn tokens(text: &str) -> usize {
@@ -33,7 +39,7 @@ impl Tier {
         match self {
             Tier::Full => "full",
             Tier::Medium => "medium (long strings shortened; each cut names its JSON path)",
-            Tier::Skeleton => "skeleton (scalar fields only; nested values summarised)",
+            Tier::Skeleton => "skeleton (list elements: scalar fields, nested values as previews)",
         }
     }
 }
@@ -41,7 +47,7 @@ impl Tier {
 /// A rendered result and what was cut.
 #[derive(Debug)]
 pub struct Fitted {
-    /// Compact JSON.
+    /// Compact JSON, in reading order ([`super::ordered`]).
     pub body: String,
     /// The tier used.
     pub tier: Tier,
@@ -49,57 +55,68 @@ pub struct Fitted {
     pub full_tokens: usize,
     /// What was cut, for the header.
     pub cuts: Vec<String>,
+    /// When a list was cut short: its key, how many elements were kept and how many it had.
+    pub kept: Option<(String, usize, usize)>,
+}
+
+impl Fitted {
+    fn new(v: &Value, tier: Tier, full_tokens: usize, cuts: Vec<String>) -> Self {
+        Self {
+            body: ordered::to_string(v),
+            tier,
+            full_tokens,
+            cuts,
+            kept: None,
+        }
+    }
 }
 
 /// Render `value` within `budget` tokens.
 pub fn fit(value: &Value, budget: usize) -> Fitted {
-    let full = value.to_string();
-    let full_tokens = tokens(&full);
+    let full_tokens = tokens(&value.to_string());
     if full_tokens <= budget {
-        return Fitted {
-            body: full,
-            tier: Tier::Full,
-            full_tokens,
-            cuts: Vec::new(),
-        };
+        return Fitted::new(value, Tier::Full, full_tokens, Vec::new());
     }
     for limit in MEDIUM_LIMITS {
         let mut v = value.clone();
         let n = shorten(&mut v, limit, "$");
-        let body = v.to_string();
-        if tokens(&body) <= budget {
-            return Fitted {
-                body,
-                tier: Tier::Medium,
-                full_tokens,
-                cuts: vec![format!("{n} string(s) cut to {limit} characters")],
-            };
+        if tokens(&v.to_string()) <= budget {
+            let cuts = vec![format!("{n} string(s) cut to {limit} characters")];
+            return Fitted::new(&v, Tier::Medium, full_tokens, cuts);
         }
     }
-    let mut v = value.clone();
-    let mut stats = (0, 0);
-    skeleton(&mut v, "$", false, &mut stats);
-    let mut cuts = vec![format!(
-        "{} string(s) cut to {SKELETON_STRING} characters, {} nested value(s) summarised",
-        stats.0, stats.1
-    )];
-    let mut body = v.to_string();
-    if tokens(&body) > budget {
-        if let Some(note) = trim_largest_array(&mut v, budget) {
-            cuts.push(note);
+    // First the main entity keeps its shape (strings shortened) and list elements become
+    // skeletons; then, if that is still too large, the main entity becomes a skeleton too.
+    let mut last = None;
+    for deep in [false, true] {
+        let mut v = value.clone();
+        let mut stats = Stats::default();
+        skeleton_root(&mut v, deep, &mut stats);
+        let mut cuts = vec![stats.note(deep)];
+        let mut kept = None;
+        if tokens(&v.to_string()) > budget
+            && let Some((key, n, total)) = trim_largest_array(&mut v, budget)
+        {
+            cuts.push(format!("{key}: only the first {n} of {total} kept"));
+            kept = Some((key, n, total));
         }
-        body = v.to_string();
+        if tokens(&v.to_string()) <= budget {
+            let mut f = Fitted::new(&v, Tier::Skeleton, full_tokens, cuts);
+            f.kept = kept;
+            return f;
+        }
+        last = Some(cuts);
     }
-    if tokens(&body) > budget {
-        body = "{}".into();
-        cuts.push("everything: max_tokens is too small even for a skeleton; raise it".into());
-    }
-    Fitted {
-        body,
-        tier: Tier::Skeleton,
+    let mut cuts = last.unwrap_or_default();
+    cuts.push("everything: max_tokens is too small even for a skeleton; raise it".into());
+    let mut f = Fitted::new(
+        &Value::Object(Map::new()),
+        Tier::Skeleton,
         full_tokens,
         cuts,
-    }
+    );
+    f.body = "{}".into();
+    f
 }
 
 fn cut(s: &mut String, limit: usize, path: &str) -> bool {
@@ -138,48 +155,92 @@ fn shorten(v: &mut Value, limit: usize, path: &str) -> usize {
     }
 }
 
-/// Keep the structure of containers (the composite root, arrays) and the scalar fields of
-/// entities (objects with an `id`, or array elements); summarise an entity's nested values.
-/// `stats` counts (strings cut, values summarised).
-fn skeleton(v: &mut Value, path: &str, in_entity: bool, stats: &mut (usize, usize)) {
-    match v {
-        Value::String(s) => stats.0 += usize::from(cut(s, SKELETON_STRING, path)),
-        Value::Array(a) if in_entity => {
-            *v = Value::String(format!("[{} item(s) at {path}]", a.len()));
-            stats.1 += 1;
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter_mut().enumerate() {
-                let p = format!("{path}[{i}]");
-                match x {
-                    Value::Object(m) => entity_fields(m, &p, stats),
-                    other => skeleton(other, &p, false, stats),
-                }
+/// What the skeleton tier changed.
+#[derive(Debug, Default)]
+struct Stats {
+    /// Strings shortened.
+    strings: usize,
+    /// Nested values replaced by a one-line preview.
+    previews: usize,
+}
+
+impl Stats {
+    fn note(&self, deep: bool) -> String {
+        format!(
+            "{} string(s) shortened, {} nested value(s) shown as {SKELETON_STRING}-character \
+             previews{}",
+            self.strings,
+            self.previews,
+            if deep {
+                ""
+            } else {
+                " (the main entity keeps its fields, strings cut to 120 characters)"
             }
-        }
-        Value::Object(m) if in_entity => {
-            *v = Value::String(format!("{{{} key(s) at {path}}}", m.len()));
-            stats.1 += 1;
-        }
-        Value::Object(m) if m.contains_key("id") => entity_fields(m, path, stats),
-        Value::Object(m) => {
-            for (k, x) in m.iter_mut() {
-                skeleton(x, &child(path, k), false, stats);
-            }
-        }
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        )
     }
 }
 
-fn entity_fields(m: &mut Map<String, Value>, path: &str, stats: &mut (usize, usize)) {
+/// The skeleton of a result: the main entity (the root when it is an entity, else the root's
+/// object fields) shortened — or, when `deep`, made a skeleton too — and every element of the
+/// root's lists (spans, versions, messages, items) made a skeleton.
+fn skeleton_root(v: &mut Value, deep: bool, stats: &mut Stats) {
+    let main = |x: &mut Value, path: &str, stats: &mut Stats| match x {
+        Value::Object(m) if deep => entity(m, path, stats),
+        other => stats.strings += shorten(other, MAIN_STRING, path),
+    };
+    match v {
+        Value::Object(m) if m.contains_key("id") => main(v, "$", stats),
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                let path = child("$", k);
+                match x {
+                    Value::Array(items) => {
+                        for (i, e) in items.iter_mut().enumerate() {
+                            element(e, &format!("{path}[{i}]"), stats);
+                        }
+                    }
+                    other => main(other, &path, stats),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, e) in items.iter_mut().enumerate() {
+                element(e, &format!("$[{i}]"), stats);
+            }
+        }
+        other => stats.strings += shorten(other, MAIN_STRING, "$"),
+    }
+}
+
+fn element(e: &mut Value, path: &str, stats: &mut Stats) {
+    match e {
+        Value::Object(m) => entity(m, path, stats),
+        other => stats.strings += shorten(other, SKELETON_STRING, path),
+    }
+}
+
+/// An entity's skeleton: scalars kept (strings cut), nested values kept when their JSON is
+/// short, else replaced by a preview of it that names its path.
+fn entity(m: &mut Map<String, Value>, path: &str, stats: &mut Stats) {
     for (k, x) in m.iter_mut() {
-        skeleton(x, &child(path, k), true, stats);
+        let p = child(path, k);
+        match x {
+            Value::String(s) => stats.strings += usize::from(cut(s, SKELETON_STRING, &p)),
+            Value::Array(_) | Value::Object(_) => {
+                let mut text = ordered::to_string(x);
+                if cut(&mut text, SKELETON_STRING, &p) {
+                    *x = Value::String(text);
+                    stats.previews += 1;
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
     }
 }
 
 /// Drop trailing elements of the largest array (the root, or a field of the root) until the
-/// JSON fits; returns a note, or `None` when there is no array to trim.
-fn trim_largest_array(v: &mut Value, budget: usize) -> Option<String> {
+/// JSON fits; returns (its key, kept, total), or `None` when there is no array to trim.
+fn trim_largest_array(v: &mut Value, budget: usize) -> Option<(String, usize, usize)> {
     let key = match v {
         Value::Array(_) => None,
         Value::Object(m) => Some(
@@ -205,8 +266,7 @@ fn trim_largest_array(v: &mut Value, budget: usize) -> Option<String> {
         *array_at(v, key.as_deref())? = full.clone();
     }
     array_at(v, key.as_deref())?.truncate(lo);
-    let name = key.unwrap_or_else(|| "items".into());
-    Some(format!("{name}: only the first {lo} of {total} kept"))
+    Some((key.unwrap_or_else(|| "items".into()), lo, total))
 }
 
 fn array_at<'a>(v: &'a mut Value, key: Option<&str>) -> Option<&'a mut Vec<Value>> {
@@ -254,11 +314,44 @@ mod tests {
         let back: Value = serde_json::from_str(&f.body).expect("still JSON");
         let kept = back["spans"].as_array().expect("spans").len();
         assert!(kept > 10 && kept < 1000, "{kept}");
-        assert_eq!(back["spans"][0]["input"], "{1 key(s) at $.spans[0].input}");
+        let preview = back["spans"][0]["input"].as_str().expect("a preview");
+        assert!(
+            preview.starts_with(r#"{"p":"yyy"#)
+                && preview.ends_with("chars cut at $.spans[0].input]"),
+            "{preview}"
+        );
+        assert_eq!(f.kept, Some(("spans".into(), kept, 1000)));
         assert!(
             f.cuts
                 .iter()
                 .any(|c| c.contains(&format!("first {kept} of 1000")))
+        );
+    }
+
+    #[test]
+    fn the_main_entity_keeps_its_input_and_output_shortened_in_the_skeleton() {
+        let spans: Vec<Value> = (0..300)
+            .map(|i| json!({"id": format!("s{i}"), "usage": {"t": 1}, "input": "z".repeat(500)}))
+            .collect();
+        let v = json!({"trace": {"id": "t", "input": {"question": "q".repeat(5000)},
+                                 "output": {"answer": "a".repeat(5000)}}, "spans": spans});
+        let f = fit(&v, 3000);
+        assert_eq!(f.tier, Tier::Skeleton);
+        let back: Value = serde_json::from_str(&f.body).expect("JSON");
+        let q = back["trace"]["input"]["question"]
+            .as_str()
+            .expect("kept as a field");
+        assert!(q.starts_with(&"q".repeat(120)) && q.contains("cut at $.trace.input.question"));
+        assert!(back["trace"]["output"]["answer"].is_string());
+        assert_eq!(
+            back["spans"][0]["usage"],
+            json!({"t": 1}),
+            "short values stay values"
+        );
+        assert!(
+            f.body.starts_with(r#"{"trace":{"id":"t""#),
+            "{}",
+            &f.body[..40]
         );
     }
 

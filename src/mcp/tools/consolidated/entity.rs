@@ -7,22 +7,24 @@ use serde::Deserialize;
 use crate::mcp::tools::common::{ProjectRef, ToolError};
 
 /// What `read` can fetch.
+// Variants use `//`: documented variants make schemars emit a described `oneOf` (see
+// search_filters.rs), which every agent reads with the tool list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadType {
-    /// A project.
+    // A project.
     Project,
-    /// A trace, with its spans.
+    // A trace, with its spans.
     Trace,
-    /// One span.
+    // One span.
     Span,
-    /// A dataset (test suite).
+    // A dataset (test suite).
     TestSuite,
-    /// An experiment.
+    // An experiment.
     Experiment,
-    /// A prompt, with its versions.
+    // A prompt, with its versions.
     Prompt,
-    /// A conversation thread, with its messages (needs the project).
+    // A conversation thread, with its messages (needs the project).
     Thread,
 }
 
@@ -78,6 +80,8 @@ pub struct Target {
     pub key: Key,
     /// The project the URI or link named.
     pub project: Option<ProjectRef>,
+    /// A prompt version's commit (`opik://prompt/{name}/{commit}`).
+    pub commit: Option<String>,
 }
 
 /// Parse `raw` as a reference to an entity of `kind`.
@@ -92,19 +96,25 @@ pub fn parse(kind: ReadType, raw: &str) -> Result<Target, ToolError> {
     if raw.starts_with("https://") || raw.starts_with("http://") {
         return link(kind, raw);
     }
-    let key = match uuid::Uuid::parse_str(raw) {
-        Ok(u) => Key::Id(u.hyphenated().to_string()),
-        Err(_) if kind == ReadType::Thread => Key::Id(raw.to_string()),
-        Err(_) if kind.has_names() => Key::Name(raw.to_string()),
-        Err(_) => {
-            return Err(ToolError::invalid(format!(
-                "{} ids are UUIDs (got {raw:?}); find one with list(entity_type=\"trace\", \
-                 name=…), or pass an opik:// URI or an Opik UI link",
-                kind.name()
-            )));
-        }
-    };
-    Ok(Target { key, project: None })
+    Ok(Target {
+        key: key_of(kind, raw)?,
+        project: None,
+        commit: None,
+    })
+}
+
+/// A bare id: a UUID; a thread id; or a name for the kinds that have names.
+fn key_of(kind: ReadType, raw: &str) -> Result<Key, ToolError> {
+    match uuid::Uuid::parse_str(raw.trim()) {
+        Ok(u) => Ok(Key::Id(u.hyphenated().to_string())),
+        Err(_) if kind == ReadType::Thread => Ok(Key::Id(raw.to_string())),
+        Err(_) if kind.has_names() => Ok(Key::Name(raw.to_string())),
+        Err(_) => Err(ToolError::invalid(format!(
+            "{0} ids are UUIDs (got {raw:?}); find one with list(entity_type=\"{0}\", …) or \
+             search(entity_type=\"{0}\", …), or pass an opik:// URI or an Opik UI link",
+            kind.name()
+        ))),
+    }
 }
 
 fn uuid_of(kind: ReadType, what: &str, value: &str) -> Result<String, ToolError> {
@@ -124,42 +134,87 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
-/// `opik://{collection}/{id}` or `opik://projects/{pid}/threads/{tid}`.
-fn uri(kind: ReadType, rest: &str) -> Result<Target, ToolError> {
+/// The kind a URI's collection segment names (singular or plural, as resources and `read`
+/// spell them).
+fn kind_of_collection(segment: &str) -> Option<ReadType> {
+    Some(match segment {
+        "project" | "projects" => ReadType::Project,
+        "trace" | "traces" => ReadType::Trace,
+        "span" | "spans" => ReadType::Span,
+        "dataset" | "datasets" | "test-suite" | "test-suites" | "test_suite" => ReadType::TestSuite,
+        "experiment" | "experiments" => ReadType::Experiment,
+        "prompt" | "prompts" => ReadType::Prompt,
+        "thread" | "threads" => ReadType::Thread,
+        _ => return None,
+    })
+}
+
+/// The one set of `opik://` forms that name a single entity, shared by `read` and
+/// `resources/read`: `opik://{collection}/{id}` (collection singular or plural; a name where
+/// the kind has names), `opik://projects/{project_id}/threads/{thread_id}` and
+/// `opik://prompt/{name}/{commit}`. `None` when `rest` (the part after `opik://`) is not one of
+/// them (a page URI, or unknown).
+pub fn entity_uri(rest: &str) -> Option<Result<(ReadType, Target), ToolError>> {
     let parts: Vec<String> = rest.trim_end_matches('/').split('/').map(decode).collect();
-    let (collection, id, project) = match parts.as_slice() {
+    let at = |kind: ReadType, id: &str, project: Option<&String>, commit: Option<&String>| {
+        let project = project
+            .map(|p| uuid_of(kind, "project id", p).map(ProjectRef::Id))
+            .transpose()?;
+        let key = key_of(kind, id)?;
+        Ok((
+            kind,
+            Target {
+                key,
+                project,
+                commit: commit.cloned(),
+            },
+        ))
+    };
+    match parts.as_slice() {
         [p, pid, t, tid] if p == "projects" && t == "threads" => {
-            (t.as_str(), tid.clone(), Some(pid.clone()))
+            Some(at(ReadType::Thread, tid, Some(pid), None))
         }
-        [c, id] => (c.as_str(), id.clone(), None),
-        _ => {
-            return Err(ToolError::invalid(format!(
+        [p, name, commit] if p == "prompt" => Some(at(ReadType::Prompt, name, None, Some(commit))),
+        [c, id] if !id.is_empty() => kind_of_collection(c).map(|k| at(k, id, None, None)),
+        _ => None,
+    }
+}
+
+/// What `read` says about an `opik://` URI that names a page, not one entity.
+fn page_uri_hint(rest: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    Some(match parts.as_slice() {
+        ["projects-list"] | ["projects", _, _] => "list(entity_type=\"project\")",
+        ["prompts", _, _] => "list(entity_type=\"prompt\")",
+        ["datasets", _, _] => "list(entity_type=\"test_suite\")",
+        ["traces", _, _, _] => "list(entity_type=\"trace\", project_id=…)",
+        ["dataset", _, "items", _, _] => "list(entity_type=\"test_suite_item\", test_suite_id=…)",
+        ["workspace-info"] => "get-server-info, or resources/read of this URI",
+        _ => return None,
+    })
+}
+
+/// An `opik://` URI given to `read` as the id of an entity of `kind`.
+fn uri(kind: ReadType, rest: &str) -> Result<Target, ToolError> {
+    let Some(parsed) = entity_uri(rest) else {
+        return Err(ToolError::invalid(match page_uri_hint(rest) {
+            Some(call) => format!("opik://{rest} is a page, not one entity: use {call}"),
+            None => format!(
                 "unsupported URI opik://{rest}: use opik://{}/{{id}} (threads: \
                  opik://projects/{{project_id}}/threads/{{thread_id}})",
                 kind.collection()
-            )));
-        }
+            ),
+        }));
     };
-    let collection = if collection == "datasets" {
-        "test-suites"
-    } else {
-        collection
-    };
-    if collection != kind.collection() {
+    let (named, target) = parsed?;
+    if named != kind {
         return Err(ToolError::invalid(format!(
-            "opik://{rest} names {collection}, but entity_type is {}",
+            "opik://{rest} names a {}, but entity_type is {}",
+            named.name(),
             kind.name()
         )));
     }
-    let project = project
-        .map(|p| uuid_of(kind, "project id", &p).map(ProjectRef::Id))
-        .transpose()?;
-    let key = if kind == ReadType::Thread {
-        Key::Id(id)
-    } else {
-        Key::Id(uuid_of(kind, "id", &id)?)
-    };
-    Ok(Target { key, project })
+    Ok(target)
 }
 
 /// A pasted Opik UI link, e.g. `…/{ws}/projects/{pid}/traces?trace={id}&span={id}`,
@@ -208,12 +263,14 @@ fn link(kind: ReadType, raw: &str) -> Result<Target, ToolError> {
             return Ok(Target {
                 key: Key::Id(tid),
                 project,
+                commit: None,
             });
         }
     };
     Ok(Target {
         key: Key::Id(uuid_of(kind, "id", &id)?),
         project,
+        commit: None,
     })
 }
 
@@ -269,11 +326,35 @@ mod tests {
         assert!(matches!(t.project, Some(ProjectRef::Id(p)) if p == PID));
         let err = parse(ReadType::Trace, &format!("opik://spans/{ID}")).expect_err("mismatch");
         assert!(
-            err.message.contains("entity_type is trace"),
+            err.message
+                .contains("names a span, but entity_type is trace"),
             "{}",
             err.message
         );
         assert!(parse(ReadType::Trace, "opik://traces/nope").is_err());
+    }
+
+    #[test]
+    fn resource_uris_are_read_forms_too() {
+        for uri in [format!("opik://trace/{ID}"), format!("opik://traces/{ID}")] {
+            assert_eq!(
+                parse(ReadType::Trace, &uri).expect("trace").key,
+                Key::Id(ID.into())
+            );
+        }
+        let t = parse(ReadType::TestSuite, &format!("opik://dataset/{ID}")).expect("dataset");
+        assert_eq!(t.key, Key::Id(ID.into()));
+        let t = parse(ReadType::Prompt, "opik://prompt/my%20prompt/abcd1234").expect("prompt");
+        assert_eq!(t.key, Key::Name("my prompt".into()));
+        assert_eq!(t.commit.as_deref(), Some("abcd1234"));
+        let page = parse(ReadType::Trace, &format!("opik://traces/{PID}/1/25")).expect_err("page");
+        assert!(
+            page.message.contains("is a page")
+                && page.message.contains("list(entity_type=\"trace\""),
+            "{}",
+            page.message
+        );
+        assert!(entity_uri("workspace-info").is_none());
     }
 
     #[test]

@@ -3,12 +3,9 @@
 //! the experiment ids and a link to the results — long-running work never holds the call open
 //! (clients time tool calls out at about 60 s, notes §D).
 
+use crate::mcp::tools::params::Parameters;
 use reqwest::Method;
-use rmcp::{
-    handler::server::wrapper::{Json, Parameters},
-    model::Extensions,
-    tool, tool_router,
-};
+use rmcp::{handler::server::wrapper::Json, model::Extensions, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};

@@ -6,111 +6,20 @@
     reason = "field docs are the schema descriptions models read; no backticks there"
 )]
 
-use rmcp::{handler::server::wrapper::Parameters, model::Extensions, tool, tool_router};
+use crate::mcp::tools::params::Parameters;
+use rmcp::{model::Extensions, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::entity::{Key, ReadType, parse};
+use super::{entity::ReadType, list_types::ListType, table::table};
 use crate::{
     mcp::{
         McpServer,
-        tools::common::{ProjectRef, ToolError, default_page},
+        tools::common::{ProjectRef, ToolError, default_page, uuid_arg},
     },
     opik::{Call, Credentials},
 };
-
-/// Widest table cell, in characters.
-const CELL: usize = 60;
-
-/// What `list` can page through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ListType {
-    /// Projects.
-    Project,
-    /// A project's traces (needs the project).
-    Trace,
-    /// A project's threads (needs the project).
-    Thread,
-    /// Datasets (test suites).
-    TestSuite,
-    /// A dataset's items (needs test_suite_id).
-    TestSuiteItem,
-    /// Experiments (optionally of one test suite or prompt).
-    Experiment,
-    /// Prompts.
-    Prompt,
-    /// A prompt's versions (needs prompt_id).
-    PromptVersion,
-}
-
-impl ListType {
-    fn name(self) -> &'static str {
-        match self {
-            ListType::Project => "project",
-            ListType::Trace => "trace",
-            ListType::Thread => "thread",
-            ListType::TestSuite => "test_suite",
-            ListType::TestSuiteItem => "test_suite_item",
-            ListType::Experiment => "experiment",
-            ListType::Prompt => "prompt",
-            ListType::PromptVersion => "prompt_version",
-        }
-    }
-
-    /// Table columns (Opik field names).
-    fn columns(self) -> &'static [&'static str] {
-        match self {
-            ListType::Project => &["id", "name", "last_updated_trace_at", "created_at"],
-            ListType::Trace => &[
-                "id",
-                "name",
-                "start_time",
-                "duration",
-                "total_estimated_cost",
-                "thread_id",
-            ],
-            ListType::Thread => &[
-                "id",
-                "number_of_messages",
-                "status",
-                "start_time",
-                "end_time",
-            ],
-            ListType::TestSuite => &[
-                "id",
-                "name",
-                "dataset_items_count",
-                "experiment_count",
-                "last_updated_at",
-            ],
-            ListType::TestSuiteItem => &["id", "data", "source"],
-            ListType::Experiment => &[
-                "id",
-                "name",
-                "dataset_name",
-                "status",
-                "trace_count",
-                "created_at",
-            ],
-            ListType::Prompt => &[
-                "id",
-                "name",
-                "version_count",
-                "template_structure",
-                "last_updated_at",
-            ],
-            ListType::PromptVersion => &[
-                "id",
-                "commit",
-                "change_description",
-                "created_at",
-                "template",
-            ],
-        }
-    }
-}
 
 fn default_list_size() -> u32 {
     25
@@ -135,7 +44,7 @@ pub struct ListArgs {
     #[serde(default = "default_list_size")]
     #[schemars(range(min = 1, max = 100))]
     pub size: u32,
-    /// Project id: required for trace and thread.
+    /// Project id: required for trace and thread (and for span without trace_id).
     #[serde(default)]
     pub project_id: Option<String>,
     /// Project name (alternative to project_id).
@@ -148,6 +57,10 @@ pub struct ListArgs {
     /// Prompt id or name: required for prompt_version; filters experiments.
     #[serde(default)]
     pub prompt_id: Option<String>,
+    /// Trace id (UUID): the spans of this trace (span only; the project is looked up when not
+    /// given).
+    #[serde(default)]
+    pub trace_id: Option<String>,
 }
 
 #[tool_router(router = consolidated_list_router, vis = "pub(crate)")]
@@ -157,9 +70,10 @@ impl McpServer {
         name = "list",
         description = "List Opik entities as a compact table (id, name and a few columns) with \
                        a pagination footer: project, trace and thread (both need project_id or \
-                       project_name), test_suite, test_suite_item (needs test_suite_id), \
-                       experiment, prompt, prompt_version (needs prompt_id). name filters by \
-                       substring. Use read(entity_type, id) for one entity in full.",
+                       project_name), span (trace_id, or a project), test_suite, \
+                       test_suite_item (needs test_suite_id), experiment, prompt, \
+                       prompt_version (needs prompt_id). name filters by substring. Use \
+                       read(entity_type, id) for one entity in full, search(...) for filters.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     pub async fn list(
@@ -181,7 +95,7 @@ impl McpServer {
         let call = Call::get(&path).query("page", page).query("size", size);
         let call = self.narrow(&creds, &args, call).await?;
         let (items, total) = self.raw_page(&creds, call).await?;
-        let mut text = table(kind, &items);
+        let mut text = table(kind.columns(), &items);
         text.push_str(&footer(kind, &args, page, size, items.len(), total));
         if let Some(n) = size_note {
             text.push_str(&format!("\nnote: {n}"));
@@ -206,7 +120,17 @@ impl McpServer {
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty());
+        if args.trace_id.is_some() && kind != ListType::Span {
+            return Err(ToolError::invalid(
+                "trace_id: applies to entity_type=\"span\" only",
+            ));
+        }
         match kind {
+            ListType::Span => {
+                call = self
+                    .span_call(creds, args, project.as_ref(), name, call)
+                    .await?
+            }
             ListType::Trace | ListType::Thread => {
                 let Some(p) = &project else {
                     return Err(ToolError::invalid(format!(
@@ -254,17 +178,48 @@ impl McpServer {
         Ok(call)
     }
 
-    /// The id of a test suite or prompt given by id, name, URI or link.
-    async fn id_of(
+    /// Spans: of a project, of one trace (the project looked up from it when not given).
+    async fn span_call<'a>(
         &self,
         creds: &Credentials,
-        kind: ReadType,
-        raw: &str,
-    ) -> Result<String, ToolError> {
-        match parse(kind, raw)?.key {
-            Key::Id(id) => Ok(id),
-            Key::Name(n) => self.resolve_name(creds, kind, &n).await,
+        args: &ListArgs,
+        project: Option<&ProjectRef>,
+        name: Option<&str>,
+        call: Call<'a>,
+    ) -> Result<Call<'a>, ToolError> {
+        let project = match (project, args.trace_id.as_deref()) {
+            (Some(p), _) => p.clone(),
+            (None, Some(t)) => self.project_of_trace(creds, t).await?,
+            (None, None) => {
+                return Err(ToolError::invalid(
+                    "list(entity_type=\"span\") needs trace_id (the spans of one trace) or a \
+                     project (project_name or project_id)",
+                ));
+            }
+        };
+        let mut call = project.apply(call).query("truncate", true);
+        if let Some(t) = args.trace_id.as_deref() {
+            call = call.query("trace_id", uuid_arg("trace_id", t)?);
         }
+        if let Some(n) = name {
+            let f = json!([{"field": "name", "operator": "contains", "value": n}]);
+            call = call.query("filters", f.to_string());
+        }
+        Ok(call)
+    }
+
+    /// The project a trace belongs to (spans are listed per project).
+    pub(super) async fn project_of_trace(
+        &self,
+        creds: &Credentials,
+        trace: &str,
+    ) -> Result<ProjectRef, ToolError> {
+        let path = format!("/v1/private/traces/{}", uuid_arg("trace_id", trace)?);
+        let t = self.opik().get_json(creds, Call::get(&path)).await?;
+        t["project_id"]
+            .as_str()
+            .map(|p| ProjectRef::Id(p.to_owned()))
+            .ok_or_else(|| ToolError::failed(format!("trace {trace} names no project")))
     }
 
     async fn list_path(
@@ -281,6 +236,7 @@ impl McpServer {
         };
         Ok(match kind {
             ListType::Project => "/v1/private/projects".into(),
+            ListType::Span => "/v1/private/spans".into(),
             ListType::Trace => "/v1/private/traces".into(),
             ListType::Thread => "/v1/private/traces/threads".into(),
             ListType::TestSuite => "/v1/private/datasets".into(),
@@ -304,38 +260,6 @@ impl McpServer {
             }
         })
     }
-}
-
-/// One table cell: scalars as text, JSON compacted, `|` escaped, at most [`CELL`] characters.
-fn cell(v: Option<&Value>) -> String {
-    let s = match v {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    };
-    let s = s.replace(['\n', '\r', '\t'], " ").replace('|', "\\|");
-    if s.chars().count() > CELL {
-        let mut t: String = s.chars().take(CELL - 1).collect();
-        t.push('…');
-        t
-    } else {
-        s
-    }
-}
-
-fn table(kind: ListType, items: &[Value]) -> String {
-    let cols = kind.columns();
-    let mut out = format!(
-        "{}\n{}\n",
-        cols.join(" | "),
-        vec!["---"; cols.len()].join("|")
-    );
-    for it in items {
-        let row: Vec<String> = cols.iter().map(|c| cell(it.get(*c))).collect();
-        out.push_str(&row.join(" | "));
-        out.push('\n');
-    }
-    out
 }
 
 fn footer(
@@ -365,6 +289,7 @@ fn footer(
             ("project_name", &args.project_name),
             ("test_suite_id", &args.test_suite_id),
             ("prompt_id", &args.prompt_id),
+            ("trace_id", &args.trace_id),
         ] {
             if let Some(v) = v {
                 next.push_str(&format!(", {k}={}", Value::String(v.clone())));
@@ -375,19 +300,4 @@ fn footer(
         s.push_str("; last page");
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_are_single_line_escaped_and_short() {
-        assert_eq!(cell(Some(&json!("a|b\nc"))), "a\\|b c");
-        assert_eq!(cell(Some(&json!({"q": 1}))), "{\"q\":1}");
-        assert_eq!(cell(None), "");
-        let long = cell(Some(&json!("x".repeat(100))));
-        assert_eq!(long.chars().count(), CELL);
-        assert!(long.ends_with('…'));
-    }
 }

@@ -7,28 +7,26 @@
     reason = "field docs are the schema descriptions models read; no backticks there"
 )]
 
+use crate::mcp::tools::params::Parameters;
 use reqwest::Method;
-use rmcp::{handler::server::wrapper::Parameters, model::Extensions, tool, tool_router};
+use rmcp::{model::Extensions, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{
-    budget::{fit, tokens},
+    answer::{Answer, budget, render},
+    budget::Fitted,
     entity::{Key, ReadType, Target, parse},
 };
 use crate::{
     mcp::{
         McpServer,
-        tools::common::{ErrorKind, ProjectRef, ToolError},
+        tools::common::{ProjectRef, ToolError},
     },
     opik::{Call, Credentials},
 };
 
-/// Default token budget.
-pub const DEFAULT_MAX_TOKENS: u32 = 8000;
-/// Spans returned with a trace.
-pub const SPAN_CAP: usize = 200;
 /// Versions returned with a prompt.
 pub const VERSION_CAP: usize = 100;
 /// Messages (traces) returned with a thread.
@@ -58,12 +56,15 @@ pub struct ReadArgs {
 }
 
 /// What was fetched, before the budget is applied.
-struct Fetched {
+pub(crate) struct Fetched {
     /// The entity's id.
-    id: String,
-    value: Value,
+    pub id: String,
+    /// The entity, or the composite (trace + spans, …).
+    pub value: Value,
     /// Caps hit while fetching.
-    notes: Vec<String>,
+    pub notes: Vec<String>,
+    /// The project of a trace or thread (for the next-call hints).
+    pub project_id: Option<String>,
 }
 
 #[tool_router(router = consolidated_read_router, vis = "pub(crate)")]
@@ -85,12 +86,7 @@ impl McpServer {
         Parameters(args): Parameters<ReadArgs>,
         ext: Extensions,
     ) -> Result<String, ToolError> {
-        let budget = args.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
-        if !(100..=200_000).contains(&budget) {
-            return Err(ToolError::invalid(format!(
-                "max_tokens must be between 100 and 200000, got {budget}"
-            )));
-        }
+        let budget = budget(args.max_tokens)?;
         let kind = args.entity_type;
         let target = parse(kind, &args.id)?;
         let (creds, _) = self.credentials(&ext, None);
@@ -98,55 +94,91 @@ impl McpServer {
             args.project_id.as_deref(),
             args.project_name.as_deref(),
         )?);
-        let fetched = self.fetch(&creds, kind, target, project).await?;
-        Ok(render(kind, &fetched, budget as usize))
-    }
-}
-
-/// The header and the JSON, together within `budget` tokens.
-fn render(kind: ReadType, f: &Fetched, budget: usize) -> String {
-    let mut reserve = 80;
-    // The header is written after the body is fitted; its size is then reserved and the body
-    // refitted (the header barely changes, so two or three rounds settle it).
-    let mut round = 0;
-    loop {
-        let fitted = fit(&f.value, budget.saturating_sub(reserve).max(1));
-        let mut cut: Vec<String> = f.notes.clone();
-        cut.extend(fitted.cuts.iter().cloned());
-        let header = format!(
-            "[read: {} {} · tier {} · ~{} of ~{} tokens (estimated as characters/4; \
-             max_tokens {budget}) · cut: {}]",
-            kind.name(),
-            f.id,
-            fitted.tier.label(),
-            tokens(&fitted.body),
-            fitted.full_tokens,
-            if cut.is_empty() {
-                "nothing".into()
-            } else {
-                cut.join("; ")
-            }
-        );
-        let text = format!("{header}\n{}", fitted.body);
-        // +2: the newline and the rounding of two separate estimates.
-        let need = tokens(&header) + 2;
-        if tokens(&text) <= budget || need <= reserve || round == 3 {
-            return text;
-        }
-        reserve = need;
-        round += 1;
+        let f = self.fetch(&creds, kind, target, project).await?;
+        let answer = Answer {
+            title: format!("read: {} {}", kind.name(), f.id),
+            value: &f.value,
+            notes: f.notes.clone(),
+        };
+        Ok(render(&answer, budget, |fitted| more(kind, &f, fitted)))
     }
 }
 
 impl McpServer {
-    async fn fetch(
+    /// `resources/read` of an `opik://` URI that names one entity (the forms `read` takes):
+    /// the same fetch as `read`, as compact JSON without a token budget. `None` when the URI
+    /// is not an entity URI.
+    pub(crate) async fn read_entity_uri(
+        &self,
+        rest: &str,
+        ext: &Extensions,
+    ) -> Option<Result<String, ToolError>> {
+        let parsed = super::entity::entity_uri(rest)?;
+        let (creds, _) = self.credentials(ext, None);
+        Some(match parsed {
+            Ok((kind, target)) => {
+                let project = target.project.clone();
+                self.fetch(&creds, kind, target, project)
+                    .await
+                    .map(|f| super::ordered::to_string(&f.value))
+            }
+            Err(e) => Err(e),
+        })
+    }
+}
+
+/// How to fetch what a `read` answer left out: the elements of the composite's list that were
+/// dropped or shown as skeletons, and the entities in full.
+fn more(kind: ReadType, f: &Fetched, fitted: &Fitted) -> Option<String> {
+    let listed = |key: &str| f.value[key].as_array().map_or(0, Vec::len);
+    let total = |key: &str| f.value[&format!("{key}_total")].as_i64().unwrap_or(0);
+    let (key, shown) = match &fitted.kept {
+        Some((key, kept, _)) => (key.as_str(), *kept),
+        None => {
+            let key = match kind {
+                ReadType::Trace => "spans",
+                ReadType::Prompt => "versions",
+                ReadType::Thread => "messages",
+                _ => return None,
+            };
+            let cut_short = total(key) > listed(key) as i64;
+            if fitted.tier == super::budget::Tier::Full && !cut_short {
+                return None;
+            }
+            (key, listed(key))
+        }
+    };
+    let all = total(key).max(listed(key) as i64);
+    let id = &f.id;
+    let shown = format!("{shown} of {all} {key} shown");
+    Some(match kind {
+        ReadType::Trace => format!(
+            "{shown}; list(entity_type=\"span\", trace_id=\"{id}\", page=1, size=100) pages \
+             every span, read(entity_type=\"span\", id=…) shows one in full"
+        ),
+        ReadType::Prompt => format!(
+            "{shown}; list(entity_type=\"prompt_version\", prompt_id=\"{id}\", page=1, \
+             size=100) pages every version"
+        ),
+        ReadType::Thread => format!(
+            "{shown}; search(entity_type=\"trace\", project_id=\"{}\", filters={{\"thread_id\": \
+             \"{id}\"}}) pages every message, read(entity_type=\"trace\", id=…) shows one",
+            f.project_id.as_deref().unwrap_or("…")
+        ),
+        _ => format!("{shown}; read the entity with a larger max_tokens for more"),
+    })
+}
+
+impl McpServer {
+    /// Fetch one entity (or composite) for `read` and `resources/read`.
+    pub(crate) async fn fetch(
         &self,
         creds: &Credentials,
         kind: ReadType,
         target: Target,
         project: Option<ProjectRef>,
     ) -> Result<Fetched, ToolError> {
-        let id = match target.key {
+        let id = match target.key.clone() {
             Key::Id(id) => id,
             Key::Name(name) => self.resolve_name(creds, kind, &name).await?,
         };
@@ -154,13 +186,24 @@ impl McpServer {
             let value = self.opik().get_json(creds, Call::get(&path)).await?;
             Ok::<_, ToolError>(value)
         };
+        let mut project_id = None;
         let (value, notes) = match kind {
             ReadType::Project => (one(format!("/v1/private/projects/{id}")).await?, vec![]),
             ReadType::Span => (one(format!("/v1/private/spans/{id}")).await?, vec![]),
             ReadType::TestSuite => (one(format!("/v1/private/datasets/{id}")).await?, vec![]),
             ReadType::Experiment => (one(format!("/v1/private/experiments/{id}")).await?, vec![]),
-            ReadType::Trace => self.trace_with_spans(creds, &id).await?,
-            ReadType::Prompt => self.prompt_with_versions(creds, &id).await?,
+            ReadType::Trace => {
+                let (v, notes) = self.trace_with_spans(creds, &id).await?;
+                project_id = v["trace"]["project_id"].as_str().map(str::to_owned);
+                (v, notes)
+            }
+            ReadType::Prompt => {
+                let (mut v, notes) = self.prompt_with_versions(creds, &id).await?;
+                if let Some(commit) = &target.commit {
+                    v["version"] = version_of(&v, commit)?;
+                }
+                (v, notes)
+            }
             ReadType::Thread => {
                 let project = project.ok_or_else(|| {
                     ToolError::invalid(
@@ -169,40 +212,17 @@ impl McpServer {
                          or the thread's Opik UI link",
                     )
                 })?;
-                self.thread_with_messages(creds, &id, &project).await?
+                let (v, notes) = self.thread_with_messages(creds, &id, &project).await?;
+                project_id = v["thread"]["project_id"].as_str().map(str::to_owned);
+                (v, notes)
             }
         };
-        Ok(Fetched { id, value, notes })
-    }
-
-    async fn trace_with_spans(
-        &self,
-        creds: &Credentials,
-        id: &str,
-    ) -> Result<(Value, Vec<String>), ToolError> {
-        let path = format!("/v1/private/traces/{id}");
-        let trace = self.opik().get_json(creds, Call::get(&path)).await?;
-        let Some(pid) = trace["project_id"].as_str().map(str::to_owned) else {
-            let v = json!({"trace": trace, "spans": [], "spans_truncated": false});
-            return Ok((
-                v,
-                vec!["spans: not fetched (the trace names no project)".into()],
-            ));
-        };
-        let call = Call::get("/v1/private/spans")
-            .query("project_id", &pid)
-            .query("trace_id", id)
-            .query("page", 1)
-            .query("size", SPAN_CAP);
-        let (spans, total) = self.raw_page(creds, call).await?;
-        let truncated = total > spans.len() as i64;
-        let notes = truncated
-            .then(|| format!("spans: first {} of {total} (cap {SPAN_CAP})", spans.len()))
-            .into_iter()
-            .collect();
-        let v = json!({"trace": trace, "spans": spans, "spans_total": total,
-                       "spans_truncated": truncated});
-        Ok((v, notes))
+        Ok(Fetched {
+            id,
+            value,
+            notes,
+            project_id,
+        })
     }
 
     async fn prompt_with_versions(
@@ -269,75 +289,6 @@ impl McpServer {
                        "messages_truncated": truncated});
         Ok((v, notes))
     }
-
-    /// The id of the entity of `kind` named exactly `name` (a second call); ambiguous or
-    /// missing names are errors listing the candidates.
-    pub(super) async fn resolve_name(
-        &self,
-        creds: &Credentials,
-        kind: ReadType,
-        name: &str,
-    ) -> Result<String, ToolError> {
-        let path = match kind {
-            ReadType::Project => "/v1/private/projects",
-            ReadType::TestSuite => "/v1/private/datasets",
-            ReadType::Experiment => "/v1/private/experiments",
-            ReadType::Prompt => "/v1/private/prompts",
-            _ => return Err(ToolError::invalid(format!("{} has no names", kind.name()))),
-        };
-        let call = Call::get(path)
-            .query("name", name)
-            .query("page", 1)
-            .query("size", 100);
-        let (found, _) = self.raw_page(creds, call).await?;
-        let label = |v: &Value| {
-            format!(
-                "{} ({})",
-                v["name"].as_str().unwrap_or("?"),
-                v["id"].as_str().unwrap_or("?")
-            )
-        };
-        let exact: Vec<&Value> = found.iter().filter(|v| v["name"] == name).collect();
-        match exact.as_slice() {
-            [one] => one["id"]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| ToolError::failed("Opik returned a match without an id")),
-            [] if found.is_empty() => Err(ToolError {
-                kind: ErrorKind::NotFound,
-                message: format!(
-                    "Not found: no {} is named {name:?}. list(entity_type=\"{}\") shows what \
-                     exists.",
-                    kind.name(),
-                    kind.name()
-                ),
-            }),
-            [] => Err(ToolError {
-                kind: ErrorKind::NotFound,
-                message: format!(
-                    "Not found: no {} is named exactly {name:?}; similar: {}. Pass one of these \
-                     ids.",
-                    kind.name(),
-                    found
-                        .iter()
-                        .take(10)
-                        .map(label)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }),
-            many => Err(ToolError::invalid(format!(
-                "{} {}s are named {name:?}: {}. Pass the id of the one you mean.",
-                many.len(),
-                kind.name(),
-                many.iter()
-                    .take(20)
-                    .map(|v| label(v))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
-        }
-    }
 }
 
 /// The fields of a trace that make a thread message.
@@ -359,4 +310,21 @@ fn message(t: &Value) -> Value {
         }
     }
     Value::Object(m)
+}
+
+/// The version with `commit` among a prompt's fetched versions.
+fn version_of(v: &Value, commit: &str) -> Result<Value, ToolError> {
+    v["versions"]
+        .as_array()
+        .and_then(|vs| vs.iter().find(|x| x["commit"] == commit))
+        .cloned()
+        .ok_or_else(|| ToolError {
+            kind: crate::mcp::tools::common::ErrorKind::NotFound,
+            message: format!(
+                "Not found: prompt {} has no version {commit:?} among its newest {VERSION_CAP}; \
+                 list(entity_type=\"prompt_version\", prompt_id=…, name=\"{commit}\") \
+                 searches them all",
+                v["prompt"]["name"].as_str().unwrap_or("?")
+            ),
+        })
 }
