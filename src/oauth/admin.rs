@@ -14,10 +14,7 @@ use poem_openapi::{
 use secrecy::SecretString;
 
 use super::{Broker, audit::Event, now, rows::GrantsQuery};
-use crate::{
-    session::Outcome,
-    store::api::{AdminSecret, AdminToken, ErrorBody, err},
-};
+use crate::store::api::{AdminSecret, AdminToken, ErrorBody, err};
 
 #[derive(Tags)]
 enum OAuthTags {
@@ -164,14 +161,8 @@ impl OAuthAdminApi {
             .await
         {
             Ok(true) => {
-                broker.audit(Event {
-                    outcome: Outcome::Ok,
-                    what: "oauth.admin_revoke",
-                    subject: None,
-                    client: None,
-                    ip: None,
-                    detail: format!("grant {} revoked by an administrator", id.0),
-                });
+                let detail = format!("grant {} revoked by an administrator", id.0);
+                broker.audit(Event::done("oauth.admin_revoke", None, detail));
                 RevokeGrantResponse::Revoked
             }
             Ok(false) => RevokeGrantResponse::NotFound(err(

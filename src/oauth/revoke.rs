@@ -13,6 +13,7 @@ use super::{
     error::{JsonError, no_store},
     hash, web,
 };
+use crate::telemetry::labels::{OAuthRefusal, OAuthStep};
 
 /// `POST /revoke`.
 pub fn endpoint() -> impl Endpoint<Output = Response> {
@@ -37,7 +38,15 @@ async fn revoke(
     let client = broker
         .authenticate_client(req.headers(), get("client_id"), get("client_secret"))
         .await
-        .inspect_err(|e| broker.audit(Event::refused("oauth.revoke", ip, e.description.clone())))?;
+        .inspect_err(|e| {
+            let reason = e.refusal().unwrap_or(OAuthRefusal::InvalidClient);
+            broker.audit(Event::refused(
+                OAuthStep::Revoke,
+                reason,
+                ip,
+                &e.description,
+            ));
+        })?;
     let token = get("token")
         .ok_or_else(|| JsonError::new(super::error::Code::InvalidRequest, "token is required"))?;
     let grant = broker

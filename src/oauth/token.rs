@@ -21,7 +21,22 @@ use super::{
     store::{RefreshRow, Use},
     web,
 };
-use crate::session::Outcome;
+use crate::{
+    session::Outcome,
+    telemetry::{
+        labels::{OAuthRefusal, OAuthStep},
+        metrics_oauth,
+    },
+};
+
+/// Which grant a token response answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grant {
+    /// `authorization_code`.
+    Code,
+    /// `refresh_token`.
+    Refresh,
+}
 
 /// `POST /token`.
 pub fn endpoint() -> impl Endpoint<Output = Response> {
@@ -46,7 +61,10 @@ async fn token(
     let client = broker
         .authenticate_client(req.headers(), get("client_id"), get("client_secret"))
         .await
-        .inspect_err(|e| broker.audit(Event::refused("oauth.token", ip, e.description.clone())))?;
+        .inspect_err(|e| {
+            let reason = e.refusal().unwrap_or(OAuthRefusal::InvalidClient);
+            broker.audit(Event::refused(OAuthStep::Token, reason, ip, &e.description));
+        })?;
     if let Some(r) = get("resource")
         && !broker.is_our_resource(r)
     {
@@ -76,8 +94,10 @@ async fn token(
 
 impl Broker {
     fn refuse(&self, ip: Option<IpAddr>, client: &Client, e: JsonError) -> JsonError {
-        if e.code != Code::ServerError {
-            self.audit(Event::refused("oauth.token", ip, e.description.clone()).client(&client.id));
+        // Our own failures (the store) are logged where they happen, not counted as refusals.
+        if let Some(reason) = e.refusal() {
+            let event = Event::refused(OAuthStep::Token, reason, ip, &e.description);
+            self.audit(event.client(&client.id));
         }
         e
     }
@@ -100,7 +120,8 @@ impl Broker {
             Ok(Use::Reused(grant)) => {
                 self.revoke(&grant, "authorization code used twice", ip)
                     .await;
-                return Err(grant_err("the code was already used; its grant is revoked"));
+                return Err(grant_err("the code was already used; its grant is revoked")
+                    .because(OAuthRefusal::TokenReuse));
             }
             Ok(Use::Unknown) => return Err(grant_err("unknown code")),
             Err(e) => return Err(JsonError::store(&e)),
@@ -128,7 +149,7 @@ impl Broker {
             return Err(grant_err("code_verifier does not match the code_challenge"));
         }
         let grant = self.active_grant(&row.grant_id).await?;
-        self.issue(&grant, ip, "oauth.token").await
+        self.issue(&grant, ip, Grant::Code).await
     }
 
     async fn refresh(
@@ -145,9 +166,10 @@ impl Broker {
             Ok(Use::Fresh(row)) => row,
             Ok(Use::Reused(grant)) => {
                 self.revoke(&grant, "refresh token used twice", ip).await;
-                return Err(grant_err(
-                    "the refresh token was already used; its grant is revoked",
-                ));
+                return Err(
+                    grant_err("the refresh token was already used; its grant is revoked")
+                        .because(OAuthRefusal::TokenReuse),
+                );
             }
             Ok(Use::Unknown) => return Err(grant_err("unknown refresh token")),
             Err(e) => return Err(JsonError::store(&e)),
@@ -171,7 +193,7 @@ impl Broker {
                 ));
             }
         }
-        self.issue(&grant, ip, "oauth.refresh").await
+        self.issue(&grant, ip, Grant::Refresh).await
     }
 
     /// The grant, if neither revoked nor expired.
@@ -199,11 +221,7 @@ impl Broker {
         match self.store.revoke_grant(grant, now(), why).await {
             Ok(true) => self.audit(Event {
                 outcome: Outcome::Denied,
-                what: "oauth.revoke",
-                subject: None,
-                client: None,
-                ip,
-                detail: format!("grant {grant} revoked: {why}"),
+                ..Event::done("oauth.revoke", ip, format!("grant {grant} revoked: {why}"))
             }),
             Ok(false) => {}
             Err(e) => tracing::error!(error.cause_chain = ?e, grant, "cannot revoke a grant"),
@@ -215,7 +233,7 @@ impl Broker {
         &self,
         grant: &GrantRow,
         ip: Option<IpAddr>,
-        what: &'static str,
+        grant_type: Grant,
     ) -> Result<Response, JsonError> {
         let now = now();
         let ttl = self.cfg.access_token_ttl_secs as i64;
@@ -244,14 +262,16 @@ impl Broker {
             Err(e) => Err(e),
         };
         stored.map_err(|e| JsonError::store(&e))?;
-        self.audit(Event {
-            outcome: Outcome::Ok,
-            what,
-            subject: Some(grant.subject.clone()),
-            client: Some(grant.client_id.clone()),
-            ip,
-            detail: format!("tokens issued for grant {}", grant.id),
-        });
+        let detail = format!("tokens issued for grant {}", grant.id);
+        let what = match grant_type {
+            Grant::Code => "oauth.token",
+            Grant::Refresh => "oauth.refresh",
+        };
+        let event = Event::done(what, ip, detail).client(&grant.client_id);
+        self.audit(event.subject(Some(&grant.subject)));
+        if grant_type == Grant::Refresh {
+            metrics_oauth::refresh();
+        }
         let body = json!({
             "access_token": access, "token_type": "Bearer", "expires_in": ttl,
             "refresh_token": refresh, "scope": grant.scopes,

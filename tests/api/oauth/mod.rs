@@ -7,6 +7,7 @@
 
 mod cimd;
 mod clients;
+mod counted;
 mod fake_idp;
 mod flow;
 mod refusals;
