@@ -38,8 +38,9 @@ pub struct BrokerSettings {
     /// and kept in the database, shared by every replica. Env
     /// `OPIK_MCP_AUTH__BROKER__SIGNING_KEY_PATH`. Default none.
     pub signing_key_path: Option<PathBuf>,
-    /// Lifetime of the access tokens issued, seconds. Env
-    /// `OPIK_MCP_AUTH__BROKER__ACCESS_TOKEN_TTL_SECS`. Default 3600.
+    /// Lifetime of the access tokens issued, seconds (5 to 86400; tokens are accepted for
+    /// `auth.jwt.leeway_secs` longer). Env `OPIK_MCP_AUTH__BROKER__ACCESS_TOKEN_TTL_SECS`.
+    /// Default 3600.
     pub access_token_ttl_secs: u64,
     /// Lifetime of a refresh token, seconds; each refresh issues a new one. Env
     /// `OPIK_MCP_AUTH__BROKER__REFRESH_TOKEN_TTL_SECS`. Default 2592000 (30 days).
@@ -184,7 +185,9 @@ impl BrokerSettings {
             (
                 "auth.broker.access_token_ttl_secs",
                 self.access_token_ttl_secs,
-                60,
+                // Seconds are allowed so that expiry and refresh can be tried out (and
+                // tested with real clients) without waiting minutes; shorter is never less safe.
+                5,
                 86_400,
             ),
             (

@@ -8,8 +8,16 @@ expires and a refresh keeps the same MCP session. Against an API-key opik-mcp: t
 with the server's own explanation. Every HTTP request the SDK makes (its own and the OAuth
 flow's) is recorded through the HTTP client's event hooks and checked.
 
+With SIGNIN_AS=broker, against an opik-mcp whose built-in broker is the authorization server
+(provider.mjs in static mode plays the company identity provider): the same flow through
+opik-mcp's metadata, /register, /authorize, the provider's login, opik-mcp's consent page and
+/token (the refresh token rotated); the refusals a user meets (consent denied, an account
+outside the allowed domains) reach the SDK as access_denied with its state; and with CIMD_URL
+the client signs in with a Client ID Metadata Document instead of registering.
+
 Env as for ts_signin.test.mjs (MCP_BASE_URL, OIDC_ISSUER, OIDC_LOGIN, ACCESS_TTL, JWT_LEEWAY,
-MCP_APIKEY_URL, MCP_API_KEY). Prints PASS/FAIL lines and `N passed, M failed`.
+MCP_APIKEY_URL, MCP_API_KEY, SIGNIN_AS, CIMD_URL, OUTSIDER_LOGIN). Prints PASS/FAIL lines and
+`N passed, M failed`.
 """
 
 from __future__ import annotations
@@ -49,6 +57,10 @@ else:
 BASE = os.environ["MCP_BASE_URL"].rstrip("/")
 RESOURCE = f"{BASE}/mcp"
 ISSUER = os.environ["OIDC_ISSUER"].rstrip("/")
+BROKER = os.environ.get("SIGNIN_AS") == "broker"
+# The authorization server the client meets: the provider, or opik-mcp itself as the broker.
+AUTH_SERVER = BASE if BROKER else ISSUER
+REGISTERED = "POST /register 201" if BROKER else "POST /reg 201"
 TTL = float(os.environ.get("ACCESS_TTL", "4"))
 LEEWAY = float(os.environ.get("JWT_LEEWAY", "0"))
 REDIRECT = "http://127.0.0.1:1/callback"  # nothing listens: the driver stops before it
@@ -100,25 +112,30 @@ class Memory:
 
 
 class Browser:
-    """The redirect and callback handlers: the login driver plays the user."""
+    """The redirect and callback handlers: the login driver plays the user (`how`: its
+    keyword arguments, e.g. another login or a refusal). What came back stays in `last`."""
 
-    def __init__(self) -> None:
+    def __init__(self, **how) -> None:
         self.urls: list[str] = []
         self.back: dict | None = None
+        self.last: dict | None = None
+        self.how = how
 
     async def redirect(self, url: str) -> None:
         self.urls.append(url)
-        self.back = await anyio.to_thread.run_sync(login.authorize, url)
+        self.back = await anyio.to_thread.run_sync(lambda: login.authorize(url, **self.how))
+        self.last = self.back
 
     async def callback(self):
         back, self.back = self.back, None
-        assert back and back.get("code"), f"no code from the sign-in: {back}"
+        assert back and (back.get("code") or back.get("error")), f"nothing from the sign-in: {back}"
+        # A refusal goes to the SDK as it would from a browser: no code, the state and iss.
         if MAJOR >= 2:
-            return AuthorizationCodeResult(code=back["code"], state=back["state"], iss=back["iss"])
+            return AuthorizationCodeResult(code=back["code"] or "", state=back["state"], iss=back["iss"])
         return back["code"], back["state"]
 
 
-def provider(server: str, browser: Browser) -> OAuthClientProvider:
+def provider(server: str, browser: Browser, metadata_url: str | None = None) -> OAuthClientProvider:
     meta = OAuthClientMetadata(
         client_name=f"opik-mcp sign-in test (Python SDK {SDK})",
         redirect_uris=[REDIRECT],
@@ -126,7 +143,8 @@ def provider(server: str, browser: Browser) -> OAuthClientProvider:
         response_types=["code"],
         token_endpoint_auth_method="none",
     )
-    return OAuthClientProvider(server, meta, Memory(), browser.redirect, browser.callback)
+    return OAuthClientProvider(server, meta, Memory(), browser.redirect, browser.callback,
+                               client_metadata_url=metadata_url)
 
 
 def http_client(log: list[dict], auth, headers: dict | None = None):
@@ -192,6 +210,7 @@ async def text_of(result) -> str:
 
 
 async def sign_in_and_refresh() -> None:
+    began_ms = time.time() * 1000
     log: list[dict] = []
     browser = Browser()
     auth = provider(RESOURCE, browser)
@@ -202,9 +221,10 @@ async def sign_in_and_refresh() -> None:
             seq = steps(log)
             assert seq[:2] == ["POST /mcp 401", "GET /.well-known/oauth-protected-resource/mcp 200"], seq
             assert any(s.endswith(("oauth-authorization-server 200", "openid-configuration 200")) for s in seq), seq
-            assert "POST /reg 201" in seq and "POST /token 200" in seq, seq
+            assert REGISTERED in seq and "POST /token 200" in seq, seq
             q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(browser.urls[-1]).query))
-            assert browser.urls[-1].startswith(f"{ISSUER}/"), browser.urls
+            assert browser.urls[-1].startswith(f"{AUTH_SERVER}/"), browser.urls
+            assert browser.last["iss"] == AUTH_SERVER, browser.last
             assert q["code_challenge_method"] == "S256" and len(q["code_challenge"]) == 43, q
             assert q["resource"] == RESOURCE, q
             # 2.x adds offline_access when the authorization server lists it.
@@ -222,6 +242,7 @@ async def sign_in_and_refresh() -> None:
         await check("calls a write tool the granted scopes allow", write_tool)
         sid = log[-1]["session"]
         first_token = log[-1]["bearer"]
+        first_refresh = auth.context.current_tokens.refresh_token
 
         async def outlive_the_token():
             n = len(log)
@@ -232,6 +253,8 @@ async def sign_in_and_refresh() -> None:
             mcp = [x for x in after if x["url"] == RESOURCE and x["status"] == 200]
             assert mcp and all(x["session"] == sid for x in mcp), (sid, mcp)
             assert all(x["bearer"] and x["bearer"] != first_token for x in mcp), "a new token"
+            if BROKER:
+                assert auth.context.current_tokens.refresh_token != first_refresh, "rotated"
             return f"session {sid[:8]}… kept; {' → '.join(steps(after))}"
 
         await check("refreshes the expired token and keeps the same MCP session", outlive_the_token)
@@ -246,7 +269,67 @@ async def sign_in_and_refresh() -> None:
         assert auths and all(a["resource"] == RESOURCE for a in auths), auths
         return ", ".join(grants)
 
-    await check("the authorization server saw the registration, the code and a refresh grant", provider_saw_it)
+    async def idp_saw_the_broker():
+        client_id = auth.context.client_info.client_id
+        seen = [e for e in provider_events() if e["at"] >= began_ms]
+        assert not [e for e in seen if e["type"] == "registration"], seen
+        auths = [e for e in seen if e["type"] == "authorization"]
+        assert len(auths) == 1 and auths[0]["client_id"] != client_id, auths
+        a = auths[0]
+        assert a["code_challenge_method"] == "S256" and a["has_state"], a
+        assert a["resource"] is None, "the MCP client's resource is not forwarded upstream"
+        grants = [e["grant_type"] for e in seen if e["type"] == "token"]
+        assert grants == ["authorization_code"], f"refreshes stay at the broker: {grants}"
+        return f"upstream client {a['client_id']}, scope {a['scope']!r}"
+
+    if BROKER:
+        await check("the identity provider saw the broker sign the user in once, no resource, no "
+                    "refresh", idp_saw_the_broker)
+    else:
+        await check("the authorization server saw the registration, the code and a refresh grant",
+                    provider_saw_it)
+
+
+async def broker_refusal(name: str, how: dict, reason: str) -> None:
+    """A sign-in the broker refuses: the SDK gets access_denied with its own state, no token."""
+    browser = Browser(**how)
+    auth = provider(RESOURCE, browser)
+
+    async def attempt():
+        text = ""
+        try:
+            async with transport(RESOURCE, http_client([], auth)) as (r, w), ClientSession(r, w) as s:
+                await s.initialize()
+        except BaseException as e:  # noqa: BLE001 - the failure is what is checked
+            text = flatten(e)
+        back = browser.last or {}
+        assert back.get("error") == "access_denied" and not back.get("code"), back
+        assert reason in (back.get("error_description") or ""), back
+        sent = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(browser.urls[-1]).query))
+        assert back["state"] == sent["state"] and back["iss"] == BASE, (back, sent)
+        assert "No authorization code received" in text, text
+        assert auth.context.current_tokens is None, "no token"
+        return back["error_description"]
+
+    await check(f"refused by the broker ({name}): access_denied reaches the client", attempt)
+
+
+async def metadata_document_sign_in(url: str) -> None:
+    """Sign in with a Client ID Metadata Document: no registration, the URL is the client_id."""
+    log: list[dict] = []
+    browser = Browser()
+    auth = provider(RESOURCE, browser, metadata_url=url)
+
+    async def sign_in_and_call():
+        async with transport(RESOURCE, http_client(log, auth)) as (r, w), ClientSession(r, w) as s:
+            await s.initialize()
+            await text_of(await s.call_tool("get-opik-help", {"topic": "general"}))
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(browser.urls[-1]).query))
+        assert q["client_id"] == url, q
+        assert not any(x.startswith("POST /register") for x in steps(log)), steps(log)
+        return f"client_id {url}"
+
+    await check("signs in with a Client ID Metadata Document and calls a tool", sign_in_and_call)
 
 
 async def api_key_server(name: str, headers: dict, reason: str) -> None:
@@ -278,6 +361,30 @@ async def main() -> None:
         await sign_in_and_refresh()
     except BaseException:  # noqa: BLE001 - recorded by check(); go on with the other flow
         pass
+    if BROKER:
+        await broker_flows()
+    if os.environ.get("MCP_APIKEY_URL"):
+        await api_key_flows()
+
+
+async def broker_flows() -> None:
+    outsider = os.environ.get("OUTSIDER_LOGIN", "outsider")
+    for name, how, reason in [
+        ("consent denied", {"deny": BASE}, "denied"),
+        ("an account outside the allowed domains", {"login": outsider}, "may not use this server"),
+    ]:
+        try:
+            await broker_refusal(name, how, reason)
+        except BaseException:  # noqa: BLE001 - recorded by check()
+            pass
+    if os.environ.get("CIMD_URL"):
+        try:
+            await metadata_document_sign_in(os.environ["CIMD_URL"])
+        except BaseException:  # noqa: BLE001 - recorded by check()
+            pass
+
+
+async def api_key_flows() -> None:
     for name, headers, reason in [
         # The SDK registers without the MCP requests' headers: the server cannot tell the two
         # cases apart at /register (the 401 before it said "unknown API key").
