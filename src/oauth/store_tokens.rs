@@ -75,8 +75,14 @@ impl OAuthStore {
         Ok(())
     }
 
-    /// Use a refresh token: the first use gets it, any later one learns its grant.
-    pub async fn use_refresh(&self, hash: &str, now: i64) -> Result<Use<RefreshRow>, StoreError> {
+    /// Use a refresh token: the first use gets it; a later one within `grace` seconds of the
+    /// first is `Recent`; any other learns its grant.
+    pub async fn use_refresh(
+        &self,
+        hash: &str,
+        now: i64,
+        grace: i64,
+    ) -> Result<Use<RefreshRow>, StoreError> {
         let sql = "UPDATE oauth_refresh_tokens SET used_at = $2 WHERE token_hash = $1 \
                    AND used_at IS NULL RETURNING grant_id, client_id, expires_at";
         let fresh = on_backend!(&self.0, sql, |q, pool| async {
@@ -95,6 +101,25 @@ impl OAuthStore {
         .await)?;
         if let Some(r) = fresh {
             return Ok(Use::Fresh(r));
+        }
+        let sql = "SELECT grant_id, client_id, expires_at FROM oauth_refresh_tokens \
+                   WHERE token_hash = $1 AND used_at >= $2";
+        let recent = on_backend!(&self.0, sql, |q, pool| async {
+            let Some(r) = q.bind(hash).bind(now - grace).fetch_optional(pool).await? else {
+                return Ok::<_, sqlx::Error>(None);
+            };
+            Ok(Some(read_row!(
+                r,
+                RefreshRow {
+                    grant_id,
+                    client_id,
+                    expires_at
+                }
+            )))
+        }
+        .await)?;
+        if let Some(r) = recent.filter(|_| grace > 0) {
+            return Ok(Use::Recent(r));
         }
         let sql = "SELECT grant_id FROM oauth_refresh_tokens WHERE token_hash = $1";
         self.owner(sql, hash).await

@@ -17,7 +17,7 @@ use super::{
     error::{Code, JsonError, no_store},
     hash, now, random_token,
     registration::HABITUAL_SCOPES,
-    rows::{GrantRow, GrantsQuery},
+    rows::{CodeRow, GrantRow, GrantsQuery},
     store::{RefreshRow, Use},
     web,
 };
@@ -36,6 +36,8 @@ enum Grant {
     Code,
     /// `refresh_token`.
     Refresh,
+    /// `refresh_token` with a token rotated moments ago (`auth.broker.refresh_reuse_grace_secs`).
+    RefreshAgain,
 }
 
 /// `POST /token`.
@@ -117,7 +119,12 @@ impl Broker {
         let grant_err = |d: &str| JsonError::new(Code::InvalidGrant, d);
         let row = match self.store.use_code(&hash(code), now()).await {
             Ok(Use::Fresh(row)) => row,
-            Ok(Use::Reused(grant)) => {
+            Ok(
+                Use::Reused(grant)
+                | Use::Recent(CodeRow {
+                    grant_id: grant, ..
+                }),
+            ) => {
                 self.revoke(&grant, "authorization code used twice", ip)
                     .await;
                 return Err(grant_err("the code was already used; its grant is revoked")
@@ -162,8 +169,11 @@ impl Broker {
             .get("refresh_token")
             .ok_or_else(|| JsonError::new(Code::InvalidRequest, "refresh_token is required"))?;
         let grant_err = |d: &str| JsonError::new(Code::InvalidGrant, d);
-        let row = match self.store.use_refresh(&hash(token), now()).await {
-            Ok(Use::Fresh(row)) => row,
+        let grace = self.cfg.refresh_reuse_grace_secs as i64;
+        let (row, again) = match self.store.use_refresh(&hash(token), now(), grace).await {
+            Ok(Use::Fresh(row)) => (row, false),
+            // The same client refreshing from two requests at once: both get tokens.
+            Ok(Use::Recent(row)) => (row, true),
             Ok(Use::Reused(grant)) => {
                 self.revoke(&grant, "refresh token used twice", ip).await;
                 return Err(
@@ -193,7 +203,12 @@ impl Broker {
                 ));
             }
         }
-        self.issue(&grant, ip, Grant::Refresh).await
+        let grant_type = if again {
+            Grant::RefreshAgain
+        } else {
+            Grant::Refresh
+        };
+        self.issue(&grant, ip, grant_type).await
     }
 
     /// The grant, if neither revoked nor expired.
@@ -262,14 +277,18 @@ impl Broker {
             Err(e) => Err(e),
         };
         stored.map_err(|e| JsonError::store(&e))?;
-        let detail = format!("tokens issued for grant {}", grant.id);
-        let what = match grant_type {
-            Grant::Code => "oauth.token",
-            Grant::Refresh => "oauth.refresh",
+        let (what, note) = match grant_type {
+            Grant::Code => ("oauth.token", ""),
+            Grant::Refresh => ("oauth.refresh", ""),
+            Grant::RefreshAgain => (
+                "oauth.refresh",
+                " (its refresh token was presented again within the reuse grace period)",
+            ),
         };
+        let detail = format!("tokens issued for grant {}{note}", grant.id);
         let event = Event::done(what, ip, detail).client(&grant.client_id);
         self.audit(event.subject(Some(&grant.subject)));
-        if grant_type == Grant::Refresh {
+        if grant_type != Grant::Code {
             metrics_oauth::refresh();
         }
         let body = json!({

@@ -174,6 +174,27 @@ describe(`TS SDK sign-in against a real authorization server${broker ? ' through
     await client.close();
   });
 
+  it('two calls racing past the expiry both refresh, and the sign-in survives', { timeout: STEP, skip: !broker }, async () => {
+    // The SDK has no lock around its refresh: each call that meets the 401 refreshes with the
+    // same refresh token. A strict "second use revokes the grant" would sign the user out.
+    const racer = new Client({ name: 'signin-race', version: '1' });
+    const t = new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider, fetch: recordingFetch(log) });
+    await racer.connect(t);
+    const from = log.length;
+    await sleep((accessTtl + leeway + 1.5) * 1000);
+    const calls = await Promise.allSettled([
+      racer.callTool({ name: 'get-server-info', arguments: {} }),
+      racer.callTool({ name: 'get-opik-help', arguments: { topic: 'general' } }),
+    ]);
+    const steps = log.slice(from).map((r) => `${r.method} ${new URL(r.url).pathname} ${r.status}`);
+    for (const c of calls) assert.equal(c.status, 'fulfilled', `${c.reason}\n${steps.join('\n')}`);
+    assert.ok(steps.filter((x) => x === 'POST /token 200').length >= 1, steps.join('\n'));
+    const again = await racer.callTool({ name: 'get-server-info', arguments: {} });
+    assert.ok(!again.isError, JSON.stringify(again));
+    assert.equal(provider.authorizationUrls.length, 1, 'no second browser sign-in');
+    await racer.close();
+  });
+
   it('the same sign-in opens a legacy SSE session', { timeout: STEP }, async () => {
     const sse = new Client({ name: 'signin-sse', version: '1' });
     await sse.connect(new SSEClientTransport(new URL(`${base}/sse`), { authProvider: provider }));

@@ -5,22 +5,13 @@ use opik_mcp::{session::Outcome, store::AuditQuery};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::{BrokerApp, spawn_broker};
+use super::{flow::refresh_with as refresh, spawn_broker, spawn_broker_with};
 use crate::metrics::{scrape, value};
-
-/// POST /token with a refresh token; the response.
-async fn refresh(b: &BrokerApp, client_id: &str, token: &str) -> reqwest::Response {
-    b.token(&[
-        ("grant_type", "refresh_token"),
-        ("refresh_token", token),
-        ("client_id", client_id),
-    ])
-    .await
-}
 
 #[tokio::test]
 async fn sign_ins_refreshes_and_refusals_are_counted_by_step_and_reason() {
-    let b = spawn_broker().await;
+    // No grace period: a second use of a refresh token is a reuse at once.
+    let b = spawn_broker_with(|_, s| s.auth.broker.refresh_reuse_grace_secs = 0).await;
     let client_id = b.public_client().await;
     let refused = b
         .register(&json!({"redirect_uris": ["http://example.com/cb"]}))

@@ -12,6 +12,7 @@ mod fake_idp;
 mod flow;
 mod refusals;
 mod replicas;
+mod rotation;
 mod upstream_faults;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
