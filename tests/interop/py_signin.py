@@ -16,8 +16,8 @@ outside the allowed domains) reach the SDK as access_denied with its state; and 
 the client signs in with a Client ID Metadata Document instead of registering.
 
 Env as for ts_signin.test.mjs (MCP_BASE_URL, OIDC_ISSUER, OIDC_LOGIN, ACCESS_TTL, JWT_LEEWAY,
-MCP_APIKEY_URL, MCP_API_KEY, SIGNIN_AS, CIMD_URL, OUTSIDER_LOGIN). Prints PASS/FAIL lines and
-`N passed, M failed`.
+MCP_APIKEY_URL, MCP_API_KEY, SIGNIN_AS, CIMD_URL, OUTSIDER_LOGIN, MCP_SSE_BASE_URL). Prints
+PASS/FAIL lines and `N passed, M failed`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import anyio
 
 import mcp.client.streamable_http as http_mod
 from mcp import ClientSession
+from mcp.client.sse import sse_client
 from mcp.client.auth import OAuthClientProvider
 from mcp.shared.auth import OAuthClientMetadata
 
@@ -155,6 +156,7 @@ def http_client(log: list[dict], auth, headers: dict | None = None):
         bearer = req.headers.get("authorization", "")
         log.append({
             "method": req.method, "url": str(req.url).split("?")[0], "status": resp.status_code,
+            "query": dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(str(req.url)).query)),
             "session": req.headers.get("mcp-session-id"),
             "bearer": bearer[7:] if bearer.startswith("Bearer ") else None,
         })
@@ -367,6 +369,33 @@ async def main() -> None:
         await api_key_flows()
 
 
+async def legacy_sse_sign_in(base: str) -> None:
+    """Sign in from GET /sse (the server's resource is its origin, which covers /sse), call a
+    tool, outlive the token, and go on in the same SSE session."""
+    log: list[dict] = []
+    browser = Browser()
+    auth = provider(f"{base}/sse", browser)
+    factory = lambda **_: http_client(log, auth)  # noqa: E731 - the transport's own kwargs
+
+    async def sign_in_call_refresh():
+        async with sse_client(f"{base}/sse", httpx_client_factory=factory, auth=auth) as (r, w), \
+                ClientSession(r, w) as s:
+            await s.initialize()
+            await text_of(await s.call_tool("get-opik-help", {"topic": "general"}))
+            n = len(log)
+            await anyio.sleep(TTL + LEEWAY + 1.5)
+            await text_of(await s.call_tool("get-server-info", {}))
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(browser.urls[-1]).query))
+        assert q["resource"].rstrip("/") == base, q
+        assert "POST /token 200" in steps(log[n:]), steps(log[n:])
+        posts = [x for x in log if x["url"].endswith("/messages")]
+        sessions = {x["query"].get("session_id") or x["query"].get("sessionId") for x in posts}
+        assert len(sessions) == 1 and posts[-1]["status"] == 202, (sessions, steps(log[n:]))
+        return f"one SSE session; after the expiry: {' → '.join(steps(log[n:]))}"
+
+    await check("signs in over legacy SSE and refreshes on the same SSE session", sign_in_call_refresh)
+
+
 async def broker_flows() -> None:
     outsider = os.environ.get("OUTSIDER_LOGIN", "outsider")
     for name, how, reason in [
@@ -380,6 +409,11 @@ async def broker_flows() -> None:
     if os.environ.get("CIMD_URL"):
         try:
             await metadata_document_sign_in(os.environ["CIMD_URL"])
+        except BaseException:  # noqa: BLE001 - recorded by check()
+            pass
+    if os.environ.get("MCP_SSE_BASE_URL"):
+        try:
+            await legacy_sse_sign_in(os.environ["MCP_SSE_BASE_URL"].rstrip("/"))
         except BaseException:  # noqa: BLE001 - recorded by check()
             pass
 

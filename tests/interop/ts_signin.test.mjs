@@ -17,7 +17,8 @@
 // Env: MCP_BASE_URL (JWT server), OIDC_ISSUER, OIDC_LOGIN (path of login.py), ACCESS_TTL and
 // JWT_LEEWAY (seconds), MCP_APIKEY_URL and MCP_API_KEY (API-key server; its tests are skipped
 // without them), SIGNIN_AS (provider|broker), CIMD_URL, OUTSIDER_LOGIN (a login the broker's
-// policy refuses). Run by tests/suites/22-oauth-signin.sh and 23-oauth-broker.sh.
+// policy refuses), MCP_SSE_BASE_URL (a server whose auth.resource is its origin: sign-in from
+// the legacy /sse endpoint). Run by tests/suites/22-oauth-signin.sh and 23-oauth-broker.sh.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -188,7 +189,7 @@ describe(`TS SDK sign-in against a real authorization server${broker ? ' through
     ]);
     const steps = log.slice(from).map((r) => `${r.method} ${new URL(r.url).pathname} ${r.status}`);
     for (const c of calls) assert.equal(c.status, 'fulfilled', `${c.reason}\n${steps.join('\n')}`);
-    assert.ok(steps.filter((x) => x === 'POST /token 200').length >= 1, steps.join('\n'));
+    assert.ok(steps.includes('POST /token 200'), steps.join('\n'));
     const again = await racer.callTool({ name: 'get-server-info', arguments: {} });
     assert.ok(!again.isError, JSON.stringify(again));
     assert.equal(provider.authorizationUrls.length, 1, 'no second browser sign-in');
@@ -202,6 +203,17 @@ describe(`TS SDK sign-in against a real authorization server${broker ? ' through
     assert.ok(names.includes('get-opik-help'), names.join());
     await sse.close();
     assert.equal(provider.authorizationUrls.length, 1, 'no second browser sign-in');
+  });
+
+  it('a new client cannot sign in from legacy SSE while the resource is …/mcp (the SDK\'s resource check)', { timeout: STEP }, async () => {
+    // What docs/security.md says: for /sse sign-in, auth.resource must be the origin.
+    const fresh = new DriverProvider();
+    const t = new SSEClientTransport(new URL(`${base}/sse`), { authProvider: fresh });
+    await assert.rejects(new Client({ name: 'signin-sse', version: '1' }).connect(t), (e) => {
+      assert.match(e.message, /Protected resource .*\/mcp does not match expected .*\/sse/);
+      return true;
+    });
+    assert.equal(fresh.authorizationUrls.length, 0, 'no browser is opened');
   });
 
   it('the authorization server saw one registration, S256 + resource, a code and a refresh grant', { timeout: STEP, skip: broker }, async () => {
@@ -268,6 +280,41 @@ describe('TS SDK sign-in with a Client ID Metadata Document', { skip: !(broker &
     await client.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider }));
     const res = await client.callTool({ name: 'get-opik-help', arguments: { topic: 'general' } });
     assert.ok(!res.isError, JSON.stringify(res));
+    await client.close();
+  });
+});
+
+describe('TS SDK sign-in over legacy SSE (the resource is the server\'s origin)', { skip: !process.env.MCP_SSE_BASE_URL }, () => {
+  // The SDK accepts protected-resource metadata only for the URL it connects to or a prefix
+  // of it: …/mcp as the resource makes sign-in from /sse impossible; the origin covers both.
+  const sseBase = process.env.MCP_SSE_BASE_URL?.replace(/\/+$/, '');
+
+  it('signs in from GET /sse, calls a tool, and refreshes on the same SSE session', { timeout: STEP }, async () => {
+    const log = [];
+    const provider = new DriverProvider();
+    const first = new SSEClientTransport(new URL(`${sseBase}/sse`), { authProvider: provider, fetch: recordingFetch(log) });
+    await assert.rejects(new Client({ name: 'signin-sse', version: '1' }).connect(first), UnauthorizedError);
+    const back = await provider.signIn;
+    assert.ok(back.code, JSON.stringify(back));
+    const asked = new URL(provider.authorizationUrls.at(-1)).searchParams.get('resource');
+    assert.equal(asked.replace(/\/$/, ''), sseBase, 'the resource is the origin');
+    await first.finishAuth(back.code);
+    const client = new Client({ name: 'signin-sse', version: '1' });
+    await client.connect(new SSEClientTransport(new URL(`${sseBase}/sse`), { authProvider: provider, fetch: recordingFetch(log) }));
+    let res = await client.callTool({ name: 'get-opik-help', arguments: { topic: 'general' } });
+    assert.ok(!res.isError, JSON.stringify(res));
+    const from = log.length;
+    await sleep((accessTtl + leeway + 1.5) * 1000);
+    res = await client.callTool({ name: 'get-server-info', arguments: {} });
+    assert.ok(!res.isError, JSON.stringify(res));
+    const after = log.slice(from);
+    const steps = after.map((r) => `${r.method} ${new URL(r.url).pathname} ${r.status}`);
+    assert.equal(steps[0], 'POST /messages 401', steps.join('\n'));
+    assert.ok(steps.includes('POST /token 200'), steps.join('\n'));
+    const posts = log.filter((r) => new URL(r.url).pathname === '/messages');
+    const sessions = new Set(posts.map((r) => new URL(r.url).searchParams.get('sessionId')));
+    assert.equal(sessions.size, 1, `one SSE session: ${[...sessions]}`);
+    assert.equal(after.at(-1).status, 202, steps.join('\n'));
     await client.close();
   });
 });

