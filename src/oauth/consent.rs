@@ -24,7 +24,7 @@ const STEP: OAuthStep = OAuthStep::Consent;
 
 /// `POST /oauth/consent`.
 pub fn endpoint() -> impl Endpoint<Output = Response> {
-    poem::post(make(|mut req: Request| async move {
+    web::post_only(make(|mut req: Request| async move {
         let broker = web::broker(&req);
         match web::read_form(&mut req).await {
             Ok(form) => {

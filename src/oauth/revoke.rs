@@ -17,7 +17,7 @@ use crate::telemetry::labels::{OAuthRefusal, OAuthStep};
 
 /// `POST /revoke`.
 pub fn endpoint() -> impl Endpoint<Output = Response> {
-    web::cors(make(|mut req: Request| async move {
+    web::cors(web::post_only(make(|mut req: Request| async move {
         let broker = web::broker(&req);
         match web::read_form(&mut req).await {
             Ok(form) => revoke(&broker, &req, &form)
@@ -25,7 +25,7 @@ pub fn endpoint() -> impl Endpoint<Output = Response> {
                 .unwrap_or_else(|e| e.into_response()),
             Err(e) => e.into_response(),
         }
-    }))
+    })))
 }
 
 async fn revoke(

@@ -42,7 +42,7 @@ enum Grant {
 
 /// `POST /token`.
 pub fn endpoint() -> impl Endpoint<Output = Response> {
-    web::cors(make(|mut req: Request| async move {
+    web::cors(web::post_only(make(|mut req: Request| async move {
         let broker = web::broker(&req);
         match web::read_form(&mut req).await {
             Ok(form) => token(&broker, &req, form)
@@ -50,7 +50,7 @@ pub fn endpoint() -> impl Endpoint<Output = Response> {
                 .unwrap_or_else(|e| e.into_response()),
             Err(e) => e.into_response(),
         }
-    }))
+    })))
 }
 
 async fn token(
