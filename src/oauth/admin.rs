@@ -177,14 +177,23 @@ impl OAuthAdminApi {
     }
 }
 
-/// The routes to nest at `/admin/oauth`: the API and its document, behind `token`.
-pub fn admin_endpoint(broker: Arc<Broker>, token: SecretString) -> impl Endpoint + 'static {
-    let service = OpenApiService::new(
+fn service() -> OpenApiService<OAuthAdminApi, ()> {
+    OpenApiService::new(
         OAuthAdminApi,
         "opik-mcp OAuth broker admin API",
         env!("CARGO_PKG_VERSION"),
     )
-    .url_prefix("/admin/oauth");
+    .url_prefix("/admin/oauth")
+}
+
+/// The grants API's OpenAPI document (merged into the admin listener's).
+pub fn admin_spec() -> String {
+    service().spec()
+}
+
+/// The routes to nest at `/admin/oauth`: the API and its document, behind `token`.
+pub fn admin_endpoint(broker: Arc<Broker>, token: SecretString) -> impl Endpoint + 'static {
+    let service = service();
     let spec = service.spec_endpoint();
     Route::new()
         .at("/openapi.json", poem::get(spec))

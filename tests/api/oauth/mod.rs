@@ -10,6 +10,7 @@ mod clients;
 mod counted;
 mod fake_idp;
 mod flow;
+mod openapi;
 mod refusals;
 mod replicas;
 mod rotation;
