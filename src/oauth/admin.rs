@@ -67,6 +67,9 @@ enum ListGrantsResponse {
     /// Grants matching the filters.
     #[oai(status = 200)]
     Ok(Json<GrantList>),
+    /// A parameter is malformed (`all` not a boolean, `limit` not a number from 1 to 500).
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
     /// The store failed (details are logged).
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -110,13 +113,20 @@ impl OAuthAdminApi {
         /// Most grants returned, 1–500 (default 100).
         limit: Query<Option<u32>>,
     ) -> ListGrantsResponse {
+        let limit = limit.0.unwrap_or(100);
+        if !(1..=500).contains(&limit) {
+            return ListGrantsResponse::BadRequest(err(
+                "invalid_request",
+                "limit must be a number from 1 to 500",
+            ));
+        }
         let now = now();
         let q = GrantsQuery {
             subject: subject.0,
             client_id: client_id.0,
             active_only: !all.0.unwrap_or(false),
             now,
-            limit: limit.0.unwrap_or(100).clamp(1, 500),
+            limit,
             ..GrantsQuery::default()
         };
         match broker.store.grants(&q).await {

@@ -115,14 +115,25 @@ async fn the_admin_document_describes_the_grants_api() {
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
-    for path in ["/admin/oauth/grants", "/admin/oauth/openapi.json"] {
-        let resp = b.admin(Method::GET, path).await;
-        let status = resp.status().as_str().to_owned();
+    for (path, query, want) in [
+        ("/admin/oauth/grants", "", 200),
+        ("/admin/oauth/grants", "?limit=0", 400),
+        ("/admin/oauth/grants", "?all=maybe", 400),
+        ("/admin/oauth/openapi.json", "", 200),
+    ] {
+        let resp = b.admin(Method::GET, &format!("{path}{query}")).await;
+        assert_eq!(resp.status().as_u16(), want, "{path}{query}");
         assert!(
-            doc["paths"][path]["get"]["responses"][&status].is_object(),
-            "{path}: {status} undocumented"
+            doc["paths"][path]["get"]["responses"][want.to_string()].is_object(),
+            "{path}: {want} undocumented"
         );
     }
+    let resp = b.admin(Method::PUT, "/admin/oauth/grants/some-id").await;
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        resp.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("DELETE")
+    );
     // The two admin APIs share the Error schema: it is there once, as it was.
     assert_eq!(
         doc["components"]["schemas"]["Error"]["required"],
