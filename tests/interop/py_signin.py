@@ -363,6 +363,10 @@ async def main() -> None:
         await sign_in_and_refresh()
     except BaseException:  # noqa: BLE001 - recorded by check(); go on with the other flow
         pass
+    try:
+        await sse_needs_the_origin_as_resource()
+    except BaseException:  # noqa: BLE001 - recorded by check()
+        pass
     if BROKER:
         await broker_flows()
     if os.environ.get("MCP_APIKEY_URL"):
@@ -394,6 +398,27 @@ async def legacy_sse_sign_in(base: str) -> None:
         return f"one SSE session; after the expiry: {' → '.join(steps(log[n:]))}"
 
     await check("signs in over legacy SSE and refreshes on the same SSE session", sign_in_call_refresh)
+
+
+async def sse_needs_the_origin_as_resource() -> None:
+    """With auth.resource = …/mcp a new client cannot sign in from /sse: the SDK accepts only a
+    resource that is the URL it connects to or a prefix of it (what docs/security.md says)."""
+    browser = Browser()
+    auth = provider(f"{BASE}/sse", browser)
+
+    async def refused():
+        text = ""
+        try:
+            with anyio.fail_after(STEP / 2):
+                async with sse_client(f"{BASE}/sse", auth=auth) as (r, w), ClientSession(r, w) as s:
+                    await s.initialize()
+        except BaseException as e:  # noqa: BLE001 - the failure is what is checked
+            text = flatten(e)
+        assert f"Protected resource {RESOURCE} does not match expected {BASE}/sse" in text, text
+        assert not browser.urls, "no browser is opened"
+        return "Protected resource …/mcp does not match expected …/sse"
+
+    await check("a new client cannot sign in from legacy SSE while the resource is …/mcp", refused)
 
 
 async def broker_flows() -> None:
