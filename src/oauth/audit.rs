@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use super::Broker;
+use super::{Broker, error::JsonError};
 use crate::{
     session::Outcome,
     store::SecurityEvent,
@@ -62,6 +62,17 @@ impl Event {
             refusal: Some((step, reason)),
             ..Self::done("", ip, detail)
         }
+    }
+
+    /// `step` refused with `e` (its reason, else `fallback`; its description).
+    pub fn refused_with(
+        step: OAuthStep,
+        e: &JsonError,
+        fallback: OAuthRefusal,
+        ip: Option<IpAddr>,
+    ) -> Self {
+        let reason = e.refusal().unwrap_or(fallback);
+        Self::refused(step, reason, ip, &e.description)
     }
 
     /// Name the client.

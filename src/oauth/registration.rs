@@ -73,13 +73,8 @@ pub fn endpoint() -> impl Endpoint<Output = Response> {
 
 /// Record a refused registration and answer it.
 fn refuse(broker: &Broker, ip: Option<IpAddr>, e: JsonError) -> Response {
-    let reason = e.refusal().unwrap_or(OAuthRefusal::InvalidClientMetadata);
-    broker.audit(Event::refused(
-        OAuthStep::Register,
-        reason,
-        ip,
-        &e.description,
-    ));
+    let fallback = OAuthRefusal::InvalidClientMetadata;
+    broker.audit(Event::refused_with(OAuthStep::Register, &e, fallback, ip));
     e.into_response()
 }
 

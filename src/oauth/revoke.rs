@@ -39,13 +39,8 @@ async fn revoke(
         .authenticate_client(req.headers(), get("client_id"), get("client_secret"))
         .await
         .inspect_err(|e| {
-            let reason = e.refusal().unwrap_or(OAuthRefusal::InvalidClient);
-            broker.audit(Event::refused(
-                OAuthStep::Revoke,
-                reason,
-                ip,
-                &e.description,
-            ));
+            let event = Event::refused_with(OAuthStep::Revoke, e, OAuthRefusal::InvalidClient, ip);
+            broker.audit(event);
         })?;
     let token = get("token")
         .ok_or_else(|| JsonError::new(super::error::Code::InvalidRequest, "token is required"))?;

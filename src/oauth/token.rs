@@ -64,8 +64,8 @@ async fn token(
         .authenticate_client(req.headers(), get("client_id"), get("client_secret"))
         .await
         .inspect_err(|e| {
-            let reason = e.refusal().unwrap_or(OAuthRefusal::InvalidClient);
-            broker.audit(Event::refused(OAuthStep::Token, reason, ip, &e.description));
+            let event = Event::refused_with(OAuthStep::Token, e, OAuthRefusal::InvalidClient, ip);
+            broker.audit(event);
         })?;
     if let Some(r) = get("resource")
         && !broker.is_our_resource(r)

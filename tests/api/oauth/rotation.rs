@@ -42,12 +42,7 @@ async fn racing_refreshes_both_get_tokens(b: &BrokerApp) {
         let resp = refresh_with(b, &client_id, next.as_str().expect("token")).await;
         assert_eq!(resp.status(), StatusCode::OK);
     }
-    let grants: Value = b
-        .admin(Method::GET, "/admin/oauth/grants")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let grants = grants(b, "").await;
     assert_eq!(grants["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(grants["items"][0]["active"], true);
 }
@@ -82,11 +77,13 @@ async fn without_a_grace_period_the_second_of_two_racing_refreshes_revokes_the_g
     let mut statuses = [one.status(), two.status()];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::BAD_REQUEST]);
-    let grants: Value = b
-        .admin(Method::GET, "/admin/oauth/grants?all=true")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let grants = grants(&b, "?all=true").await;
     assert_eq!(grants["items"][0]["active"], false, "{grants}");
+}
+
+/// The admin API's grant list.
+async fn grants(b: &BrokerApp, query: &str) -> Value {
+    let path = format!("/admin/oauth/grants{query}");
+    let resp = b.admin(Method::GET, &path).await;
+    resp.json().await.expect("json")
 }
