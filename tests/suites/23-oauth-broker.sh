@@ -40,6 +40,7 @@ start_provider "$work/provider.log" --mode static --client-id "$client_id" \
 pids+=("$PROVIDER_PID")
 issuer="$PROVIDER_ISSUER"
 
+command -v openssl >/dev/null || { echo "oauth-broker: 0 passed, 1 failed (the openssl command is needed)"; exit 1; }
 python3 "$oauth_dir/docserver.py" --dir "$work/docs" --ready-file "$work/docs.ready" \
   >"$work/docs.log" 2>&1 &
 pids+=($!)
