@@ -20,195 +20,23 @@ MCP_APIKEY_URL, MCP_API_KEY, SIGNIN_AS, CIMD_URL, OUTSIDER_LOGIN, MCP_SSE_BASE_U
 PASS/FAIL lines and `N passed, M failed`.
 """
 
+
 from __future__ import annotations
 
-import contextlib
-import importlib.metadata
-import importlib.util
-import json
-import logging
 import os
 import sys
 import time
 import urllib.parse
-import urllib.request
-import warnings
 
 import anyio
-
-import mcp.client.streamable_http as http_mod
 from mcp import ClientSession
 from mcp.client.sse import sse_client
-from mcp.client.auth import OAuthClientProvider
-from mcp.shared.auth import OAuthClientMetadata
 
-warnings.simplefilter("ignore", DeprecationWarning)
-# The SDK logs each failed flow with a traceback; the API-key checks fail it on purpose and
-# report the error themselves.
-logging.getLogger("mcp.client.auth").setLevel(logging.CRITICAL)
-
-SDK = importlib.metadata.version("mcp")
-MAJOR = int(SDK.split(".")[0])
-if MAJOR >= 2:
-    import httpx2 as httpx
-    from mcp.shared.auth import AuthorizationCodeResult
-else:
-    import httpx
-
-BASE = os.environ["MCP_BASE_URL"].rstrip("/")
-RESOURCE = f"{BASE}/mcp"
-ISSUER = os.environ["OIDC_ISSUER"].rstrip("/")
-BROKER = os.environ.get("SIGNIN_AS") == "broker"
-# The authorization server the client meets: the provider, or opik-mcp itself as the broker.
-AUTH_SERVER = BASE if BROKER else ISSUER
-REGISTERED = "POST /register 201" if BROKER else "POST /reg 201"
-TTL = float(os.environ.get("ACCESS_TTL", "4"))
-LEEWAY = float(os.environ.get("JWT_LEEWAY", "0"))
-REDIRECT = "http://127.0.0.1:1/callback"  # nothing listens: the driver stops before it
-STEP = 30.0
-
-_spec = importlib.util.spec_from_file_location("login", os.environ["OIDC_LOGIN"])
-login = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(login)
-
-results: list[tuple[str, bool, str]] = []
-
-
-def record(label: str, ok: bool, detail: str = "") -> None:
-    results.append((label, ok, detail))
-    print(f"{'PASS' if ok else 'FAIL'} mcp {SDK} {label}{': ' + detail if detail else ''}", flush=True)
-
-
-def flatten(e: BaseException) -> str:
-    """Every message in an exception and its groups, causes and contexts."""
-    seen, out, todo = set(), [], [e]
-    while todo:
-        x = todo.pop()
-        if x is None or id(x) in seen:
-            continue
-        seen.add(id(x))
-        out.append(f"{type(x).__name__}: {x}")
-        todo.extend(getattr(x, "exceptions", ()))
-        todo.extend([x.__cause__, x.__context__])
-    return " | ".join(out)
-
-
-class Memory:
-    """TokenStorage in memory."""
-
-    def __init__(self) -> None:
-        self.tokens = self.client = None
-
-    async def get_tokens(self):
-        return self.tokens
-
-    async def set_tokens(self, tokens) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self):
-        return self.client
-
-    async def set_client_info(self, info) -> None:
-        self.client = info
-
-
-class Browser:
-    """The redirect and callback handlers: the login driver plays the user (`how`: its
-    keyword arguments, e.g. another login or a refusal). What came back stays in `last`."""
-
-    def __init__(self, **how) -> None:
-        self.urls: list[str] = []
-        self.back: dict | None = None
-        self.last: dict | None = None
-        self.how = how
-
-    async def redirect(self, url: str) -> None:
-        self.urls.append(url)
-        self.back = await anyio.to_thread.run_sync(lambda: login.authorize(url, **self.how))
-        self.last = self.back
-
-    async def callback(self):
-        back, self.back = self.back, None
-        assert back and (back.get("code") or back.get("error")), f"nothing from the sign-in: {back}"
-        # A refusal goes to the SDK as it would from a browser: no code, the state and iss.
-        if MAJOR >= 2:
-            return AuthorizationCodeResult(code=back["code"] or "", state=back["state"], iss=back["iss"])
-        return back["code"], back["state"]
-
-
-def provider(server: str, browser: Browser, metadata_url: str | None = None) -> OAuthClientProvider:
-    meta = OAuthClientMetadata(
-        client_name=f"opik-mcp sign-in test (Python SDK {SDK})",
-        redirect_uris=[REDIRECT],
-        grant_types=["authorization_code", "refresh_token"],
-        response_types=["code"],
-        token_endpoint_auth_method="none",
-    )
-    return OAuthClientProvider(server, meta, Memory(), browser.redirect, browser.callback,
-                               client_metadata_url=metadata_url)
-
-
-def http_client(log: list[dict], auth, headers: dict | None = None):
-    """An HTTP client for the transport whose hooks record every request and response."""
-
-    async def on_response(resp) -> None:
-        req = resp.request
-        bearer = req.headers.get("authorization", "")
-        log.append({
-            "method": req.method, "url": str(req.url).split("?")[0], "status": resp.status_code,
-            "query": dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(str(req.url)).query)),
-            "session": req.headers.get("mcp-session-id"),
-            "bearer": bearer[7:] if bearer.startswith("Bearer ") else None,
-        })
-
-    return httpx.AsyncClient(
-        auth=auth, headers=headers, timeout=httpx.Timeout(30, read=300),
-        event_hooks={"response": [on_response]},
-    )
-
-
-def open_transport(url: str, client):
-    if MAJOR >= 2:
-        return http_mod.streamable_http_client(url, http_client=client)
-    return http_mod.streamablehttp_client(url, httpx_client_factory=lambda **_: client)
-
-
-def steps(log: list[dict]) -> list[str]:
-    return [f"{r['method']} {urllib.parse.urlsplit(r['url']).path} {r['status']}" for r in log]
-
-
-def provider_events() -> list[dict]:
-    with urllib.request.urlopen(f"{ISSUER}/__harness/events", timeout=5) as r:
-        return json.load(r)
-
-
-@contextlib.asynccontextmanager
-async def transport(url: str, client):
-    """The Streamable HTTP transport over `client` (1.x takes a factory, 2.x the client)."""
-    if MAJOR >= 2:
-        async with client, http_mod.streamable_http_client(url, http_client=client) as (r, w):
-            yield r, w
-    else:
-        factory = lambda **_: client  # noqa: E731 - the factory 1.x calls with its own kwargs
-        async with http_mod.streamablehttp_client(url, httpx_client_factory=factory) as (r, w, _):
-            yield r, w
-
-
-async def check(label: str, fn) -> None:
-    """Run one check with a time limit and record it; a failure ends the sequence."""
-    try:
-        with anyio.fail_after(STEP):
-            detail = await fn()
-    except BaseException as e:  # noqa: BLE001 - report everything, incl. groups
-        record(label, False, flatten(e)[:2000])
-        raise
-    record(label, True, detail or "")
-
-
-async def text_of(result) -> str:
-    error = getattr(result, "is_error", None) or getattr(result, "isError", None)
-    assert not error, f"tool error: {result}"
-    return "\n".join(c.text for c in result.content if getattr(c, "type", None) == "text")
+from py_signin_broker import broker_flows
+from py_signin_lib import (
+    AUTH_SERVER, BASE, BROKER, LEEWAY, REGISTERED, RESOURCE, SDK, STEP, TTL, Browser, check,
+    flatten, http_client, provider, provider_events, record, results, steps, text_of, transport,
+)
 
 
 async def sign_in_and_refresh() -> None:
@@ -292,48 +120,6 @@ async def sign_in_and_refresh() -> None:
                     provider_saw_it)
 
 
-async def broker_refusal(name: str, how: dict, reason: str) -> None:
-    """A sign-in the broker refuses: the SDK gets access_denied with its own state, no token."""
-    browser = Browser(**how)
-    auth = provider(RESOURCE, browser)
-
-    async def attempt():
-        text = ""
-        try:
-            async with transport(RESOURCE, http_client([], auth)) as (r, w), ClientSession(r, w) as s:
-                await s.initialize()
-        except BaseException as e:  # noqa: BLE001 - the failure is what is checked
-            text = flatten(e)
-        back = browser.last or {}
-        assert back.get("error") == "access_denied" and not back.get("code"), back
-        assert reason in (back.get("error_description") or ""), back
-        sent = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(browser.urls[-1]).query))
-        assert back["state"] == sent["state"] and back["iss"] == BASE, (back, sent)
-        assert "No authorization code received" in text, text
-        assert auth.context.current_tokens is None, "no token"
-        return back["error_description"]
-
-    await check(f"refused by the broker ({name}): access_denied reaches the client", attempt)
-
-
-async def metadata_document_sign_in(url: str) -> None:
-    """Sign in with a Client ID Metadata Document: no registration, the URL is the client_id."""
-    log: list[dict] = []
-    browser = Browser()
-    auth = provider(RESOURCE, browser, metadata_url=url)
-
-    async def sign_in_and_call():
-        async with transport(RESOURCE, http_client(log, auth)) as (r, w), ClientSession(r, w) as s:
-            await s.initialize()
-            await text_of(await s.call_tool("get-opik-help", {"topic": "general"}))
-        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(browser.urls[-1]).query))
-        assert q["client_id"] == url, q
-        assert not any(x.startswith("POST /register") for x in steps(log)), steps(log)
-        return f"client_id {url}"
-
-    await check("signs in with a Client ID Metadata Document and calls a tool", sign_in_and_call)
-
-
 async def api_key_server(name: str, headers: dict, reason: str) -> None:
     url = f"{os.environ['MCP_APIKEY_URL'].rstrip('/')}/mcp"
     log: list[dict] = []
@@ -358,48 +144,6 @@ async def api_key_server(name: str, headers: dict, reason: str) -> None:
     await check(f"against an API-key server {name}, shows the server's reason", attempt)
 
 
-async def main() -> None:
-    try:
-        await sign_in_and_refresh()
-    except BaseException:  # noqa: BLE001 - recorded by check(); go on with the other flow
-        pass
-    try:
-        await sse_needs_the_origin_as_resource()
-    except BaseException:  # noqa: BLE001 - recorded by check()
-        pass
-    if BROKER:
-        await broker_flows()
-    if os.environ.get("MCP_APIKEY_URL"):
-        await api_key_flows()
-
-
-async def legacy_sse_sign_in(base: str) -> None:
-    """Sign in from GET /sse (the server's resource is its origin, which covers /sse), call a
-    tool, outlive the token, and go on in the same SSE session."""
-    log: list[dict] = []
-    browser = Browser()
-    auth = provider(f"{base}/sse", browser)
-    factory = lambda **_: http_client(log, auth)  # noqa: E731 - the transport's own kwargs
-
-    async def sign_in_call_refresh():
-        async with sse_client(f"{base}/sse", httpx_client_factory=factory, auth=auth) as (r, w), \
-                ClientSession(r, w) as s:
-            await s.initialize()
-            await text_of(await s.call_tool("get-opik-help", {"topic": "general"}))
-            n = len(log)
-            await anyio.sleep(TTL + LEEWAY + 1.5)
-            await text_of(await s.call_tool("get-server-info", {}))
-        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(browser.urls[-1]).query))
-        assert q["resource"].rstrip("/") == base, q
-        assert "POST /token 200" in steps(log[n:]), steps(log[n:])
-        posts = [x for x in log if x["url"].endswith("/messages")]
-        sessions = {x["query"].get("session_id") or x["query"].get("sessionId") for x in posts}
-        assert len(sessions) == 1 and posts[-1]["status"] == 202, (sessions, steps(log[n:]))
-        return f"one SSE session; after the expiry: {' → '.join(steps(log[n:]))}"
-
-    await check("signs in over legacy SSE and refreshes on the same SSE session", sign_in_call_refresh)
-
-
 async def sse_needs_the_origin_as_resource() -> None:
     """With auth.resource = …/mcp a new client cannot sign in from /sse: the SDK accepts only a
     resource that is the URL it connects to or a prefix of it (what docs/security.md says)."""
@@ -421,26 +165,19 @@ async def sse_needs_the_origin_as_resource() -> None:
     await check("a new client cannot sign in from legacy SSE while the resource is …/mcp", refused)
 
 
-async def broker_flows() -> None:
-    outsider = os.environ.get("OUTSIDER_LOGIN", "outsider")
-    for name, how, reason in [
-        ("consent denied", {"deny": BASE}, "denied"),
-        ("an account outside the allowed domains", {"login": outsider}, "may not use this server"),
-    ]:
-        try:
-            await broker_refusal(name, how, reason)
-        except BaseException:  # noqa: BLE001 - recorded by check()
-            pass
-    if os.environ.get("CIMD_URL"):
-        try:
-            await metadata_document_sign_in(os.environ["CIMD_URL"])
-        except BaseException:  # noqa: BLE001 - recorded by check()
-            pass
-    if os.environ.get("MCP_SSE_BASE_URL"):
-        try:
-            await legacy_sse_sign_in(os.environ["MCP_SSE_BASE_URL"].rstrip("/"))
-        except BaseException:  # noqa: BLE001 - recorded by check()
-            pass
+async def main() -> None:
+    try:
+        await sign_in_and_refresh()
+    except BaseException:  # noqa: BLE001 - recorded by check(); go on with the other flow
+        pass
+    try:
+        await sse_needs_the_origin_as_resource()
+    except BaseException:  # noqa: BLE001 - recorded by check()
+        pass
+    if BROKER:
+        await broker_flows()
+    if os.environ.get("MCP_APIKEY_URL"):
+        await api_key_flows()
 
 
 async def api_key_flows() -> None:
