@@ -16,7 +16,8 @@ outside the allowed domains) reach the SDK as access_denied with its state; and 
 the client signs in with a Client ID Metadata Document instead of registering.
 
 Env as for ts_signin.test.mjs (MCP_BASE_URL, OIDC_ISSUER, OIDC_LOGIN, ACCESS_TTL, JWT_LEEWAY,
-MCP_APIKEY_URL, MCP_API_KEY, SIGNIN_AS, CIMD_URL, OUTSIDER_LOGIN, MCP_SSE_BASE_URL). Prints
+MCP_APIKEY_URL, MCP_API_KEY, SIGNIN_AS, CIMD_URL, OUTSIDER_LOGIN, UNGROUPED_LOGIN,
+MCP_SSE_BASE_URL). Prints
 PASS/FAIL lines and `N passed, M failed`.
 """
 

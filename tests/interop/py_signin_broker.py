@@ -90,6 +90,8 @@ async def broker_flows() -> None:
     for name, how, reason in [
         ("consent denied", {"deny": BASE}, "denied"),
         ("an account outside the allowed domains", {"login": outsider}, "may not use this server"),
+        ("an account in none of the allowed groups",
+         {"login": os.environ.get("UNGROUPED_LOGIN", "ungrouped")}, "none of the groups"),
     ]:
         try:
             await broker_refusal(name, how, reason)

