@@ -38,12 +38,19 @@ pub struct BrokerSettings {
     /// and kept in the database, shared by every replica. Env
     /// `OPIK_MCP_AUTH__BROKER__SIGNING_KEY_PATH`. Default none.
     pub signing_key_path: Option<PathBuf>,
-    /// Lifetime of the access tokens issued, seconds. Env
-    /// `OPIK_MCP_AUTH__BROKER__ACCESS_TOKEN_TTL_SECS`. Default 3600.
+    /// Lifetime of the access tokens issued, seconds (5 to 86400; tokens are accepted for
+    /// `auth.jwt.leeway_secs` longer). Env `OPIK_MCP_AUTH__BROKER__ACCESS_TOKEN_TTL_SECS`.
+    /// Default 3600.
     pub access_token_ttl_secs: u64,
     /// Lifetime of a refresh token, seconds; each refresh issues a new one. Env
     /// `OPIK_MCP_AUTH__BROKER__REFRESH_TOKEN_TTL_SECS`. Default 2592000 (30 days).
     pub refresh_token_ttl_secs: u64,
+    /// How long a refresh token that was just rotated may be presented again, seconds (0 to
+    /// 60; 0: never). A client that refreshes from two requests at once (the TypeScript SDK
+    /// does when both meet the expired token) presents the same token twice; within this
+    /// window the second gets its own new tokens instead of revoking the grant as a reuse.
+    /// Env `OPIK_MCP_AUTH__BROKER__REFRESH_REUSE_GRACE_SECS`. Default 30.
+    pub refresh_reuse_grace_secs: u64,
     /// Lifetime of an authorization code, seconds (at most 60). Env
     /// `OPIK_MCP_AUTH__BROKER__CODE_TTL_SECS`. Default 60.
     pub code_ttl_secs: u64,
@@ -92,6 +99,7 @@ impl Default for BrokerSettings {
             signing_key_path: None,
             access_token_ttl_secs: 3600,
             refresh_token_ttl_secs: 30 * 24 * 3600,
+            refresh_reuse_grace_secs: 30,
             code_ttl_secs: 60,
             login_ttl_secs: 600,
             allowed_domains: Vec::new(),
@@ -174,7 +182,7 @@ impl BrokerSettings {
     }
 
     fn validate_lifetimes(&self) -> Result<(), ConfigError> {
-        let ranges: [(&'static str, u64, u64, u64); 6] = [
+        let ranges: [(&'static str, u64, u64, u64); 7] = [
             (
                 "auth.broker.upstream_timeout_secs",
                 self.upstream_timeout_secs,
@@ -184,7 +192,9 @@ impl BrokerSettings {
             (
                 "auth.broker.access_token_ttl_secs",
                 self.access_token_ttl_secs,
-                60,
+                // Seconds are allowed so that expiry and refresh can be tried out (and
+                // tested with real clients) without waiting minutes; shorter is never less safe.
+                5,
                 86_400,
             ),
             (
@@ -192,6 +202,12 @@ impl BrokerSettings {
                 self.refresh_token_ttl_secs,
                 300,
                 365 * 86_400,
+            ),
+            (
+                "auth.broker.refresh_reuse_grace_secs",
+                self.refresh_reuse_grace_secs,
+                0,
+                60,
             ),
             ("auth.broker.code_ttl_secs", self.code_ttl_secs, 5, 60),
             ("auth.broker.login_ttl_secs", self.login_ttl_secs, 60, 3600),

@@ -52,9 +52,11 @@ pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
     routes
         .catch_all_error(|e| async move { plain_shape(&e) })
         .around(|ep, req| async move {
-            // `plain_shape` answers 405 with `Allow: GET`, true of every admin route but one:
-            // `/admin/sessions/{hash}` takes only DELETE.
-            let delete_only = req.uri().path().starts_with("/admin/sessions/");
+            // `plain_shape` answers 405 with `Allow: GET`, true of every admin route but two:
+            // `/admin/sessions/{hash}` and `/admin/oauth/grants/{id}` take only DELETE.
+            let path = req.uri().path();
+            let delete_only =
+                path.starts_with("/admin/sessions/") || path.starts_with("/admin/oauth/grants/");
             let mut resp = ep.call(req).await?.into_response();
             if delete_only && resp.status() == StatusCode::METHOD_NOT_ALLOWED {
                 resp.headers_mut()

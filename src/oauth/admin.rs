@@ -14,10 +14,7 @@ use poem_openapi::{
 use secrecy::SecretString;
 
 use super::{Broker, audit::Event, now, rows::GrantsQuery};
-use crate::{
-    session::Outcome,
-    store::api::{AdminSecret, AdminToken, ErrorBody, err},
-};
+use crate::store::api::{AdminSecret, AdminToken, ErrorBody, err};
 
 #[derive(Tags)]
 enum OAuthTags {
@@ -70,6 +67,9 @@ enum ListGrantsResponse {
     /// Grants matching the filters.
     #[oai(status = 200)]
     Ok(Json<GrantList>),
+    /// A parameter is malformed (`all` not a boolean, `limit` not a number from 1 to 500).
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
     /// The store failed (details are logged).
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -113,13 +113,20 @@ impl OAuthAdminApi {
         /// Most grants returned, 1–500 (default 100).
         limit: Query<Option<u32>>,
     ) -> ListGrantsResponse {
+        let limit = limit.0.unwrap_or(100);
+        if !(1..=500).contains(&limit) {
+            return ListGrantsResponse::BadRequest(err(
+                "invalid_request",
+                "limit must be a number from 1 to 500",
+            ));
+        }
         let now = now();
         let q = GrantsQuery {
             subject: subject.0,
             client_id: client_id.0,
             active_only: !all.0.unwrap_or(false),
             now,
-            limit: limit.0.unwrap_or(100).clamp(1, 500),
+            limit,
             ..GrantsQuery::default()
         };
         match broker.store.grants(&q).await {
@@ -164,14 +171,8 @@ impl OAuthAdminApi {
             .await
         {
             Ok(true) => {
-                broker.audit(Event {
-                    outcome: Outcome::Ok,
-                    what: "oauth.admin_revoke",
-                    subject: None,
-                    client: None,
-                    ip: None,
-                    detail: format!("grant {} revoked by an administrator", id.0),
-                });
+                let detail = format!("grant {} revoked by an administrator", id.0);
+                broker.audit(Event::done("oauth.admin_revoke", None, detail));
                 RevokeGrantResponse::Revoked
             }
             Ok(false) => RevokeGrantResponse::NotFound(err(
@@ -186,14 +187,23 @@ impl OAuthAdminApi {
     }
 }
 
-/// The routes to nest at `/admin/oauth`: the API and its document, behind `token`.
-pub fn admin_endpoint(broker: Arc<Broker>, token: SecretString) -> impl Endpoint + 'static {
-    let service = OpenApiService::new(
+fn service() -> OpenApiService<OAuthAdminApi, ()> {
+    OpenApiService::new(
         OAuthAdminApi,
         "opik-mcp OAuth broker admin API",
         env!("CARGO_PKG_VERSION"),
     )
-    .url_prefix("/admin/oauth");
+    .url_prefix("/admin/oauth")
+}
+
+/// The grants API's OpenAPI document (merged into the admin listener's).
+pub fn admin_spec() -> String {
+    service().spec()
+}
+
+/// The routes to nest at `/admin/oauth`: the API and its document, behind `token`.
+pub fn admin_endpoint(broker: Arc<Broker>, token: SecretString) -> impl Endpoint + 'static {
+    let service = service();
     let spec = service.spec_endpoint();
     Route::new()
         .at("/openapi.json", poem::get(spec))

@@ -15,9 +15,12 @@ use super::{
     rows::RequestRow,
     web,
 };
+use crate::telemetry::labels::{OAuthRefusal, OAuthStep};
 
 /// Longest `state` carried for the client.
 const MAX_STATE: usize = 1024;
+/// This step, for the audit trail and the metrics.
+const STEP: OAuthStep = OAuthStep::Authorize;
 
 #[derive(Debug, Default)]
 struct Params {
@@ -48,8 +51,10 @@ pub fn endpoint() -> impl Endpoint<Output = Response> {
                 resource: m.remove("resource"),
             },
             Err(why) => {
-                return PageError::bad(format!("The sign-in request is malformed: {why}."))
-                    .into_response();
+                let why = format!("The sign-in request is malformed: {why}.");
+                let ip = broker.ip(&req);
+                broker.audit(Event::refused(STEP, OAuthRefusal::InvalidRequest, ip, &why));
+                return PageError::bad(why).into_response();
             }
         };
         authorize(&broker, &req, params).await
@@ -64,28 +69,26 @@ async fn authorize(broker: &Arc<Broker>, req: &Request, p: Params) -> Response {
     {
         Ok(c) => c,
         Err(Lookup::Unknown(why)) => {
-            broker.audit(Event::refused("oauth.authorize", ip, why.clone()));
+            broker.audit(Event::refused(STEP, OAuthRefusal::InvalidClient, ip, &why));
             return PageError::bad(format!("This application is not known here: {why}."))
                 .into_response();
         }
         Err(Lookup::Store(e)) => return PageError::store(&e).into_response(),
     };
     let Some(redirect_uri) = chosen_redirect(&client, p.redirect_uri.as_deref()) else {
-        broker.audit(
-            Event::refused("oauth.authorize", ip, "redirect_uri not registered").client(&client.id),
-        );
+        let why = "redirect_uri not registered";
+        let reason = OAuthRefusal::InvalidRedirectUri;
+        broker.audit(Event::refused(STEP, reason, ip, why).client(&client.id));
         return PageError::bad(
             "The application's redirect address is not one it registered; the sign-in stops here.",
         )
         .into_response();
     };
     let state = p.state.clone().filter(|s| !s.is_empty());
-    let fail = |code: Code, why: &str| {
-        broker.audit(Event::refused("oauth.authorize", ip, why.to_owned()).client(&client.id));
-        redirect_error(&redirect_uri, state.as_deref(), &broker.issuer, code, why)
-    };
     if let Err((code, why)) = broker.check(&p) {
-        return fail(code, &why);
+        let reason = code.refusal().unwrap_or(OAuthRefusal::InvalidRequest);
+        broker.audit(Event::refused(STEP, reason, ip, &why).client(&client.id));
+        return redirect_error(&redirect_uri, state.as_deref(), &broker.issuer, code, &why);
     }
     let scopes = p.scope.clone().unwrap_or_default();
     let browser = web::cookie(req, broker.secure()).unwrap_or_else(random_token);
@@ -93,7 +96,11 @@ async fn authorize(broker: &Arc<Broker>, req: &Request, p: Params) -> Response {
     let nonce = random_token();
     let (url, verifier) = match broker.upstream.authorize_url(id.clone(), &nonce).await {
         Ok(v) => v,
-        Err(e) => return PageError::upstream(&e).into_response(),
+        Err(e) => {
+            let why = format!("upstream: {e}");
+            broker.audit(Event::refused(STEP, e.refusal(), ip, why).client(&client.id));
+            return PageError::upstream(&e).into_response();
+        }
     };
     let created_at = now();
     let row = RequestRow {

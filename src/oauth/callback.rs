@@ -13,8 +13,13 @@ use super::{
     error::{Code, PageError, redirect_error},
     hash, now, pages, policy, random_token,
     rows::{GrantsQuery, RequestRow},
+    upstream::clip,
     web,
 };
+use crate::telemetry::labels::{OAuthConsent, OAuthRefusal, OAuthStep};
+
+/// This step, for the audit trail and the metrics.
+const STEP: OAuthStep = OAuthStep::Callback;
 
 /// `GET <auth.broker.callback_path>`.
 pub fn endpoint() -> impl Endpoint<Output = Response> {
@@ -24,7 +29,10 @@ pub fn endpoint() -> impl Endpoint<Output = Response> {
         match web::form(query) {
             Ok(params) => callback(&broker, &req, params).await,
             Err(why) => {
-                PageError::bad(format!("The sign-in response is malformed: {why}.")).into_response()
+                let why = format!("The sign-in response is malformed: {why}.");
+                let ip = broker.ip(&req);
+                broker.audit(Event::refused(STEP, OAuthRefusal::InvalidRequest, ip, &why));
+                PageError::bad(why).into_response()
             }
         }
     }))
@@ -32,31 +40,13 @@ pub fn endpoint() -> impl Endpoint<Output = Response> {
 
 async fn callback(broker: &Arc<Broker>, req: &Request, mut p: HashMap<String, String>) -> Response {
     let ip = broker.ip(req);
-    let refuse = |why: &str| {
-        broker.audit(Event::refused("oauth.sign_in", ip, why.to_owned()));
+    let row = match broker.take_sign_in(req, p.remove("state")).await {
+        Ok(row) => row,
+        Err(page) => return page,
     };
-    let Some(state) = p.remove("state") else {
-        refuse("callback without state");
-        return PageError::bad("The sign-in response carries no state.").into_response();
-    };
-    let row = match broker.store.take_request(&hash(&state), "upstream").await {
-        Ok(Some(row)) => row,
-        Ok(None) => {
-            refuse("unknown or reused state");
-            return PageError::bad(
-                "This sign-in is not known here, or was already completed. Start again from \
-                 your application.",
-            )
-            .into_response();
-        }
-        Err(e) => return PageError::store(&e).into_response(),
-    };
-    if let Err(page) = broker.same_browser(req, &row) {
-        refuse("sign-in finished in another browser or too late");
-        return page.into_response();
-    }
-    let back = |code: Code, why: &str| {
-        broker.audit(Event::refused("oauth.sign_in", ip, why.to_owned()).client(&row.client_id));
+    let back = |code: Code, reason: OAuthRefusal, why: &str, who: Option<&str>| {
+        let event = Event::refused(STEP, reason, ip, why).client(&row.client_id);
+        broker.audit(event.subject(who));
         redirect_error(
             &row.redirect_uri,
             row.client_state.as_deref(),
@@ -66,14 +56,24 @@ async fn callback(broker: &Arc<Broker>, req: &Request, mut p: HashMap<String, St
         )
     };
     if let Some(err) = p.remove("error") {
-        let code = match err.as_str() {
-            "access_denied" => Code::AccessDenied,
-            _ => Code::TemporarilyUnavailable,
+        let (code, reason) = match err.as_str() {
+            "access_denied" => (Code::AccessDenied, OAuthRefusal::UserDenied),
+            _ => (Code::TemporarilyUnavailable, OAuthRefusal::UpstreamError),
         };
-        return back(code, &format!("the sign-in provider answered {err}"));
+        // Its description is what tells an operator a misconfiguration (an unknown scope…).
+        let said = p
+            .remove("error_description")
+            .map(|d| format!(" ({})", clip(&d, 200)));
+        let why = format!(
+            "the sign-in provider answered {}{}",
+            clip(&err, 64),
+            said.unwrap_or_default()
+        );
+        return back(code, reason, &why, None);
     }
     let Some(code) = p.remove("code") else {
-        return back(Code::InvalidRequest, "the sign-in provider sent no code");
+        let why = "the sign-in provider sent no code";
+        return back(Code::InvalidRequest, OAuthRefusal::UpstreamError, why, None);
     };
     let identity = match broker
         .upstream
@@ -82,19 +82,16 @@ async fn callback(broker: &Arc<Broker>, req: &Request, mut p: HashMap<String, St
     {
         Ok(id) => id,
         Err(e) => {
-            refuse(&format!("upstream: {e}"));
+            let why = format!("upstream: {e}");
+            broker.audit(Event::refused(STEP, e.refusal(), ip, why).client(&row.client_id));
             return PageError::upstream(&e).into_response();
         }
     };
     let scopes = match policy::admit(&broker.cfg, &identity, &broker.required) {
         Ok(s) => s,
         Err(why) => {
-            broker.audit(
-                Event::refused("oauth.sign_in", ip, why.clone())
-                    .client(&row.client_id)
-                    .subject(Some(&identity.subject)),
-            );
-            return back(Code::AccessDenied, &why);
+            let who = Some(identity.subject.as_str());
+            return back(Code::AccessDenied, OAuthRefusal::NotAllowed, &why, who);
         }
     };
     let row = RequestRow {
@@ -104,13 +101,53 @@ async fn callback(broker: &Arc<Broker>, req: &Request, mut p: HashMap<String, St
         ..row
     };
     match broker.consented(&row).await {
-        Ok(true) => broker.finish_sign_in(row, ip).await,
+        Ok(true) => {
+            broker
+                .finish_sign_in(row, ip, OAuthConsent::Remembered)
+                .await
+        }
         Ok(false) => broker.ask_consent(row).await,
         Err(e) => PageError::store(&e).into_response(),
     }
 }
 
 impl Broker {
+    /// The sign-in this callback's `state` names (single use), if this browser started it
+    /// in time; else the page to show.
+    async fn take_sign_in(
+        &self,
+        req: &Request,
+        state: Option<String>,
+    ) -> Result<RequestRow, Response> {
+        let refuse = |why: &str, page: PageError| {
+            let ip = self.ip(req);
+            self.audit(Event::refused(STEP, OAuthRefusal::BadState, ip, why));
+            page.into_response()
+        };
+        let Some(state) = state else {
+            let page = PageError::bad("The sign-in response carries no state.");
+            return Err(refuse("callback without state", page));
+        };
+        let row = match self.store.take_request(&hash(&state), "upstream").await {
+            Ok(Some(row)) => row,
+            Ok(None) => {
+                let page = PageError::bad(
+                    "This sign-in is not known here, or was already completed. Start again \
+                     from your application.",
+                );
+                return Err(refuse("unknown or reused state", page));
+            }
+            Err(e) => return Err(PageError::store(&e).into_response()),
+        };
+        match self.same_browser(req, &row) {
+            Ok(()) => Ok(row),
+            Err(page) => Err(refuse(
+                "sign-in finished in another browser or too late",
+                page,
+            )),
+        }
+    }
+
     /// The sign-in must end in the browser that started it, in time.
     pub(super) fn same_browser(&self, req: &Request, row: &RequestRow) -> Result<(), PageError> {
         let cookie = web::cookie(req, self.secure()).map(|c| hash(&c));

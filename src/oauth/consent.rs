@@ -14,11 +14,17 @@ use super::{
     rows::{CodeRow, GrantRow, RequestRow},
     web,
 };
-use crate::session::Outcome;
+use crate::telemetry::{
+    labels::{OAuthConsent, OAuthRefusal, OAuthStep},
+    metrics_oauth,
+};
+
+/// This step, for the audit trail and the metrics.
+const STEP: OAuthStep = OAuthStep::Consent;
 
 /// `POST /oauth/consent`.
 pub fn endpoint() -> impl Endpoint<Output = Response> {
-    poem::post(make(|mut req: Request| async move {
+    web::post_only(make(|mut req: Request| async move {
         let broker = web::broker(&req);
         match web::read_form(&mut req).await {
             Ok(form) => {
@@ -26,7 +32,12 @@ pub fn endpoint() -> impl Endpoint<Output = Response> {
                 let allow = form.get("decision").map(String::as_str) == Some("allow");
                 answer(&broker, &req, &id, allow).await
             }
-            Err(e) => PageError::bad(e.description).into_response(),
+            Err(e) => {
+                let ip = broker.ip(&req);
+                let reason = OAuthRefusal::InvalidRequest;
+                broker.audit(Event::refused(STEP, reason, ip, &e.description));
+                PageError::bad(e.description).into_response()
+            }
         }
     }))
 }
@@ -36,11 +47,8 @@ async fn answer(broker: &Arc<Broker>, req: &Request, id: &str, allow: bool) -> R
     let row = match broker.store.take_request(&hash(id), "consent").await {
         Ok(Some(row)) => row,
         Ok(None) => {
-            broker.audit(Event::refused(
-                "oauth.consent",
-                ip,
-                "unknown or reused consent",
-            ));
+            let why = "unknown or reused consent";
+            broker.audit(Event::refused(STEP, OAuthRefusal::BadState, ip, why));
             return PageError::bad(
                 "This consent was already answered or is not known. Start again from your \
                  application.",
@@ -50,20 +58,15 @@ async fn answer(broker: &Arc<Broker>, req: &Request, id: &str, allow: bool) -> R
         Err(e) => return PageError::store(&e).into_response(),
     };
     if let Err(page) = broker.same_browser(req, &row) {
-        broker.audit(
-            Event::refused(
-                "oauth.consent",
-                ip,
-                "consent from another browser or too late",
-            )
-            .client(&row.client_id),
-        );
+        let why = "consent from another browser or too late";
+        let event = Event::refused(STEP, OAuthRefusal::BadState, ip, why);
+        broker.audit(event.client(&row.client_id));
         return page.into_response();
     }
     if !allow {
         let why = "the user denied access";
         broker.audit(
-            Event::refused("oauth.consent", ip, why)
+            Event::refused(STEP, OAuthRefusal::UserDenied, ip, why)
                 .client(&row.client_id)
                 .subject(row.subject.as_deref()),
         );
@@ -75,12 +78,17 @@ async fn answer(broker: &Arc<Broker>, req: &Request, id: &str, allow: bool) -> R
             why,
         );
     }
-    broker.finish_sign_in(row, ip).await
+    broker.finish_sign_in(row, ip, OAuthConsent::Asked).await
 }
 
 impl Broker {
     /// Create the grant and its code, and send the browser back to the client with it.
-    pub(super) async fn finish_sign_in(&self, row: RequestRow, ip: Option<IpAddr>) -> Response {
+    pub(super) async fn finish_sign_in(
+        &self,
+        row: RequestRow,
+        ip: Option<IpAddr>,
+        consent: OAuthConsent,
+    ) -> Response {
         let client_name = match self.client(&row.client_id).await {
             Ok(c) => c.name.clone(),
             Err(_) => None,
@@ -115,23 +123,23 @@ impl Broker {
         if let Err(e) = stored {
             return PageError::store(&e).into_response();
         }
-        self.audit(Event {
-            outcome: Outcome::Ok,
-            what: "oauth.sign_in",
-            subject: Some(grant.subject.clone()),
-            client: Some(grant.client_id.clone()),
-            ip,
-            detail: format!(
-                "signed in{}; grant {}; scopes {}",
-                grant
-                    .email
-                    .as_deref()
-                    .map(|e| format!(" as {e}"))
-                    .unwrap_or_default(),
-                grant.id,
-                grant.scopes
-            ),
-        });
+        let detail = format!(
+            "signed in{}; grant {}; scopes {}; consent {}",
+            grant
+                .email
+                .as_deref()
+                .map(|e| format!(" as {e}"))
+                .unwrap_or_default(),
+            grant.id,
+            grant.scopes,
+            consent.as_str(),
+        );
+        self.audit(
+            Event::done("oauth.sign_in", ip, detail)
+                .client(&grant.client_id)
+                .subject(Some(&grant.subject)),
+        );
+        metrics_oauth::sign_in(consent);
         let mut params = vec![("code", code.as_str())];
         if let Some(s) = row.client_state.as_deref() {
             params.push(("state", s));

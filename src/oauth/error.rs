@@ -7,7 +7,7 @@ use poem::{IntoResponse, Response, http::StatusCode};
 use serde_json::json;
 
 use super::{pages, upstream::UpstreamError};
-use crate::store::StoreError;
+use crate::{store::StoreError, telemetry::labels::OAuthRefusal};
 
 /// An OAuth error code (RFC 6749 §4.1.2.1, §5.2; RFC 8707; RFC 7591).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +57,25 @@ impl Code {
         }
     }
 
+    /// The refusal it reports (for the metric); `None` for our own failure.
+    pub fn refusal(self) -> Option<OAuthRefusal> {
+        Some(match self {
+            Code::InvalidRequest => OAuthRefusal::InvalidRequest,
+            Code::InvalidClient => OAuthRefusal::InvalidClient,
+            Code::InvalidGrant => OAuthRefusal::InvalidGrant,
+            Code::UnsupportedGrantType | Code::UnsupportedResponseType => {
+                OAuthRefusal::UnsupportedType
+            }
+            Code::InvalidScope => OAuthRefusal::InvalidScope,
+            Code::InvalidTarget => OAuthRefusal::InvalidTarget,
+            Code::AccessDenied => OAuthRefusal::NotAllowed,
+            Code::InvalidRedirectUri => OAuthRefusal::InvalidRedirectUri,
+            Code::InvalidClientMetadata => OAuthRefusal::InvalidClientMetadata,
+            Code::TemporarilyUnavailable => OAuthRefusal::UpstreamError,
+            Code::ServerError => return None,
+        })
+    }
+
     fn status(self) -> StatusCode {
         match self {
             Code::InvalidClient => StatusCode::UNAUTHORIZED,
@@ -82,6 +101,8 @@ pub struct JsonError {
     pub code: Code,
     /// Human-readable text (never a secret).
     pub description: String,
+    /// Why, when the code alone does not say it (a reused token, a rate limit).
+    because: Option<OAuthRefusal>,
 }
 
 impl JsonError {
@@ -90,7 +111,19 @@ impl JsonError {
         Self {
             code,
             description: description.into(),
+            because: None,
         }
+    }
+
+    /// Count this refusal as `reason` rather than as its code.
+    pub fn because(mut self, reason: OAuthRefusal) -> Self {
+        self.because = Some(reason);
+        self
+    }
+
+    /// The refusal it reports; `None` for our own failure (not a refusal).
+    pub fn refusal(&self) -> Option<OAuthRefusal> {
+        self.because.or(self.code.refusal())
     }
 
     /// A store failure: logged in full, answered opaquely.

@@ -20,6 +20,10 @@ pub enum HttpError {
     /// An answer larger than [`MAX_RESPONSE_BYTES`].
     #[error("response too large")]
     TooLarge,
+    /// An error status without an OAuth error body (a proxy's or load balancer's page, an
+    /// outage): the status is what tells the operator what happened.
+    #[error("the token endpoint answered HTTP {0}")]
+    Status(reqwest::StatusCode),
 }
 
 impl HttpError {
@@ -72,7 +76,8 @@ pub async fn send(
     Ok((status, headers, body))
 }
 
-/// Perform an `oauth2` request with `client`.
+/// Perform an `oauth2` request with `client`. An error status whose body is not JSON is an
+/// [`HttpError::Status`]: the `oauth2` crate would only say it could not parse the body.
 pub async fn execute(
     client: reqwest::Client,
     request: oauth2::HttpRequest,
@@ -83,6 +88,9 @@ pub async fn execute(
         .headers(parts.headers)
         .body(body);
     let (status, headers, body) = send(req, MAX_RESPONSE_BYTES).await?;
+    if !status.is_success() && serde_json::from_slice::<serde_json::Value>(&body).is_err() {
+        return Err(HttpError::Status(status));
+    }
     let mut resp = oauth2::HttpResponse::new(body);
     *resp.status_mut() = status;
     *resp.headers_mut() = headers;

@@ -3,7 +3,7 @@
 //! asking for `client_secret_basic`/`client_secret_post` (or naming none, RFC 7591's default
 //! being `client_secret_basic`) gets one, shown once and stored hashed.
 
-use std::sync::Arc;
+use std::{net::IpAddr, sync::Arc};
 
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Request, Response, endpoint::make, http::StatusCode,
@@ -19,7 +19,13 @@ use super::{
     rows::ClientRow,
     web,
 };
-use crate::{ratelimit::Decision, session::Outcome};
+use crate::{
+    ratelimit::Decision,
+    telemetry::{
+        labels::{OAuthRefusal, OAuthStep},
+        metrics_oauth,
+    },
+};
 
 /// Largest registration body.
 const MAX_BODY: usize = 16 * 1024;
@@ -52,14 +58,24 @@ pub fn endpoint() -> impl Endpoint<Output = Response> {
         let body = req.take_body().into_bytes_limit(MAX_BODY).await;
         match body {
             Ok(body) => register(&broker, &req, &body).await,
-            Err(_) => JsonError::new(
-                Code::InvalidClientMetadata,
-                "the registration body must be JSON of at most 16 KiB",
-            )
-            .into_response(),
+            Err(_) => refuse(
+                &broker,
+                broker.ip(&req),
+                JsonError::new(
+                    Code::InvalidClientMetadata,
+                    "the registration body must be JSON of at most 16 KiB",
+                ),
+            ),
         }
     }))
     .map_to_response()
+}
+
+/// Record a refused registration and answer it.
+fn refuse(broker: &Broker, ip: Option<IpAddr>, e: JsonError) -> Response {
+    let fallback = OAuthRefusal::InvalidClientMetadata;
+    broker.audit(Event::refused_with(OAuthStep::Register, &e, fallback, ip));
+    e.into_response()
 }
 
 async fn register(broker: &Arc<Broker>, req: &Request, body: &[u8]) -> Response {
@@ -69,16 +85,11 @@ async fn register(broker: &Arc<Broker>, req: &Request, body: &[u8]) -> Response 
     let ip = broker.ip(req);
     let key: Arc<str> = ip.map_or_else(|| "unknown".into(), |ip| ip.to_string().into());
     if let Decision::Limited { retry_after, .. } = broker.registrations.check(&key) {
-        broker.audit(Event::refused(
-            "oauth.register",
-            ip,
-            "registration rate limit",
-        ));
-        let mut resp = JsonError::new(
+        let e = JsonError::new(
             Code::InvalidRequest,
             "too many registrations from this address",
-        )
-        .into_response();
+        );
+        let mut resp = refuse(broker, ip, e.because(OAuthRefusal::RateLimited));
         resp.set_status(StatusCode::TOO_MANY_REQUESTS);
         let secs = retry_after.as_secs().max(1).to_string();
         if let Ok(v) = secs.parse() {
@@ -86,16 +97,12 @@ async fn register(broker: &Arc<Broker>, req: &Request, body: &[u8]) -> Response 
         }
         return resp;
     }
-    let reg: Registration = match serde_json::from_slice(body) {
-        Ok(r) => r,
-        Err(e) => {
-            return JsonError::new(Code::InvalidClientMetadata, format!("invalid JSON: {e}"))
-                .into_response();
-        }
-    };
-    let (row, secret) = match broker.validate(reg) {
+    let checked = serde_json::from_slice::<Registration>(body)
+        .map_err(|e| JsonError::new(Code::InvalidClientMetadata, format!("invalid JSON: {e}")))
+        .and_then(|reg| broker.validate(reg));
+    let (row, secret) = match checked {
         Ok(v) => v,
-        Err(e) => return e.into_response(),
+        Err(e) => return refuse(broker, ip, e),
     };
     if let Err(e) = broker
         .store
@@ -104,14 +111,14 @@ async fn register(broker: &Arc<Broker>, req: &Request, body: &[u8]) -> Response 
     {
         return JsonError::store(&e).into_response();
     }
-    broker.audit(Event {
-        outcome: Outcome::Ok,
-        what: "oauth.register",
-        subject: None,
-        client: Some(row.client_id.clone()),
-        ip,
-        detail: format!("registered ({})", row.auth_method),
-    });
+    let detail = format!("registered ({})", row.auth_method);
+    broker.audit(Event::done("oauth.register", ip, detail).client(&row.client_id));
+    metrics_oauth::registration();
+    registered(&row, secret)
+}
+
+/// The RFC 7591 §3.2.1 answer.
+fn registered(row: &ClientRow, secret: Option<String>) -> Response {
     let mut body = json!({
         "client_id": row.client_id,
         "client_id_issued_at": row.created_at,

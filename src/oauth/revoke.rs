@@ -13,10 +13,11 @@ use super::{
     error::{JsonError, no_store},
     hash, web,
 };
+use crate::telemetry::labels::{OAuthRefusal, OAuthStep};
 
 /// `POST /revoke`.
 pub fn endpoint() -> impl Endpoint<Output = Response> {
-    web::cors(make(|mut req: Request| async move {
+    web::cors(web::post_only(make(|mut req: Request| async move {
         let broker = web::broker(&req);
         match web::read_form(&mut req).await {
             Ok(form) => revoke(&broker, &req, &form)
@@ -24,7 +25,7 @@ pub fn endpoint() -> impl Endpoint<Output = Response> {
                 .unwrap_or_else(|e| e.into_response()),
             Err(e) => e.into_response(),
         }
-    }))
+    })))
 }
 
 async fn revoke(
@@ -37,7 +38,10 @@ async fn revoke(
     let client = broker
         .authenticate_client(req.headers(), get("client_id"), get("client_secret"))
         .await
-        .inspect_err(|e| broker.audit(Event::refused("oauth.revoke", ip, e.description.clone())))?;
+        .inspect_err(|e| {
+            let event = Event::refused_with(OAuthStep::Revoke, e, OAuthRefusal::InvalidClient, ip);
+            broker.audit(event);
+        })?;
     let token = get("token")
         .ok_or_else(|| JsonError::new(super::error::Code::InvalidRequest, "token is required"))?;
     let grant = broker

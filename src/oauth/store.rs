@@ -23,6 +23,8 @@ const GRANT_COLS: &str = "id, client_id, client_name, subject, email, scopes, cr
 pub enum Use<T> {
     /// First use: here is what it was issued for.
     Fresh(T),
+    /// Used before, but less than the reuse grace period ago (refresh tokens only).
+    Recent(T),
     /// Used before: the grant it belongs to (revoke it).
     Reused(String),
     /// Never issued (or purged).

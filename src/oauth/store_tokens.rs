@@ -75,12 +75,38 @@ impl OAuthStore {
         Ok(())
     }
 
-    /// Use a refresh token: the first use gets it, any later one learns its grant.
-    pub async fn use_refresh(&self, hash: &str, now: i64) -> Result<Use<RefreshRow>, StoreError> {
+    /// Use a refresh token: the first use gets it; a later one within `grace` seconds of the
+    /// first is `Recent`; any other learns its grant.
+    pub async fn use_refresh(
+        &self,
+        hash: &str,
+        now: i64,
+        grace: i64,
+    ) -> Result<Use<RefreshRow>, StoreError> {
         let sql = "UPDATE oauth_refresh_tokens SET used_at = $2 WHERE token_hash = $1 \
                    AND used_at IS NULL RETURNING grant_id, client_id, expires_at";
-        let fresh = on_backend!(&self.0, sql, |q, pool| async {
-            let Some(r) = q.bind(hash).bind(now).fetch_optional(pool).await? else {
+        if let Some(r) = self.refresh_row(sql, hash, now).await? {
+            return Ok(Use::Fresh(r));
+        }
+        let sql = "SELECT grant_id, client_id, expires_at FROM oauth_refresh_tokens \
+                   WHERE token_hash = $1 AND used_at >= $2";
+        let recent = self.refresh_row(sql, hash, now - grace).await?;
+        if let Some(r) = recent.filter(|_| grace > 0) {
+            return Ok(Use::Recent(r));
+        }
+        let sql = "SELECT grant_id FROM oauth_refresh_tokens WHERE token_hash = $1";
+        self.owner(sql, hash).await
+    }
+
+    /// The refresh token `sql` returns, bound to its hash and a time.
+    async fn refresh_row(
+        &self,
+        sql: &'static str,
+        hash: &str,
+        at: i64,
+    ) -> Result<Option<RefreshRow>, StoreError> {
+        let row = on_backend!(&self.0, sql, |q, pool| async {
+            let Some(r) = q.bind(hash).bind(at).fetch_optional(pool).await? else {
                 return Ok::<_, sqlx::Error>(None);
             };
             Ok(Some(read_row!(
@@ -93,11 +119,7 @@ impl OAuthStore {
             )))
         }
         .await)?;
-        if let Some(r) = fresh {
-            return Ok(Use::Fresh(r));
-        }
-        let sql = "SELECT grant_id FROM oauth_refresh_tokens WHERE token_hash = $1";
-        self.owner(sql, hash).await
+        Ok(row)
     }
 
     /// The grant of a used credential (`sql` selects `grant_id` by hash).

@@ -17,15 +17,32 @@ use super::{
     error::{Code, JsonError, no_store},
     hash, now, random_token,
     registration::HABITUAL_SCOPES,
-    rows::{GrantRow, GrantsQuery},
+    rows::{CodeRow, GrantRow, GrantsQuery},
     store::{RefreshRow, Use},
     web,
 };
-use crate::session::Outcome;
+use crate::{
+    session::Outcome,
+    telemetry::{
+        labels::{OAuthRefusal, OAuthStep},
+        metrics_oauth,
+    },
+};
+
+/// Which grant a token response answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grant {
+    /// `authorization_code`.
+    Code,
+    /// `refresh_token`.
+    Refresh,
+    /// `refresh_token` with a token rotated moments ago (`auth.broker.refresh_reuse_grace_secs`).
+    RefreshAgain,
+}
 
 /// `POST /token`.
 pub fn endpoint() -> impl Endpoint<Output = Response> {
-    web::cors(make(|mut req: Request| async move {
+    web::cors(web::post_only(make(|mut req: Request| async move {
         let broker = web::broker(&req);
         match web::read_form(&mut req).await {
             Ok(form) => token(&broker, &req, form)
@@ -33,7 +50,7 @@ pub fn endpoint() -> impl Endpoint<Output = Response> {
                 .unwrap_or_else(|e| e.into_response()),
             Err(e) => e.into_response(),
         }
-    }))
+    })))
 }
 
 async fn token(
@@ -46,7 +63,10 @@ async fn token(
     let client = broker
         .authenticate_client(req.headers(), get("client_id"), get("client_secret"))
         .await
-        .inspect_err(|e| broker.audit(Event::refused("oauth.token", ip, e.description.clone())))?;
+        .inspect_err(|e| {
+            let event = Event::refused_with(OAuthStep::Token, e, OAuthRefusal::InvalidClient, ip);
+            broker.audit(event);
+        })?;
     if let Some(r) = get("resource")
         && !broker.is_our_resource(r)
     {
@@ -76,8 +96,10 @@ async fn token(
 
 impl Broker {
     fn refuse(&self, ip: Option<IpAddr>, client: &Client, e: JsonError) -> JsonError {
-        if e.code != Code::ServerError {
-            self.audit(Event::refused("oauth.token", ip, e.description.clone()).client(&client.id));
+        // Our own failures (the store) are logged where they happen, not counted as refusals.
+        if let Some(reason) = e.refusal() {
+            let event = Event::refused(OAuthStep::Token, reason, ip, &e.description);
+            self.audit(event.client(&client.id));
         }
         e
     }
@@ -97,10 +119,16 @@ impl Broker {
         let grant_err = |d: &str| JsonError::new(Code::InvalidGrant, d);
         let row = match self.store.use_code(&hash(code), now()).await {
             Ok(Use::Fresh(row)) => row,
-            Ok(Use::Reused(grant)) => {
+            Ok(
+                Use::Reused(grant)
+                | Use::Recent(CodeRow {
+                    grant_id: grant, ..
+                }),
+            ) => {
                 self.revoke(&grant, "authorization code used twice", ip)
                     .await;
-                return Err(grant_err("the code was already used; its grant is revoked"));
+                return Err(grant_err("the code was already used; its grant is revoked")
+                    .because(OAuthRefusal::TokenReuse));
             }
             Ok(Use::Unknown) => return Err(grant_err("unknown code")),
             Err(e) => return Err(JsonError::store(&e)),
@@ -128,7 +156,7 @@ impl Broker {
             return Err(grant_err("code_verifier does not match the code_challenge"));
         }
         let grant = self.active_grant(&row.grant_id).await?;
-        self.issue(&grant, ip, "oauth.token").await
+        self.issue(&grant, ip, Grant::Code).await
     }
 
     async fn refresh(
@@ -141,13 +169,17 @@ impl Broker {
             .get("refresh_token")
             .ok_or_else(|| JsonError::new(Code::InvalidRequest, "refresh_token is required"))?;
         let grant_err = |d: &str| JsonError::new(Code::InvalidGrant, d);
-        let row = match self.store.use_refresh(&hash(token), now()).await {
-            Ok(Use::Fresh(row)) => row,
+        let grace = self.cfg.refresh_reuse_grace_secs as i64;
+        let (row, again) = match self.store.use_refresh(&hash(token), now(), grace).await {
+            Ok(Use::Fresh(row)) => (row, false),
+            // The same client refreshing from two requests at once: both get tokens.
+            Ok(Use::Recent(row)) => (row, true),
             Ok(Use::Reused(grant)) => {
                 self.revoke(&grant, "refresh token used twice", ip).await;
-                return Err(grant_err(
-                    "the refresh token was already used; its grant is revoked",
-                ));
+                return Err(
+                    grant_err("the refresh token was already used; its grant is revoked")
+                        .because(OAuthRefusal::TokenReuse),
+                );
             }
             Ok(Use::Unknown) => return Err(grant_err("unknown refresh token")),
             Err(e) => return Err(JsonError::store(&e)),
@@ -171,7 +203,12 @@ impl Broker {
                 ));
             }
         }
-        self.issue(&grant, ip, "oauth.refresh").await
+        let grant_type = if again {
+            Grant::RefreshAgain
+        } else {
+            Grant::Refresh
+        };
+        self.issue(&grant, ip, grant_type).await
     }
 
     /// The grant, if neither revoked nor expired.
@@ -199,11 +236,7 @@ impl Broker {
         match self.store.revoke_grant(grant, now(), why).await {
             Ok(true) => self.audit(Event {
                 outcome: Outcome::Denied,
-                what: "oauth.revoke",
-                subject: None,
-                client: None,
-                ip,
-                detail: format!("grant {grant} revoked: {why}"),
+                ..Event::done("oauth.revoke", ip, format!("grant {grant} revoked: {why}"))
             }),
             Ok(false) => {}
             Err(e) => tracing::error!(error.cause_chain = ?e, grant, "cannot revoke a grant"),
@@ -215,7 +248,7 @@ impl Broker {
         &self,
         grant: &GrantRow,
         ip: Option<IpAddr>,
-        what: &'static str,
+        grant_type: Grant,
     ) -> Result<Response, JsonError> {
         let now = now();
         let ttl = self.cfg.access_token_ttl_secs as i64;
@@ -244,14 +277,20 @@ impl Broker {
             Err(e) => Err(e),
         };
         stored.map_err(|e| JsonError::store(&e))?;
-        self.audit(Event {
-            outcome: Outcome::Ok,
-            what,
-            subject: Some(grant.subject.clone()),
-            client: Some(grant.client_id.clone()),
-            ip,
-            detail: format!("tokens issued for grant {}", grant.id),
-        });
+        let (what, note) = match grant_type {
+            Grant::Code => ("oauth.token", ""),
+            Grant::Refresh => ("oauth.refresh", ""),
+            Grant::RefreshAgain => (
+                "oauth.refresh",
+                " (its refresh token was presented again within the reuse grace period)",
+            ),
+        };
+        let detail = format!("tokens issued for grant {}{note}", grant.id);
+        let event = Event::done(what, ip, detail).client(&grant.client_id);
+        self.audit(event.subject(Some(&grant.subject)));
+        if grant_type != Grant::Code {
+            metrics_oauth::refresh();
+        }
         let body = json!({
             "access_token": access, "token_type": "Bearer", "expires_in": ttl,
             "refresh_token": refresh, "scope": grant.scopes,

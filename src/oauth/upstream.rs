@@ -26,6 +26,7 @@ use super::http_client::{self, HttpError};
 use crate::{
     auth::{JwksCache, VerifyKey},
     config::{BrokerSettings, JwtSettings},
+    telemetry::labels::OAuthRefusal,
 };
 
 /// Why the upstream leg failed. Each maps to a page and status in `error.rs`.
@@ -43,6 +44,18 @@ pub enum UpstreamError {
     /// The ID token failed a check (502).
     #[error("the sign-in provider's ID token is invalid: {0}")]
     BadIdToken(&'static str),
+}
+
+impl UpstreamError {
+    /// The refusal it causes (for the metric).
+    pub fn refusal(&self) -> OAuthRefusal {
+        match self {
+            UpstreamError::Timeout => OAuthRefusal::UpstreamTimeout,
+            UpstreamError::Unavailable(_)
+            | UpstreamError::Refused(_)
+            | UpstreamError::BadIdToken(_) => OAuthRefusal::UpstreamError,
+        }
+    }
 }
 
 impl From<HttpError> for UpstreamError {
@@ -244,7 +257,10 @@ impl Upstream {
             .map_err(|e| match e {
                 RequestTokenError::Request(h) => UpstreamError::from(h),
                 RequestTokenError::ServerResponse(r) => {
-                    UpstreamError::Refused(r.error().to_string())
+                    UpstreamError::Refused(match r.error_description().map(|d| clip(d, 200)) {
+                        Some(d) => format!("{} ({d})", r.error()),
+                        None => r.error().to_string(),
+                    })
                 }
                 RequestTokenError::Parse(..) | RequestTokenError::Other(_) => {
                     UpstreamError::Unavailable("unreadable token response".into())
@@ -324,4 +340,10 @@ impl Upstream {
             groups,
         })
     }
+}
+
+/// At most `max` characters of `s`, control characters dropped (upstream text goes into a
+/// page and a log line).
+pub(super) fn clip(s: &str, max: usize) -> String {
+    s.chars().filter(|c| !c.is_control()).take(max).collect()
 }

@@ -53,6 +53,19 @@ pub fn cors<E: Endpoint + 'static>(ep: E) -> impl Endpoint<Output = Response> {
     })
 }
 
+/// Answer only POST (and, through [`cors`], its preflight): any other method is a 405 with
+/// `Allow: POST`, as RFC 9110 wants, rather than an OAuth error about the body.
+pub fn post_only<E: Endpoint<Output = Response> + 'static>(
+    ep: E,
+) -> impl Endpoint<Output = Response> {
+    ep.around(|ep, req| async move {
+        if req.method() != Method::POST {
+            return Ok(method_not_allowed("POST"));
+        }
+        ep.call(req).await
+    })
+}
+
 /// 405 with `Allow`.
 pub fn method_not_allowed(allow: &'static str) -> Response {
     let mut resp = JsonError::new(Code::InvalidRequest, format!("use {allow}")).into_response();

@@ -26,6 +26,8 @@
 //! Both declare the one error shape of non-MCP routes (`Error`) on every operation (with
 //! the refusals the middleware in front of every route can answer), and the bearer schemes.
 
+mod broker;
+mod broker_schemas;
 mod docs;
 mod examples;
 mod extra;
@@ -87,14 +89,16 @@ pub fn public_docs(settings: &Settings) -> anyhow::Result<Docs> {
         mcp::merge(doc, &mcp::fragment(&mcp_path));
         mcp::merge(doc, &extra::well_known(settings));
         mcp::merge(doc, &extra::client(settings));
+        mcp::merge(doc, &broker::public(settings));
         mcp::merge(doc, &extra::meta(false));
         extra::declare_errors(doc, &extra::public_errors());
     })?
     .with_explorer_options(&examples::explorer_options(&settings.server.mcp_path))
 }
 
-/// The admin listener's document; `with_admin_api` when the audit admin API is mounted.
-pub fn admin_docs(with_admin_api: bool) -> anyhow::Result<Docs> {
+/// The admin listener's document; `with_admin_api` when the audit admin API is mounted,
+/// `with_grants_api` when the OAuth broker's grants API is.
+pub fn admin_docs(with_admin_api: bool, with_grants_api: bool) -> anyhow::Result<Docs> {
     let admin_api = if with_admin_api {
         Some(serde_json::from_str(
             &crate::store::api::admin_service().spec(),
@@ -102,8 +106,9 @@ pub fn admin_docs(with_admin_api: bool) -> anyhow::Result<Docs> {
     } else {
         None
     };
+    let grants_api = with_grants_api.then(broker::admin).transpose()?;
     Docs::build(&admin_service(), |doc| {
-        if let Some(api) = &admin_api {
+        for api in [&admin_api, &grants_api].into_iter().flatten() {
             merge_operations(doc, api);
         }
         mcp::insert_absent(doc, &mcp::common());
@@ -113,11 +118,13 @@ pub fn admin_docs(with_admin_api: bool) -> anyhow::Result<Docs> {
 }
 
 /// Add `api`'s tags, paths and components to `doc` (its `info` and `servers` are not
-/// taken: the document keeps its own).
+/// taken: the document keeps its own). A component `doc` already has stays as it is: two
+/// APIs generate the same `Error` schema, and merging them would repeat its lists.
 fn merge_operations(doc: &mut serde_json::Value, api: &serde_json::Value) {
-    for key in ["tags", "paths", "components"] {
+    for key in ["tags", "paths"] {
         if let Some(part) = api.get(key) {
             mcp::merge(doc, &serde_json::json!({ key: part }));
         }
     }
+    mcp::insert_absent(doc, api);
 }

@@ -155,6 +155,7 @@ impl Application {
             public_docs: openapi::public_docs(&settings)?,
             admin_docs: openapi::admin_docs(
                 persistence.is_some() && settings.audit.admin_token.is_some(),
+                broker.is_some() && settings.audit.admin_token.is_some(),
             )?,
             settings,
             engine,

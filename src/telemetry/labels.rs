@@ -37,6 +37,7 @@ label_enum! {
         OpenApi => "openapi",
         Docs => "docs",
         Admin => "admin",
+        OAuth => "oauth",
         Other => "other",
     }
 }
@@ -55,6 +56,11 @@ impl Route {
             p if p == mcp_path => Route::Mcp,
             p if p == "/docs" || p.starts_with("/docs/") => Route::Docs,
             p if p == "/admin" || p.starts_with("/admin/") => Route::Admin,
+            // Sign-in: OAuth discovery documents, the broker's endpoints and its pages.
+            "/authorize" | "/token" | "/register" | "/revoke" | "/.well-known/jwks.json" => {
+                Route::OAuth
+            }
+            p if p.starts_with("/.well-known/oauth-") || p.starts_with("/oauth/") => Route::OAuth,
             _ => Route::Other,
         }
     }
@@ -244,6 +250,11 @@ label_enum! {
     }
 }
 
+// The OAuth broker's labels, in a file of their own (this one is long enough).
+#[path = "labels_oauth.rs"]
+mod oauth;
+pub use oauth::{OAuthConsent, OAuthRefusal, OAuthStep};
+
 impl AuthFailure {
     /// The label of a refusal's reason (`SecurityEvent::reason`: `missing_credentials`,
     /// `token expired`, …). Unknown reasons are `other`, so the set stays bounded.
@@ -323,6 +334,12 @@ mod tests {
             Route::Docs
         );
         assert_eq!(Route::classify("/admin/audit", "/mcp"), Route::Admin);
+        assert_eq!(Route::classify("/token", "/mcp"), Route::OAuth);
+        assert_eq!(
+            Route::classify("/.well-known/oauth-protected-resource/mcp", "/mcp"),
+            Route::OAuth
+        );
+        assert_eq!(Route::classify("/oauth/callback", "/mcp"), Route::OAuth);
         assert_eq!(Route::classify("/a/b/c/../../x", "/mcp"), Route::Other);
         assert_eq!(Route::classify("/mcp/extra", "/mcp"), Route::Other);
     }

@@ -109,6 +109,15 @@ metric_defs! {
         "Signing keys currently loaded from the JWKS (0: every JWT is refused).";
     JWKS_LAST_SUCCESS = "opik_mcp_jwks_last_success_timestamp_seconds", Gauge,
         Some(Unit::Seconds), [], "Unix time of the last successful JWKS fetch.";
+    // OAuth broker (helpers: metrics_oauth.rs)
+    OAUTH_REGISTRATIONS = "opik_mcp_oauth_registrations_total", Counter, None, [],
+        "MCP clients registered at the OAuth broker (RFC 7591).";
+    OAUTH_SIGN_INS = "opik_mcp_oauth_sign_ins_total", Counter, None, ["consent"],
+        "Sign-ins completed by the OAuth broker (a code sent to the client), by whether the consent page was asked or a grant was remembered.";
+    OAUTH_REFRESHES = "opik_mcp_oauth_refreshes_total", Counter, None, [],
+        "Refresh tokens exchanged (and rotated) at the OAuth broker.";
+    OAUTH_REFUSALS = "opik_mcp_oauth_refusals_total", Counter, None, ["step", "reason"],
+        "Steps of a sign-in the OAuth broker refused, by step and reason (a reused code or refresh token also revokes its grant; the upstream reasons mean the identity provider failed).";
     // Store
     AUDIT_QUEUE_DEPTH = "opik_mcp_audit_queue_depth", Gauge, None, [],
         "Audit records waiting to be written.";

@@ -4,6 +4,7 @@
 pub mod labels;
 mod log_file;
 pub mod metrics;
+pub mod metrics_oauth;
 pub mod observer;
 
 use std::path::Path;

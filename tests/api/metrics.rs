@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::helpers::{TestApp, spawn_app};
 
 /// Parse the exposition text (fails the test if it is not valid Prometheus text).
-async fn scrape(app: &TestApp) -> (String, prometheus_parse::Scrape) {
+pub(crate) async fn scrape(app: &TestApp) -> (String, prometheus_parse::Scrape) {
     let resp = app.admin_get("/metrics").await;
     assert_eq!(resp.status(), 200);
     let ct = resp.headers()["content-type"]
@@ -25,7 +25,7 @@ async fn scrape(app: &TestApp) -> (String, prometheus_parse::Scrape) {
 }
 
 /// The value of one series (`name` with exactly these labels), or 0 if absent.
-fn value(s: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn value(s: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
     let want: HashMap<&str, &str> = labels.iter().copied().collect();
     let found: Vec<f64> = s
         .samples

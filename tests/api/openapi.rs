@@ -19,7 +19,7 @@ pub(super) async fn document(app: &TestApp, base: &str, path: &str) -> reqwest::
     resp
 }
 
-pub(super) async fn json_doc(app: &TestApp, base: &str) -> Value {
+pub(crate) async fn json_doc(app: &TestApp, base: &str) -> Value {
     document(app, base, "/openapi.json")
         .await
         .json()

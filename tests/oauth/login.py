@@ -4,12 +4,16 @@ consent forms to the redirect back to the client, whose `code`, `state` and `iss
 It follows redirects across hosts (a broker sends the browser on to the identity provider and
 back) with one cookie jar, fills a form with `login`/`password` fields with the given
 credentials, and submits any other form as it is (hidden fields plus the approving submit
-button, or the denying one with `deny=True`). It stops at the first redirect to the client's
-redirect URI: the `redirect_uri` of the first URL unless `stop_at` says otherwise.
+button). With `deny` it refuses instead, on the first page that offers a refusal (a submit
+button or a link reading deny/cancel/abort…); `deny` may be a URL prefix, and then only pages
+under it are refused (e.g. a broker's consent page after the provider's login and consent).
+It stops at the first redirect to the client's redirect URI: the `redirect_uri` of the first
+URL unless `stop_at` says otherwise.
 
 Standard library only, so any Python 3.9+ runs it. As a command:
 
     python3 login.py AUTHORIZE_URL [--login alice] [--password x] [--stop-at URI] [--deny]
+        [--deny-at URL_PREFIX]
 
 prints one JSON object: {"redirect", "code", "state", "iss", "error", "error_description",
 "pages"} (absent values null) and exits 0 once the client's redirect URI was reached (with a
@@ -33,19 +37,38 @@ _DENY = re.compile(r"deny|reject|cancel|abort|decline|refuse", re.IGNORECASE)
 
 
 class SignInError(Exception):
-    """The walk did not reach the client's redirect URI."""
+    """The walk did not reach the client's redirect URI. `status` and `page` (its text) are
+    those of the page it stopped on, when it stopped on an error page."""
+
+    def __init__(self, message: str, status: int | None = None, page: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.page = page
 
 
 class _Forms(HTMLParser):
-    """Collect each form's action, method, inputs and submit buttons."""
+    """Collect each form's action, method, inputs and submit buttons, and the page's links."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.forms: list[dict] = []
+        self.links: list[list[str]] = []  # [href, text]
+        self._in_link = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_link:
+            self.links[-1][1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._in_link = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form":
+        if tag == "a" and a.get("href"):
+            self.links.append([a["href"], ""])
+            self._in_link = True
+        elif tag == "form":
             self.forms.append(
                 {"action": a.get("action", ""), "method": a.get("method", "get").lower(),
                  "fields": [], "buttons": []}
@@ -64,8 +87,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _opener() -> urllib.request.OpenerDirector:
-    jar = http.cookiejar.CookieJar()
+def _opener(jar: http.cookiejar.CookieJar | None) -> urllib.request.OpenerDirector:
+    jar = http.cookiejar.CookieJar() if jar is None else jar
     return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
 
 
@@ -90,11 +113,20 @@ def _fill(form: dict, login: str, password: str, deny: bool) -> list[tuple[str, 
             value = password
         out.append((name, value))
     buttons = [b for b in form["buttons"] if bool(_DENY.search(" ".join(b))) == deny]
-    if deny and not buttons:
-        raise SignInError(f"no denying button on the form at {form['action']!r}")
     if buttons and buttons[0][0]:
         out.append(buttons[0])
     return out
+
+
+def _refusal(page: _Forms) -> tuple[dict | None, str | None]:
+    """The page's way to refuse: a form with a denying button, else a denying link."""
+    for form in page.forms:
+        if any(_DENY.search(" ".join(b)) for b in form["buttons"]):
+            return form, None
+    for href, text in page.links:
+        if _DENY.search(text):
+            return None, href
+    return None, None
 
 
 def _result(location: str, pages: int) -> dict:
@@ -108,17 +140,22 @@ def authorize(
     login: str = "alice",
     password: str = "password",
     stop_at: str | None = None,
-    deny: bool = False,
+    deny: bool | str = False,
     max_steps: int = 20,
     timeout: float = 10.0,
+    jar: http.cookiejar.CookieJar | None = None,
 ) -> dict:
-    """Walk the sign-in that starts at `url`; return the client redirect's parameters."""
+    """Walk the sign-in that starts at `url`; return the client redirect's parameters.
+
+    `deny`: refuse on the first page offering it (True), or on the first such page under this
+    URL prefix (a string). `jar`: the browser's cookies, to go on from where the walk stopped.
+    """
     if stop_at is None:
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
         stop_at = query.get("redirect_uri")
         if not stop_at:
             raise SignInError("the URL has no redirect_uri; pass stop_at")
-    opener, data, pages = _opener(), None, 0
+    opener, data, pages = _opener(jar), None, 0
     for _ in range(max_steps):
         if url.startswith(stop_at):
             return _result(url, pages)
@@ -128,15 +165,20 @@ def authorize(
             url, data = urllib.parse.urljoin(url, location), None
             continue
         if status != 200:
-            text = re.sub(r"<[^>]+>|\s+", " ", body).strip()[:300]
-            raise SignInError(f"HTTP {status} at {url}: {text}")
+            text = re.sub(r"<(style|script)[^>]*>.*?</\1>|<[^>]+>|\s+", " ", body, flags=re.S)
+            text = re.sub(r"\s+", " ", text).strip()[:500]
+            raise SignInError(f"HTTP {status} at {url}: {text}", status, text)
         parser = _Forms()
         parser.feed(body)
-        if not parser.forms:
-            raise SignInError(f"no form and no redirect at {url}")
         pages += 1
-        form = parser.forms[0]
-        fields = urllib.parse.urlencode(_fill(form, login, password, deny))
+        refuse = bool(deny) and (deny is True or url.startswith(deny))
+        form, link = _refusal(parser) if refuse else (next(iter(parser.forms), None), None)
+        if link:
+            url, data = urllib.parse.urljoin(url, link), None
+            continue
+        if form is None:
+            raise SignInError(f"no form {'to refuse with ' if refuse else ''}at {url}")
+        fields = urllib.parse.urlencode(_fill(form, login, password, refuse))
         action = urllib.parse.urljoin(url, form["action"] or url)
         if form["method"] == "post":
             url, data = action, fields.encode()
@@ -151,12 +193,13 @@ def main() -> int:
     ap.add_argument("--login", default="alice")
     ap.add_argument("--password", default="password")
     ap.add_argument("--stop-at", default=None)
-    ap.add_argument("--deny", action="store_true")
+    ap.add_argument("--deny", action="store_true", help="refuse on the first page offering it")
+    ap.add_argument("--deny-at", default=None, help="refuse only on pages under this URL prefix")
     ap.add_argument("--timeout", type=float, default=10.0)
     args = ap.parse_args()
     try:
-        out = authorize(args.url, args.login, args.password, args.stop_at, args.deny,
-                        timeout=args.timeout)
+        out = authorize(args.url, args.login, args.password, args.stop_at,
+                        args.deny_at or args.deny, timeout=args.timeout)
     except (SignInError, OSError) as e:
         print(json.dumps({"failed": str(e)}))
         return 1

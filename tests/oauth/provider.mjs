@@ -29,7 +29,8 @@ const { values: opt } = parseArgs({
     'access-ttl': { type: 'string', default: process.env.OIDC_ACCESS_TTL ?? '300' },
     'client-id': { type: 'string', default: process.env.OIDC_CLIENT_ID },
     'client-secret': { type: 'string', default: process.env.OIDC_CLIENT_SECRET },
-    'redirect-uri': { type: 'string', default: process.env.OIDC_REDIRECT_URI },
+    // Repeatable: the static client may be registered with several (one per server).
+    'redirect-uri': { type: 'string', multiple: true, default: process.env.OIDC_REDIRECT_URI?.split(' ') },
     'client-auth': { type: 'string', default: process.env.OIDC_CLIENT_AUTH ?? 'client_secret_basic' },
     users: { type: 'string', default: process.env.OIDC_USERS },
     'ready-file': { type: 'string', default: process.env.OIDC_READY_FILE },
@@ -43,7 +44,7 @@ function fail(message) {
 
 if (!['dcr', 'static'].includes(opt.mode)) fail(`--mode must be dcr or static, not ${opt.mode}`);
 if (opt.mode === 'dcr' && !opt.resource) fail('--resource (the MCP server URL tokens are for) is required in dcr mode');
-if (opt.mode === 'static' && !(opt['client-id'] && opt['client-secret'] && opt['redirect-uri'])) {
+if (opt.mode === 'static' && !(opt['client-id'] && opt['client-secret'] && opt['redirect-uri']?.length)) {
   fail('static mode needs --client-id, --client-secret and --redirect-uri');
 }
 const accessTtl = Number.parseInt(opt['access-ttl'], 10);
@@ -87,7 +88,7 @@ const staticClients = opt.mode === 'static'
   ? [{
       client_id: opt['client-id'],
       client_secret: opt['client-secret'],
-      redirect_uris: [opt['redirect-uri']],
+      redirect_uris: opt['redirect-uri'],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: opt['client-auth'],

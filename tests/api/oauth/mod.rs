@@ -7,10 +7,13 @@
 
 mod cimd;
 mod clients;
+mod counted;
 mod fake_idp;
 mod flow;
+mod openapi;
 mod refusals;
 mod replicas;
+mod rotation;
 mod upstream_faults;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};

@@ -172,8 +172,9 @@ async fn an_expired_code_is_refused() {
 }
 
 #[tokio::test]
-async fn a_reused_refresh_token_revokes_the_whole_grant() {
-    let b = spawn_broker().await;
+async fn a_refresh_token_reused_after_the_grace_period_revokes_the_whole_grant() {
+    // A grace period of 0: any second use is a reuse (the window itself: rotation.rs).
+    let b = spawn_broker_with(|_, s| s.auth.broker.refresh_reuse_grace_secs = 0).await;
     let client_id = b.public_client().await;
     let tokens = b.tokens(&client_id).await;
     let old = tokens["refresh_token"].as_str().expect("refresh");
