@@ -307,6 +307,12 @@ impl From<crate::session::RegistryError> for ApiError {
     }
 }
 
+impl From<crate::app::Unshared> for ApiError {
+    fn from(_: crate::app::Unshared) -> Self {
+        ApiError::Unavailable("the session store is unavailable; retry later".into())
+    }
+}
+
 /// An [`ApiError`] on an MCP route: renders as a JSON-RPC error.
 #[derive(Debug)]
 pub struct RpcError(pub ApiError, pub Option<RequestId>);

@@ -39,19 +39,6 @@ pub(crate) fn origin_of(req: &poem::Request) -> crate::session::Origin {
     }
 }
 
-/// The session `id` names: the local one, or with shared sessions (`cluster.shared_sessions`)
-/// one another replica created, adopted from the database.
-pub(crate) async fn find_session(
-    state: &crate::http::AppState,
-    id: &crate::domain::SessionId,
-    transport: crate::session::TransportKind,
-) -> crate::session::Lookup {
-    match &state.cluster {
-        Some(c) => c.resolve(&state.registry, id, transport).await,
-        None => state.registry.lookup(id),
-    }
-}
-
 /// Session binding: a session answers only to the principal that created it. Anyone else
 /// (another subject, or no subject at all) gets exactly the error of an unknown session, and
 /// the attempt is reported as a security event.

@@ -92,7 +92,7 @@ pub async fn handle(
             ErrorData::new(ErrorCode::METHOD_NOT_FOUND, message, None),
         ));
     }
-    let session = state.registry.ephemeral(origin_of(req));
+    let session = state.sessions.ephemeral(origin_of(req));
     let result = async {
         let waiter = session.wait_reply(id.clone())?;
         session.send(msg)?;
