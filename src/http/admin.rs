@@ -59,8 +59,7 @@ pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
                 path.starts_with("/admin/sessions/") || path.starts_with("/admin/oauth/grants/");
             let mut resp = ep.call(req).await?.into_response();
             if delete_only && resp.status() == StatusCode::METHOD_NOT_ALLOWED {
-                resp.headers_mut()
-                    .insert("allow", HeaderValue::from_static("DELETE"));
+                crate::error::set_allow(&mut resp, "DELETE");
             }
             // RFC 9110 §11.6.1: a 401 says how to authenticate (the admin API's bearer token).
             if resp.status() == StatusCode::UNAUTHORIZED

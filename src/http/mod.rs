@@ -16,7 +16,7 @@ pub use state::{AppState, Inner as AppStateInner};
 
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, endpoint::make,
-    http::HeaderValue, middleware::CatchPanic, web::Data,
+    middleware::CatchPanic, web::Data,
 };
 
 use crate::{
@@ -147,8 +147,7 @@ pub(crate) fn plain_shape(e: &poem::Error) -> Response {
         resp.set_status(status);
     }
     if allow_get {
-        resp.headers_mut()
-            .insert("allow", HeaderValue::from_static("GET"));
+        crate::error::set_allow(&mut resp, "GET");
     }
     resp
 }

@@ -101,13 +101,9 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<(), RpcErro
         let shared = state.sessions.record_initialize(&session, &msg).await;
         shared.map_err(|e| RpcError(e.into(), rid.clone()))?;
     }
-    session.send(msg).map_err(|e| {
-        let err = match e {
-            crate::session::SendError::QueueFull => ApiError::QueueFull,
-            _ => ApiError::SessionGone("its stream closed"),
-        };
-        RpcError(err, rid.clone())
-    })
+    session
+        .send(msg)
+        .map_err(|e| RpcError(ApiError::from_send(e, TransportKind::Sse), rid.clone()))
 }
 
 async fn live_session(state: &AppState, id: &SessionId) -> Result<Arc<Session>, ApiError> {

@@ -4,15 +4,13 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use poem::{Body, Request, Response, http::Method, http::StatusCode};
-use rmcp::model::{
-    ErrorData, JsonRpcError, JsonRpcMessage, JsonRpcVersion2_0, ServerJsonRpcMessage,
-};
+use rmcp::model::{ErrorData, JsonRpcMessage, ServerJsonRpcMessage};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::{STREAM_BUFFER, jsonrpc, message_frame, sse_response};
 use crate::{
     domain::SessionId,
-    error::{ApiError, RpcError},
+    error::{ApiError, RpcError, rpc_error as error_reply},
     http::{AppState, headers},
     session::{EndReason, Lookup, SendError, Session, TransportKind},
     telemetry::labels::StreamKind,
@@ -134,22 +132,8 @@ async fn forward_request(
     }
 }
 
-fn error_reply(id: rmcp::model::RequestId, error: ErrorData) -> ServerJsonRpcMessage {
-    JsonRpcMessage::Error(JsonRpcError {
-        jsonrpc: JsonRpcVersion2_0,
-        id: Some(id),
-        error,
-    })
-}
-
 fn send_error(e: SendError) -> ApiError {
-    match e {
-        SendError::QueueFull => ApiError::QueueFull,
-        SendError::Closed => ApiError::UnknownSession,
-        SendError::DuplicateId => {
-            ApiError::InvalidRequest("a request with this id is already in flight".into())
-        }
-    }
+    ApiError::from_send(e, TransportKind::StreamableHttp)
 }
 
 fn reply_response(
