@@ -20,10 +20,7 @@ use tracing::Instrument;
 use super::RequestId;
 use crate::{
     session::Session,
-    telemetry::{
-        labels::{McpMethod, Route},
-        subject_hash,
-    },
+    telemetry::{labels::McpMethod, subject_hash},
 };
 
 /// Longest tool name written to the log.
@@ -102,27 +99,21 @@ fn sanitize(name: &str) -> String {
     }
 }
 
-/// The middleware; `mcp_path` lets it name the Streamable HTTP route.
+/// The middleware (the route comes from [`super::ClassifyRoute`]).
+#[derive(Default)]
 pub struct AccessLog {
-    mcp_path: String,
     quiet: bool,
 }
 
 impl AccessLog {
-    /// Log requests at info level, classifying routes with this Streamable HTTP path.
-    pub fn new(mcp_path: impl Into<String>) -> Self {
-        Self {
-            mcp_path: mcp_path.into(),
-            quiet: false,
-        }
+    /// Log requests at info level.
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Log at debug level instead (probe traffic).
     pub fn quiet(self) -> Self {
-        Self {
-            quiet: true,
-            ..self
-        }
+        Self { quiet: true }
     }
 }
 
@@ -132,7 +123,6 @@ impl<E: Endpoint> Middleware<E> for AccessLog {
     fn transform(&self, ep: E) -> Self::Output {
         AccessLogEndpoint {
             inner: ep,
-            mcp_path: self.mcp_path.clone(),
             quiet: self.quiet,
         }
     }
@@ -141,7 +131,6 @@ impl<E: Endpoint> Middleware<E> for AccessLog {
 /// The endpoint wrapped by [`AccessLog`].
 pub struct AccessLogEndpoint<E> {
     inner: E,
-    mcp_path: String,
     quiet: bool,
 }
 
@@ -174,7 +163,7 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
         }
         let start = Instant::now();
         let method = req.method().clone();
-        let route = Route::classify(req.uri().path(), &self.mcp_path);
+        let route = super::route_of(&req);
         // The credential is logged only as a short hash.
         let auth = req.headers().get("authorization").map(|v| {
             let v = String::from_utf8_lossy(v.as_bytes());

@@ -11,7 +11,8 @@ use poem::{
     http::{HeaderValue, Method},
 };
 
-use super::{client_ip, is_mcp_path};
+use super::{client_ip, route_of};
+use crate::telemetry::labels::Route;
 use crate::{
     auth::Principal,
     error::{ApiError, RpcError},
@@ -120,10 +121,8 @@ fn ip_key(ip: Option<std::net::IpAddr>) -> Arc<str> {
 }
 
 /// Whether `req` opens a long-lived SSE stream (`GET /sse`, `GET <mcp_path>`).
-fn opens_stream(req: &Request, mcp_path: &str) -> bool {
-    req.method() == Method::GET
-        && is_mcp_path(req.uri().path(), mcp_path)
-        && req.uri().path() != "/messages"
+fn opens_stream(req: &Request) -> bool {
+    req.method() == Method::GET && matches!(route_of(req), Route::Sse | Route::Mcp)
 }
 
 impl<E: Endpoint> Endpoint for PrincipalRateLimitEndpoint<E> {
@@ -151,7 +150,7 @@ impl<E: Endpoint> Endpoint for PrincipalRateLimitEndpoint<E> {
                 retry_after,
             ));
         }
-        let permit = match !exempt && opens_stream(&req, &state.settings.server.mcp_path) {
+        let permit = match !exempt && opens_stream(&req) {
             true => match state.limits.streams.acquire(&key) {
                 Some(p) => Some(p),
                 None => {
