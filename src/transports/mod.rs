@@ -18,8 +18,8 @@ use tokio_util::sync::CancellationToken;
 pub(crate) use encode::{endpoint_frame, message_frame, to_json};
 
 use crate::{
+    app::{ClientIp, LogContext},
     auth::Principal,
-    http::middleware::LogContext,
     session::{SecurityEvent, SecurityEventKind},
     telemetry::{labels::StreamKind, metrics},
 };
@@ -56,7 +56,7 @@ pub(crate) fn check_owner(
     state.observers.security_event(&SecurityEvent {
         kind: SecurityEventKind::SessionBindingViolation,
         principal: principal.map(Principal::id),
-        client_ip: crate::http::middleware::client_ip(req, &state.settings.rate_limit),
+        client_ip: ClientIp::of(req),
         credential: principal.and_then(Principal::credential_tag),
         reason: "session owned by another principal",
         target: req.uri().path(),

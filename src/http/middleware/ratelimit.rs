@@ -93,9 +93,11 @@ fn limited(
 impl<E: Endpoint> Endpoint for IpRateLimitEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> Result<Self::Output> {
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
         let state = &self.state;
         let ip = client_ip(&req, &state.settings.rate_limit);
+        // Handed on to the transports (session-binding events name the client).
+        req.extensions_mut().insert(crate::app::ClientIp(ip));
         if state.settings.rate_limit.exempt_loopback && ip.is_some_and(|ip| ip.is_loopback()) {
             return Ok(self.inner.call(req).await?.into_response());
         }
