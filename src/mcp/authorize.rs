@@ -28,8 +28,8 @@ use super::{McpEngine, resources, unknown_tool};
 use crate::{
     auth::Principal,
     error::codes,
+    events::{SecurityEvent, SecurityEventKind},
     ratelimit::Decision,
-    session::{SecurityEvent, SecurityEventKind},
 };
 
 /// What a request asks to use.

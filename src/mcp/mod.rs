@@ -37,9 +37,9 @@ use rmcp::{
 use crate::{
     auth::{Principal, ToolScopes},
     config::Settings,
+    events::Observers,
     opik::{OpikClient, OpikError},
     ratelimit::ToolLimits,
-    session::Observers,
 };
 
 /// Everything sessions share: settings, the Opik client, the tool router, the scope of each

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     config::{DatabaseSettings, Settings},
-    session::Observer,
+    events::Observer,
 };
 
 /// Everything the audit trail runs.
