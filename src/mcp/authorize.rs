@@ -24,10 +24,9 @@ use rmcp::{
     model::{ClientRequest, ErrorCode},
 };
 
-use super::{McpEngine, resources, unknown_tool};
+use super::{McpEngine, codes, resources, unknown_tool};
 use crate::{
     auth::Principal,
-    error::codes,
     events::{SecurityEvent, SecurityEventKind},
     ratelimit::Decision,
 };

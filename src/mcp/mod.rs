@@ -6,6 +6,7 @@
 #[macro_use]
 mod versions;
 mod authorize;
+pub mod codes;
 mod completion;
 pub mod instructions;
 mod prompts;

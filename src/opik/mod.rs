@@ -36,3 +36,12 @@ impl Credentials {
         }
     }
 }
+
+// The settings build their client (`settings.opik.client()`), declared here rather than in
+// `config` so that the configuration stays below the Opik client in the module graph.
+impl crate::config::OpikSettings {
+    /// The Opik REST client these settings describe.
+    pub fn client(&self) -> Result<OpikClient, OpikError> {
+        OpikClient::new(self)
+    }
+}

@@ -7,19 +7,16 @@ use poem::{Body, Request, Response, http::Method, http::StatusCode};
 use rmcp::model::{ErrorData, JsonRpcMessage, ServerJsonRpcMessage};
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{STREAM_BUFFER, jsonrpc, message_frame, sse_response};
+use super::{STREAM_BUFFER, headers, jsonrpc, message_frame, sse_response};
 use crate::{
+    app::AppState,
     domain::SessionId,
     error::{ApiError, RpcError, rpc_error as error_reply},
-    http::{AppState, headers},
     session::{EndReason, Lookup, SendError, Session, TransportKind},
     telemetry::labels::StreamKind,
 };
 
-/// The session header (case-insensitive on the wire).
-pub const SESSION_HEADER: &str = "mcp-session-id";
-/// The protocol version header.
-pub const VERSION_HEADER: &str = "mcp-protocol-version";
+pub use super::headers::{SESSION_HEADER, VERSION_HEADER};
 
 /// Dispatch by method: POST, GET and DELETE; anything else is 405.
 pub async fn endpoint(req: Request, body: Body, state: AppState) -> Response {
