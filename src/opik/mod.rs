@@ -1,7 +1,7 @@
 //! The Opik REST API: client, error and response types.
 //!
-//! Facts and gotchas this module encodes are in `shared/notes/opik-rest-api.md`; the contract is
-//! `shared/opik/openapi.yaml` (checked in CI by `tests/suites/20-opik-contract.sh`).
+//! The contract is Opik's published OpenAPI document: `tests/suites/20-opik-contract.sh` checks
+//! the requests this module sends against it in CI.
 
 mod client;
 mod error;

@@ -182,7 +182,7 @@ mod tests {
             ..Default::default()
         })]
 
-        /// Fuzz (issue 10): any query string gets an answer, never a panic, and only a
+        /// Fuzz: any query string gets an answer, never a panic, and only a
         /// query with exactly one valid `sessionId` is accepted.
         #[test]
         fn any_query_string_is_answered(
