@@ -98,11 +98,6 @@ impl SessionRegistry {
         self.count.load(Ordering::Relaxed)
     }
 
-    /// Live sessions owned by `owner`.
-    pub fn owned_by(&self, owner: &str) -> usize {
-        self.owned.get(owner).map_or(0, |n| *n)
-    }
-
     /// Whether there are no live sessions.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

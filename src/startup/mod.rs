@@ -26,7 +26,6 @@ use crate::{
     transports,
 };
 
-/// How often the metrics recorder is tidied (histogram buffers drained) between scrapes.
 mod checks;
 mod listen;
 mod signals;
@@ -34,6 +33,7 @@ mod signals;
 use checks::{check_exposure, check_tool_names, jwks_check, opik_check, store_check};
 use listen::bind_listener;
 
+/// How often the metrics recorder is tidied (histogram buffers drained) between scrapes.
 const METRICS_UPKEEP: Duration = Duration::from_secs(5);
 
 /// The HTTP service, bound and ready to run.

@@ -200,11 +200,6 @@ impl AuditSink {
         })))
     }
 
-    /// Whether the audit trail is on.
-    pub fn is_enabled(&self) -> bool {
-        self.0.is_some()
-    }
-
     /// Queue one operation; never blocks.
     pub fn submit(&self, op: Op) {
         let Some(inner) = &self.0 else { return };
