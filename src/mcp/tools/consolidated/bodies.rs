@@ -5,7 +5,10 @@
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value, json};
 
-use super::registry::Operation;
+use super::{
+    lookup::{Known, Need},
+    registry::Operation,
+};
 
 /// One request `write` sends (or, with `dry_run`, would send).
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -36,10 +39,16 @@ impl Plan {
 }
 
 /// The typed data of one write operation turned into requests; every element is validated
-/// (errors name `data[i].field`) before any request exists.
+/// (errors name `data[i].field`) before anything is sent, lookups included.
 pub(super) trait PlanOp: DeserializeOwned {
-    /// The requests for `items`, in order.
-    fn plan(op: Operation, items: &[Self]) -> Result<Plan, String>;
+    /// Validate every element and say what must be read from Opik before planning (a trace's
+    /// project, current tags). By default nothing: [`PlanOp::plan`] validates.
+    fn needs(_items: &[Self]) -> Result<Vec<Need>, String> {
+        Ok(Vec::new())
+    }
+
+    /// The requests for `items`, in order, given what the lookups found.
+    fn plan(op: Operation, items: &[Self], known: &Known) -> Result<Plan, String>;
 }
 
 /// A request.
@@ -113,6 +122,64 @@ pub(super) fn non_empty(i: usize, field: &str, value: &str) -> Result<(), String
     } else {
         Ok(())
     }
+}
+
+/// The optional string, trimmed, unless blank.
+pub(super) fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parse_instant(
+    i: usize,
+    field: &str,
+    value: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(value.trim())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| {
+            format!(
+                "data[{i}].{field}: expected an ISO 8601 / RFC 3339 time with a UTC offset, \
+                 such as \"2026-01-01T12:00:00Z\" or \"2026-01-01T14:00:00.250+02:00\", got \
+                 {value:?} ({e})"
+            )
+        })
+}
+
+fn utc(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// `data[i].field`, an optional ISO 8601 / RFC 3339 time with an offset, in UTC.
+pub(super) fn instant(
+    i: usize,
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<String>, String> {
+    value
+        .map(|v| parse_instant(i, field, v).map(utc))
+        .transpose()
+}
+
+/// Start (now when omitted) and end of element `i`, in UTC; the end not before the start.
+pub(super) fn times(
+    i: usize,
+    start: Option<&str>,
+    end: Option<&str>,
+) -> Result<(String, Option<String>), String> {
+    let start_at = start
+        .map(|v| parse_instant(i, "start_time", v))
+        .transpose()?;
+    let end_at = end.map(|v| parse_instant(i, "end_time", v)).transpose()?;
+    if let (Some(s), Some(e)) = (start_at, end_at)
+        && e < s
+    {
+        return Err(format!(
+            "data[{i}].end_time: {} is before start_time {}",
+            utc(e),
+            utc(s)
+        ));
+    }
+    Ok((start_at.map_or_else(now, utc), end_at.map(utc)))
 }
 
 /// Now, RFC 3339 in UTC with milliseconds.

@@ -1,16 +1,22 @@
 //! Turning `write` data into the exact Opik requests: `data` is split into elements, parsed as
 //! the operation's type and handed to that type's [`PlanOp`] implementation, which validates
 //! every element (with its index, JSON path, expected type and an example) before anything is
-//! sent.
+//! sent, then names what must be read first (a trace's project, current tags); the lookups run,
+//! and the requests are built from what they found.
 
 use serde_json::Value;
 
+use crate::mcp::tools::common::ToolError;
+
 pub use super::bodies::{Plan, PlannedRequest};
+pub(super) use super::lookup::Reader;
 use super::{
     bodies::{PlanOp, parse_all},
+    lookup::resolve,
     ops::{
         CommentCreate, ExperimentCreate, ExperimentItemCreate, PromptVersionSave, ScoreCreate,
-        SpanCreate, TestSuiteCreate, TestSuiteItemUpsert, ThreadState, TraceCreate, TraceUpdate,
+        SpanCreate, SpanUpdate, TestSuiteCreate, TestSuiteItemUpsert, ThreadState, TraceCreate,
+        TraceUpdate,
     },
     registry::{BATCH_LIMIT, Operation},
 };
@@ -30,25 +36,33 @@ pub fn elements(data: &Value) -> Result<Vec<&Value>, String> {
     }
 }
 
-fn plan_as<T: PlanOp>(op: Operation, els: &[&Value]) -> Result<Plan, String> {
-    let items: Vec<T> = parse_all(op, els)?;
-    T::plan(op, &items)
+async fn plan_as<T: PlanOp>(
+    op: Operation,
+    els: &[&Value],
+    reader: &impl Reader,
+) -> Result<Plan, ToolError> {
+    let items: Vec<T> = parse_all(op, els).map_err(ToolError::invalid)?;
+    let needs = T::needs(&items).map_err(ToolError::invalid)?;
+    let known = resolve(reader, needs).await?;
+    T::plan(op, &items, &known).map_err(ToolError::invalid)
 }
 
-/// Validate every element, then build the requests.
-pub fn plan(op: Operation, data: &Value) -> Result<Plan, String> {
-    let els = elements(data)?;
+/// Validate every element, read what the operation needs from Opik, then build the requests.
+pub async fn plan(op: Operation, data: &Value, reader: &impl Reader) -> Result<Plan, ToolError> {
+    let els = elements(data).map_err(ToolError::invalid)?;
+    let r = reader;
     match op {
-        Operation::TraceCreate => plan_as::<TraceCreate>(op, &els),
-        Operation::SpanCreate => plan_as::<SpanCreate>(op, &els),
-        Operation::TraceUpdate => plan_as::<TraceUpdate>(op, &els),
-        Operation::ScoreCreate => plan_as::<ScoreCreate>(op, &els),
-        Operation::CommentCreate => plan_as::<CommentCreate>(op, &els),
-        Operation::PromptVersionSave => plan_as::<PromptVersionSave>(op, &els),
-        Operation::TestSuiteCreate => plan_as::<TestSuiteCreate>(op, &els),
-        Operation::TestSuiteItemUpsert => plan_as::<TestSuiteItemUpsert>(op, &els),
-        Operation::ExperimentCreate => plan_as::<ExperimentCreate>(op, &els),
-        Operation::ExperimentItemCreate => plan_as::<ExperimentItemCreate>(op, &els),
-        Operation::ThreadClose | Operation::ThreadOpen => plan_as::<ThreadState>(op, &els),
+        Operation::TraceCreate => plan_as::<TraceCreate>(op, &els, r).await,
+        Operation::SpanCreate => plan_as::<SpanCreate>(op, &els, r).await,
+        Operation::TraceUpdate => plan_as::<TraceUpdate>(op, &els, r).await,
+        Operation::SpanUpdate => plan_as::<SpanUpdate>(op, &els, r).await,
+        Operation::ScoreCreate => plan_as::<ScoreCreate>(op, &els, r).await,
+        Operation::CommentCreate => plan_as::<CommentCreate>(op, &els, r).await,
+        Operation::PromptVersionSave => plan_as::<PromptVersionSave>(op, &els, r).await,
+        Operation::TestSuiteCreate => plan_as::<TestSuiteCreate>(op, &els, r).await,
+        Operation::TestSuiteItemUpsert => plan_as::<TestSuiteItemUpsert>(op, &els, r).await,
+        Operation::ExperimentCreate => plan_as::<ExperimentCreate>(op, &els, r).await,
+        Operation::ExperimentItemCreate => plan_as::<ExperimentItemCreate>(op, &els, r).await,
+        Operation::ThreadClose | Operation::ThreadOpen => plan_as::<ThreadState>(op, &els, r).await,
     }
 }

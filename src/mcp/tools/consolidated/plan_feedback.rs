@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{
-    bodies::{Plan, PlanOp, compact, new_id, non_empty, req, uuid_field},
+    bodies::{Plan, PlanOp, compact, given, new_id, non_empty, req, uuid_field},
+    lookup::Known,
     ops::{CommentCreate, CommentTarget, ScoreCreate, Target, ThreadState},
     registry::Operation,
 };
@@ -43,10 +44,14 @@ fn score_target(i: usize, s: &ScoreCreate) -> Result<(&'static str, &'static str
     })
 }
 
-/// Scores go to the batch endpoint of their target, one request per target kind.
+/// Scores naming a project go to the batch endpoint of their target, one request per target
+/// kind; trace and span scores without one go to the trace's or span's own endpoint, one
+/// request each, which scores it in its own project (the batch endpoints would use Opik's
+/// default project).
 impl PlanOp for ScoreCreate {
-    fn plan(_: Operation, items: &[Self]) -> Result<Plan, String> {
+    fn plan(_: Operation, items: &[Self], _: &Known) -> Result<Plan, String> {
         let mut by_target: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+        let mut single = Vec::new();
         let mut ids = Vec::new();
         for (i, s) in items.iter().enumerate() {
             non_empty(i, "name", &s.name)?;
@@ -56,23 +61,37 @@ impl PlanOp for ScoreCreate {
                 ));
             }
             let (path, id_key, id) = score_target(i, s)?;
-            let mut item = compact(json!({"name": s.name, "value": s.value, "source": "sdk",
-                "reason": s.reason, "category_name": s.category_name,
-                "project_name": s.project_name}));
-            item[id_key] = Value::String(id.clone());
-            by_target.entry(path).or_default().push(item);
+            let mut score = compact(json!({"name": s.name, "value": s.value, "source": "sdk",
+                "reason": s.reason, "category_name": s.category_name}));
+            match (s.target, given(&s.project_name)) {
+                (Target::Trace | Target::Span, None) => {
+                    let kind = if s.target == Target::Trace {
+                        "traces"
+                    } else {
+                        "spans"
+                    };
+                    let path = format!("/v1/private/{kind}/{id}/feedback-scores");
+                    single.push(req("PUT", path, score));
+                }
+                (_, project) => {
+                    score["project_name"] = json!(project);
+                    score[id_key] = Value::String(id.clone());
+                    by_target.entry(path).or_default().push(score);
+                }
+            }
             ids.push(id);
         }
         let requests = by_target
             .into_iter()
             .map(|(path, scores)| req("PUT", path, json!({ "scores": scores })))
+            .chain(single)
             .collect();
         Ok(Plan { requests, ids })
     }
 }
 
 impl PlanOp for CommentCreate {
-    fn plan(_: Operation, items: &[Self]) -> Result<Plan, String> {
+    fn plan(_: Operation, items: &[Self], _: &Known) -> Result<Plan, String> {
         let mut plan = Plan::default();
         for (i, c) in items.iter().enumerate() {
             let target = uuid_field(i, "id", &c.id)?;
@@ -97,7 +116,7 @@ impl PlanOp for CommentCreate {
 }
 
 impl PlanOp for ThreadState {
-    fn plan(op: Operation, items: &[Self]) -> Result<Plan, String> {
+    fn plan(op: Operation, items: &[Self], _: &Known) -> Result<Plan, String> {
         let verb = if op == Operation::ThreadClose {
             "close"
         } else {

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::{
     bodies::{Plan, PlanOp, compact, given_or_new, new_id, non_empty, req, uuid_field},
+    lookup::Known,
     ops::{
         ExperimentCreate, ExperimentItemCreate, PromptVersionSave, TestSuiteCreate,
         TestSuiteItemUpsert,
@@ -16,7 +17,7 @@ use super::{
 };
 
 impl PlanOp for PromptVersionSave {
-    fn plan(_: Operation, items: &[Self]) -> Result<Plan, String> {
+    fn plan(_: Operation, items: &[Self], _: &Known) -> Result<Plan, String> {
         let mut plan = Plan::default();
         for (i, p) in items.iter().enumerate() {
             non_empty(i, "name", &p.name)?;
@@ -33,7 +34,7 @@ impl PlanOp for PromptVersionSave {
 }
 
 impl PlanOp for TestSuiteCreate {
-    fn plan(_: Operation, items: &[Self]) -> Result<Plan, String> {
+    fn plan(_: Operation, items: &[Self], _: &Known) -> Result<Plan, String> {
         let mut plan = Plan::default();
         for (i, d) in items.iter().enumerate() {
             non_empty(i, "name", &d.name)?;
@@ -47,7 +48,7 @@ impl PlanOp for TestSuiteCreate {
 }
 
 impl PlanOp for ExperimentCreate {
-    fn plan(_: Operation, items: &[Self]) -> Result<Plan, String> {
+    fn plan(_: Operation, items: &[Self], _: &Known) -> Result<Plan, String> {
         let mut plan = Plan::default();
         for (i, e) in items.iter().enumerate() {
             non_empty(i, "test_suite_name", &e.test_suite_name)?;
@@ -61,7 +62,7 @@ impl PlanOp for ExperimentCreate {
 }
 
 impl PlanOp for ExperimentItemCreate {
-    fn plan(_: Operation, items: &[Self]) -> Result<Plan, String> {
+    fn plan(_: Operation, items: &[Self], _: &Known) -> Result<Plan, String> {
         let mut linked = Vec::with_capacity(items.len());
         let mut ids = Vec::with_capacity(items.len());
         for (i, e) in items.iter().enumerate() {
@@ -80,7 +81,7 @@ impl PlanOp for ExperimentItemCreate {
 
 /// Items go to `PUT datasets/items`, one request per dataset.
 impl PlanOp for TestSuiteItemUpsert {
-    fn plan(_: Operation, items: &[Self]) -> Result<Plan, String> {
+    fn plan(_: Operation, items: &[Self], _: &Known) -> Result<Plan, String> {
         let mut by_suite: BTreeMap<(&str, String), Vec<Value>> = BTreeMap::new();
         let mut ids = Vec::new();
         for (i, it) in items.iter().enumerate() {

@@ -1,11 +1,13 @@
-//! Plans of the trace and span operations: `trace.create`, `span.create` (one request, or one
-//! batch request for an array) and `trace.update` (one `PATCH` per element).
+//! Plans of `trace.create` and `span.create`: one request, or one batch request for an
+//! array. Every trace names its project (Opik would put one without in its default project);
+//! a span without `project_name` gets its trace's project, read from Opik first.
 
 use serde_json::{Value, json};
 
 use super::{
-    bodies::{Plan, PlanOp, batch, compact, given_or_new, non_empty, now, req, uuid_field},
-    ops::{SpanCreate, TraceCreate, TraceUpdate},
+    bodies::{Plan, PlanOp, batch, compact, given, given_or_new, non_empty, times, uuid_field},
+    lookup::{Known, Lookup, Need},
+    ops::{SpanCreate, TraceCreate},
     registry::Operation,
 };
 
@@ -25,18 +27,20 @@ fn bodies<T>(
 }
 
 fn trace_body(i: usize, t: &TraceCreate) -> Result<(Value, String), String> {
+    non_empty(i, "project_name", &t.project_name)?;
     non_empty(i, "name", &t.name)?;
     let id = given_or_new(i, t.id.as_deref())?;
+    let (start, end) = times(i, t.start_time.as_deref(), t.end_time.as_deref())?;
     let body = compact(
         json!({"id": id, "project_name": t.project_name, "name": t.name,
-        "start_time": t.start_time.clone().unwrap_or_else(now), "end_time": t.end_time,
-        "input": t.input, "output": t.output, "metadata": t.metadata, "tags": t.tags,
-        "thread_id": t.thread_id}),
+        "start_time": start, "end_time": end, "input": t.input, "output": t.output,
+        "metadata": t.metadata, "tags": t.tags, "thread_id": t.thread_id}),
     );
     Ok((body, id))
 }
 
-fn span_body(i: usize, s: &SpanCreate) -> Result<(Value, String), String> {
+/// The body of span `i` in `project` (validated whatever the project).
+fn span_body(i: usize, s: &SpanCreate, project: &str) -> Result<(Value, String), String> {
     non_empty(i, "name", &s.name)?;
     let id = given_or_new(i, s.id.as_deref())?;
     let trace_id = uuid_field(i, "trace_id", &s.trace_id)?;
@@ -45,18 +49,19 @@ fn span_body(i: usize, s: &SpanCreate) -> Result<(Value, String), String> {
         .as_deref()
         .map(|p| uuid_field(i, "parent_span_id", p))
         .transpose()?;
+    let (start, end) = times(i, s.start_time.as_deref(), s.end_time.as_deref())?;
     let body = compact(
         json!({"id": id, "trace_id": trace_id, "parent_span_id": parent,
-        "project_name": s.project_name, "name": s.name, "type": s.span_type,
-        "start_time": s.start_time.clone().unwrap_or_else(now), "end_time": s.end_time,
-        "input": s.input, "output": s.output, "metadata": s.metadata, "model": s.model,
-        "provider": s.provider, "usage": s.usage, "tags": s.tags}),
+        "project_name": project, "name": s.name, "type": s.span_type,
+        "start_time": start, "end_time": end, "input": s.input, "output": s.output,
+        "metadata": s.metadata, "model": s.model, "provider": s.provider, "usage": s.usage,
+        "tags": s.tags}),
     );
     Ok((body, id))
 }
 
 impl PlanOp for TraceCreate {
-    fn plan(_: Operation, items: &[Self]) -> Result<Plan, String> {
+    fn plan(_: Operation, items: &[Self], _: &Known) -> Result<Plan, String> {
         let (bodies, ids) = bodies(items, trace_body)?;
         Ok(batch(
             bodies,
@@ -69,8 +74,39 @@ impl PlanOp for TraceCreate {
 }
 
 impl PlanOp for SpanCreate {
-    fn plan(_: Operation, items: &[Self]) -> Result<Plan, String> {
-        let (bodies, ids) = bodies(items, span_body)?;
+    fn needs(items: &[Self]) -> Result<Vec<Need>, String> {
+        let mut needs = Vec::new();
+        for (i, s) in items.iter().enumerate() {
+            let (body, _) = span_body(i, s, "")?;
+            if given(&s.project_name).is_none() {
+                needs.push(Need {
+                    at: format!("data[{i}].trace_id"),
+                    lookup: Lookup::TraceProjectName(
+                        body["trace_id"].as_str().unwrap_or_default().into(),
+                    ),
+                    hint: "; pass project_name to log spans of a trace not logged yet",
+                });
+            }
+        }
+        Ok(needs)
+    }
+
+    fn plan(_: Operation, items: &[Self], known: &Known) -> Result<Plan, String> {
+        let (bodies, ids) = bodies(items, |i, s| {
+            let project = match given(&s.project_name) {
+                Some(p) => p,
+                None => known
+                    .trace_project_name(&uuid_field(i, "trace_id", &s.trace_id)?)
+                    .ok_or_else(|| {
+                        format!(
+                            "data[{i}].project_name: the project of trace {} is unknown; pass \
+                             project_name",
+                            s.trace_id
+                        )
+                    })?,
+            };
+            span_body(i, s, project)
+        })?;
         Ok(batch(
             bodies,
             ids,
@@ -78,19 +114,5 @@ impl PlanOp for SpanCreate {
             "/v1/private/spans/batch",
             "spans",
         ))
-    }
-}
-
-impl PlanOp for TraceUpdate {
-    fn plan(_: Operation, items: &[Self]) -> Result<Plan, String> {
-        let mut plan = Plan::default();
-        for (i, t) in items.iter().enumerate() {
-            let id = uuid_field(i, "id", &t.id)?;
-            let body = compact(json!({"project_name": t.project_name, "name": t.name,
-                "end_time": t.end_time, "input": t.input, "output": t.output,
-                "metadata": t.metadata, "tags": t.tags, "thread_id": t.thread_id}));
-            plan.push(req("PATCH", format!("/v1/private/traces/{id}"), body), id);
-        }
-        Ok(plan)
     }
 }
