@@ -206,3 +206,42 @@ pub(super) fn batch(
     };
     Plan { requests, ids }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_need_an_offset_are_sent_in_utc_and_may_not_run_backwards() {
+        let (start, end) = times(
+            0,
+            Some("2026-01-01T14:00:00.250+02:00"),
+            Some("2026-01-01T12:00:01Z"),
+        )
+        .expect("valid");
+        assert_eq!(start, "2026-01-01T12:00:00.250Z");
+        assert_eq!(end.as_deref(), Some("2026-01-01T12:00:01Z"));
+        let err = times(4, Some("2026-01-01T12:00:00"), None).expect_err("no offset");
+        assert!(
+            err.starts_with("data[4].start_time: expected an ISO 8601"),
+            "{err}"
+        );
+        let err = times(
+            1,
+            Some("2026-01-01T12:00:00Z"),
+            Some("2026-01-01T11:00:00Z"),
+        )
+        .expect_err("backwards");
+        assert!(
+            err.starts_with("data[1].end_time: 2026-01-01T11:00:00Z is before"),
+            "{err}"
+        );
+        let (now, none) = times(0, None, None).expect("defaults");
+        assert!(now.ends_with('Z') && none.is_none(), "{now}");
+        assert_eq!(instant(2, "end_time", None), Ok(None));
+        assert!(
+            instant(2, "end_time", Some("tomorrow"))
+                .is_err_and(|e| e.starts_with("data[2].end_time:"))
+        );
+    }
+}

@@ -151,6 +151,8 @@ pub struct SpanCreate {
 }
 
 /// span.update: change fields of an existing span.
+// Its fields repeat span.create's on purpose: a shared struct would need `#[serde(flatten)]`,
+// which serde's `deny_unknown_fields` (a typo must fail loudly) does not support.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpanUpdate {

@@ -184,8 +184,8 @@ impl Operation {
         match self {
             Operation::TraceUpdate | Operation::SpanUpdate => {
                 v.push(
-                    "not_found: the trace/span does not exist (it is read first for its \
-                     project and tags; nothing is written)",
+                    "not_found: the trace/span does not exist (when it is read first, for \
+                     its project or a tag merge, nothing is written)",
                 );
                 v.push("validation: tags together with tags_to_add/tags_to_remove, or over 50");
             }
@@ -200,6 +200,18 @@ impl Operation {
             Operation::ScoreCreate => v.push("validation: thread scores need project_name"),
             Operation::TraceCreate => v.push("validation: project_name is required"),
             _ => {}
+        }
+        if matches!(
+            self,
+            Operation::TraceCreate
+                | Operation::TraceUpdate
+                | Operation::SpanCreate
+                | Operation::SpanUpdate
+        ) {
+            v.push(
+                "validation: a time that is not ISO 8601 / RFC 3339 with an offset, or an \
+                 end_time before its start_time (nothing is sent)",
+            );
         }
         if !self.batch_endpoint() {
             v.push("partial: one request per element; the error says how many succeeded");
