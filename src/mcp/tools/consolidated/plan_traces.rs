@@ -73,6 +73,10 @@ impl PlanOp for TraceCreate {
     }
 }
 
+/// What to do when a span's trace is not found.
+const UNKNOWN_TRACE_HINT: &str = "; pass project_name to log spans of a trace not logged yet \
+                                  (one logged moments ago may not be readable for a moment)";
+
 impl PlanOp for SpanCreate {
     fn needs(items: &[Self]) -> Result<Vec<Need>, String> {
         let mut needs = Vec::new();
@@ -84,7 +88,7 @@ impl PlanOp for SpanCreate {
                     lookup: Lookup::TraceProjectName(
                         body["trace_id"].as_str().unwrap_or_default().into(),
                     ),
-                    hint: "; pass project_name to log spans of a trace not logged yet",
+                    hint: UNKNOWN_TRACE_HINT,
                 });
             }
         }
