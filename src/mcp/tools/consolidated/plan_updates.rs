@@ -218,3 +218,40 @@ impl PlanOp for SpanUpdate {
         Ok(plan)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Option<Vec<String>> {
+        Some(v.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn tag_changes_keep_the_other_tags_in_order_without_duplicates() {
+        let current = json!({"tags": ["prod", "v1", "flaky"]});
+        let (add, remove) = (strings(&["reviewed", "prod"]), strings(&["flaky"]));
+        let change = TagChange::new(&None, &add, &remove);
+        assert_eq!(change.check(0), Ok(()));
+        assert_eq!(
+            change.apply(0, Some(&current)),
+            Ok(strings(&["prod", "v1", "reviewed"]))
+        );
+        // No current tags (an entity never tagged) and no change at all.
+        assert_eq!(change.apply(0, None), Ok(strings(&["reviewed", "prod"])));
+        assert_eq!(
+            TagChange::new(&None, &None, &None).apply(0, Some(&current)),
+            Ok(None)
+        );
+        // `tags` replaces them all; with a merge list it is refused.
+        let replace = strings(&["only"]);
+        assert_eq!(
+            TagChange::new(&replace, &None, &None).apply(0, Some(&current)),
+            Ok(strings(&["only"]))
+        );
+        let err = TagChange::new(&replace, &add, &None)
+            .check(2)
+            .expect_err("both");
+        assert!(err.starts_with("data[2].tags: give either"), "{err}");
+    }
+}
