@@ -22,7 +22,7 @@ pub use kinds::{
     TransportKind,
 };
 pub use live::{ReplyWaiter, Session};
-pub use registry::SessionRegistry;
+pub use registry::{HandlerFactory, SessionRegistry};
 pub use shared::SharedLink;
 pub(crate) use shared::replay_initialize;
 pub use sink::SessionSink;
