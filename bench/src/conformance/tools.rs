@@ -92,6 +92,15 @@ pub async fn call(
             tokio::time::sleep(Duration::from_millis(100)).await;
             result(json!([text("Reconnection test completed")]))
         }
+        "test_slow" => {
+            let ms = args
+                .get("ms")
+                .and_then(Value::as_u64)
+                .unwrap_or(5000)
+                .min(60_000);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            result(json!([text(format!("answered after {ms} ms"))]))
+        }
         "json_schema_2020_12_tool" => {
             result(json!([text(format!("Hello, {}!", arg("name", "world")))]))
         }
