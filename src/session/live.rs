@@ -55,8 +55,10 @@ pub struct Session {
     inbound: mpsc::Sender<Box<ClientJsonRpcMessage>>,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<ServerJsonRpcMessage>>>,
     stream: Mutex<Option<mpsc::Sender<Box<ServerJsonRpcMessage>>>>,
-    /// Messages for the stream while none is attached (see [`HELD_MAX`]).
+    /// Messages for the stream while none is attached (bounded, see `live_stream.rs`).
     held: Mutex<VecDeque<Box<ServerJsonRpcMessage>>>,
+    /// What the GET stream sent, for resumption.
+    replay: super::ReplayLog,
     initialized: AtomicBool,
     cancel: CancellationToken,
     origin: Origin,
@@ -98,6 +100,7 @@ impl Session {
             pending: Mutex::new(HashMap::new()),
             stream: Mutex::new(None),
             held: Mutex::new(VecDeque::new()),
+            replay: super::ReplayLog::default(),
             initialized: AtomicBool::new(false),
             cancel,
             origin,
@@ -331,6 +334,18 @@ impl Session {
     /// Client messages queued for the engine and not yet taken.
     pub fn queue_depth(&self) -> usize {
         self.inbound.max_capacity() - self.inbound.capacity()
+    }
+
+    /// The GET stream's replay log.
+    pub fn replay_log(&self) -> &super::ReplayLog {
+        &self.replay
+    }
+
+    /// Whether the session negotiated 2025-11-25 or later (its streams open with a priming
+    /// event and `retry`).
+    pub fn primes_streams(&self) -> bool {
+        self.client_info()
+            .is_some_and(|c| c.protocol_version.as_str() >= "2025-11-25")
     }
 
     /// Take every waiting request out of the session: they end (their requests answered as

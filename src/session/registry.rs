@@ -214,6 +214,11 @@ impl SessionRegistry {
         if let Some(link) = self.shared.get() {
             session.set_link(Arc::clone(link), adopted);
         }
+        let limits = &self.engine.settings().limits;
+        session.replay_log().set_limits(super::ReplayLimits {
+            events: limits.stream_replay_events,
+            age: limits.stream_replay_age(),
+        });
         session.touch();
         match self.sessions.entry(id.clone()) {
             Entry::Occupied(e) => {

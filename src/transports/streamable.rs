@@ -7,9 +7,8 @@ use poem::{Body, Request, Response, http::Method, http::StatusCode};
 use rmcp::model::{
     ErrorData, JsonRpcError, JsonRpcMessage, JsonRpcVersion2_0, ServerJsonRpcMessage,
 };
-use tokio_stream::wrappers::ReceiverStream;
 
-use super::{STREAM_BUFFER, jsonrpc, message_frame, sse_response};
+use super::{STREAM_BUFFER, jsonrpc, sse_response};
 use crate::{
     domain::SessionId,
     error::{ApiError, RpcError},
@@ -70,7 +69,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
         super::note_session(req, &session);
         let init = state.cluster.as_ref().map(|_| msg.clone());
         let reply = match forward_request(&session, msg, state).await.map_err(rpc)? {
-            Forwarded::Reply(reply) => reply,
+            Forwarded::Reply(reply) => *reply,
             Forwarded::Cancelled => {
                 state.registry.end(session.id(), EndReason::EngineStopped);
                 return Ok(cancelled_response(state));
@@ -119,7 +118,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
 /// How a forwarded request ended.
 enum Forwarded {
     /// The engine's reply (or the timeout's error).
-    Reply(ServerJsonRpcMessage),
+    Reply(Box<ServerJsonRpcMessage>),
     /// The client cancelled it: it gets no reply.
     Cancelled,
 }
@@ -137,18 +136,18 @@ async fn forward_request(
     session.send(msg).map_err(send_error)?;
     let timeout = state.settings.server.request_timeout();
     match tokio::time::timeout(timeout, waiter.recv()).await {
-        Ok(Some(reply)) => Ok(Forwarded::Reply(reply)),
+        Ok(Some(reply)) => Ok(Forwarded::Reply(Box::new(reply))),
         // The client cancelled it (the session lives on), or the session ended (deleted,
         // expired, shut down) while the request waited: the ended-session answer.
         Ok(None) if !session.cancelled().is_cancelled() => Ok(Forwarded::Cancelled),
         Ok(None) => Err(ApiError::UnknownSession),
-        Err(_) => Ok(Forwarded::Reply(error_reply(
+        Err(_) => Ok(Forwarded::Reply(Box::new(error_reply(
             id,
             ErrorData::internal_error(
                 format!("request timed out after {} s", timeout.as_secs()),
                 None,
             ),
-        ))),
+        )))),
     }
 }
 
@@ -272,14 +271,29 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     let session = session_from_headers(req, state).await?;
     super::note_session(req, &session);
     check_protocol_version(req)?;
+    // A resuming client first gets what its stream sent after the last event it saw; an id
+    // this stream never gave (another stream's, another replica's, pruned) replays nothing.
+    let last_event_id = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok());
+    let missed = last_event_id
+        .and_then(|id| session.replay_log().since(id))
+        .unwrap_or_default();
     let rx = session
         .attach_stream(STREAM_BUFFER)
         .map_err(|_| ApiError::StreamConflict)?;
     if let Some(cluster) = &state.cluster {
         cluster.stream_attached(&session).await;
     }
-    let events = ReceiverStream::new(rx).map(|m| message_frame(&m));
+    let priming = session.primes_streams().then(|| {
+        session
+            .replay_log()
+            .priming(state.settings.limits.stream_retry_ms)
+    });
+    let head = futures::stream::iter(priming.into_iter().chain(missed));
     // The receiver ends by itself when the session closes (its sender is dropped).
+    let events = head.chain(super::resumable::LiveEvents::new(rx, session));
     let stop = state.draining.clone();
     Ok(sse_response(
         events,
