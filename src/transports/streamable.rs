@@ -4,14 +4,12 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use poem::{Body, Request, Response, http::Method, http::StatusCode};
-use rmcp::model::{
-    ErrorData, JsonRpcError, JsonRpcMessage, JsonRpcVersion2_0, ServerJsonRpcMessage,
-};
+use rmcp::model::{ErrorData, JsonRpcMessage, ServerJsonRpcMessage};
 
 use super::{STREAM_BUFFER, jsonrpc, sse_response};
 use crate::{
     domain::SessionId,
-    error::{ApiError, RpcError},
+    error::{ApiError, RpcError, rpc_error as error_reply},
     http::{AppState, headers},
     session::{EndReason, Lookup, SendError, Session, TransportKind},
     telemetry::labels::StreamKind,
@@ -63,33 +61,29 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
             )));
         }
         let session = state
-            .registry
+            .sessions
             .create(TransportKind::StreamableHttp, super::origin_of(req))
             .map_err(|e| rpc(e.into()))?;
         super::note_session(req, &session);
-        let init = state.cluster.as_ref().map(|_| msg.clone());
+        let init = state.sessions.is_shared().then(|| msg.clone());
         let reply = match forward_request(&session, msg, state).await.map_err(rpc)? {
             Forwarded::Reply(reply) => *reply,
             Forwarded::Cancelled => {
-                state.registry.end(session.id(), EndReason::EngineStopped);
+                state.sessions.end(session.id(), EndReason::EngineStopped);
                 return Ok(cancelled_response(state));
             }
         };
         if matches!(reply, JsonRpcMessage::Error(_)) {
             // A failed handshake leaves nothing to continue: do not hand out the id.
-            state.registry.end(session.id(), EndReason::EngineStopped);
+            state.sessions.end(session.id(), EndReason::EngineStopped);
             return Ok(reply_response(&reply, state, None));
         }
-        if let (Some(cluster), Some(init)) = (&state.cluster, init)
-            && let Err(e) = cluster.register(&session, Some(&init)).await
-        {
-            // Other replicas could not serve it: refuse rather than hand out half a session.
-            tracing::error!(error.cause_chain = ?e, "cannot share a new session");
-            state.registry.end(session.id(), EndReason::EngineStopped);
-            return Err(rpc(ApiError::Unavailable(
-                "the session store is unavailable; retry later".into(),
-            )));
-        }
+        // Other replicas could not serve it: refuse rather than hand out half a session.
+        state
+            .sessions
+            .share(&session, init.as_ref())
+            .await
+            .map_err(|e| rpc(e.into()))?;
         return Ok(reply_response(&reply, state, Some(session.id())));
     }
 
@@ -151,22 +145,8 @@ async fn forward_request(
     }
 }
 
-fn error_reply(id: rmcp::model::RequestId, error: ErrorData) -> ServerJsonRpcMessage {
-    JsonRpcMessage::Error(JsonRpcError {
-        jsonrpc: JsonRpcVersion2_0,
-        id: Some(id),
-        error,
-    })
-}
-
 fn send_error(e: SendError) -> ApiError {
-    match e {
-        SendError::QueueFull => ApiError::QueueFull,
-        SendError::Closed => ApiError::UnknownSession,
-        SendError::DuplicateId => {
-            ApiError::InvalidRequest("a request with this id is already in flight".into())
-        }
-    }
+    ApiError::from_send(e, TransportKind::StreamableHttp)
 }
 
 fn reply_response(
@@ -230,7 +210,11 @@ async fn session_from_headers(req: &Request, state: &AppState) -> Result<Arc<Ses
         .ok_or(ApiError::MalformedSessionId("Mcp-Session-Id header"))?;
     // Well-formed per the spec but not one of ours: as unknown as an expired one.
     let id = SessionId::parse(raw).map_err(|_| ApiError::UnknownSession)?;
-    match super::find_session(state, &id, TransportKind::StreamableHttp).await {
+    match state
+        .sessions
+        .find(&id, TransportKind::StreamableHttp)
+        .await
+    {
         Lookup::Live(s) if s.transport() == TransportKind::StreamableHttp => {
             super::check_owner(req, &s, state)?;
             Ok(s)
@@ -280,12 +264,11 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     let missed = last_event_id
         .and_then(|id| session.replay_log().since(id))
         .unwrap_or_default();
-    let rx = session
-        .attach_stream(STREAM_BUFFER)
+    let rx = state
+        .sessions
+        .attach_stream(&session, STREAM_BUFFER)
+        .await
         .map_err(|_| ApiError::StreamConflict)?;
-    if let Some(cluster) = &state.cluster {
-        cluster.stream_attached(&session).await;
-    }
     let priming = session.primes_streams().then(|| {
         session
             .replay_log()
@@ -308,15 +291,14 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
 async fn delete(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     let session = session_from_headers(req, state).await?;
     super::note_session(req, &session);
-    if let Some(cluster) = &state.cluster {
-        let hash = crate::store::session_hash(session.id());
-        cluster.end_shared(&hash, EndReason::Deleted).await;
-    }
     // The DELETE is answered first; the requests still waiting on the session end (404)
     // once that answer has gone out: a client that sees the 404 of its own in-flight
     // request before the answer to its DELETE takes the session for lost and raises.
     let waiters = session.take_waiters();
-    state.registry.end(session.id(), EndReason::Deleted);
+    state
+        .sessions
+        .end_everywhere(&session, EndReason::Deleted)
+        .await;
     // Polled when the (empty) body is written, right before the answer is flushed; the
     // short pause covers the flush. Never polled (the client left): dropped with the body.
     let after_answer = futures::stream::once(async move {
