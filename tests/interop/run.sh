@@ -42,8 +42,9 @@ fixture_url="http://127.0.0.1:$(free_port)"
 # A second one answering on event streams (the first answers in JSON, the default).
 fixture_sse_url="http://127.0.0.1:$(free_port)"
 
-# The Opik API URL points at a closed local port: these tests must not need the network.
-SSE_PORT="$port" SSE_LOG_PATH="$art/opik-mcp-sse.log" \
+# The Opik API URL points at a closed local port: these tests must not need the network. The
+# admin listener takes any free port (a fixed one may be taken on a shared machine).
+SSE_PORT="$port" SSE_LOG_PATH="$art/opik-mcp-sse.log" OPIK_MCP_ADMIN__PORT=0 \
   OPIK_API_BASE_URL="${OPIK_API_BASE_URL:-http://127.0.0.1:9/opik/api}" \
   "$bin" --transport=sse --sse-host=127.0.0.1 --sse-port="$port" >"$art/server.log" 2>&1 &
 server_pid=$!
