@@ -7,8 +7,10 @@
 //! - `health`: the HTTP-stack ceiling, `GET /health` with keep-alive over C connections.
 //! - `proxy`: a per-request round-robin proxy in front of several replicas (no affinity).
 //! - `fake-opik`: a minimal Opik REST API, so an Opik tool can be driven on loopback.
+//! - `conformance-server`: the product's HTTP stack with the conformance suite's fixtures.
 
 mod client;
+mod conformance;
 mod fake_opik;
 mod health;
 mod idle;
@@ -42,6 +44,8 @@ enum Mode {
     Proxy(proxy::ProxyArgs),
     /// Serve a minimal fake Opik API (`list-projects`) on loopback.
     FakeOpik(fake_opik::FakeOpikArgs),
+    /// The server's own HTTP stack serving the conformance suite's fixtures.
+    ConformanceServer(conformance::ConformanceArgs),
 }
 
 #[tokio::main]
@@ -53,5 +57,6 @@ async fn main() -> anyhow::Result<()> {
         Mode::Health(a) => health::run(a).await,
         Mode::Proxy(a) => proxy::run(a).await,
         Mode::FakeOpik(a) => fake_opik::run(a).await,
+        Mode::ConformanceServer(a) => conformance::run(a).await,
     }
 }

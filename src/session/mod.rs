@@ -10,6 +10,7 @@ mod kinds;
 mod live;
 mod observed;
 mod registry;
+mod replay;
 mod shared;
 mod sink;
 mod trim;
@@ -22,7 +23,8 @@ pub use crate::events::{
 };
 pub use kinds::{Lookup, RegistryError, SendError, StreamAttachError};
 pub use live::{ReplyWaiter, Session};
-pub use registry::SessionRegistry;
+pub use registry::{HandlerFactory, SessionRegistry};
+pub use replay::{GET_STREAM, ReplayLimits, ReplayLog, held_bytes as replay_held_bytes};
 pub use shared::SharedLink;
 pub(crate) use shared::replay_initialize;
 pub use sink::SessionSink;

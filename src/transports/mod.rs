@@ -5,6 +5,7 @@ mod encode;
 pub mod headers;
 pub mod jsonrpc;
 pub mod modern;
+mod resumable;
 pub mod sse;
 pub mod stdio;
 pub mod streamable;

@@ -1,10 +1,10 @@
 //! `write` field checks: times (ISO 8601 / RFC 3339 with an offset, normalised to UTC, the end
-//! not before the start), tags added or removed without wiping the others (the fake keeps
-//! them), and argument errors that name their JSON path. Refusals write nothing.
+//! not before the start), tags added or removed with Opik's own patch fields, without wiping
+//! the others (the fake applies them like Opik), and argument errors that name their JSON path. Refusals write nothing.
 
 use serde_json::{Value, json};
 
-use crate::{consolidated_write_ops::writes, fake_opik::ids, opik_support::harness};
+use crate::{fake_opik::ids, opik_support::harness};
 
 fn trace(start: &str) -> Value {
     json!({"name": "t", "project_name": "demo-app", "start_time": start})
@@ -112,12 +112,16 @@ async fn tags_to_add_and_tags_to_remove_keep_the_other_tags() {
         tags_of(&h, "traces", ids::TRACE_SHORT),
         json!(["prod", "reviewed", "ok"])
     );
+    // Opik's own fields go out: the change, never a merged list that could overwrite another
+    // writer's tags.
     let body = h
         .fake
         .last("PATCH", &format!("/v1/private/traces/{}", ids::TRACE_SHORT))
         .body
         .expect("body");
-    assert_eq!(body["tags"], json!(["prod", "reviewed", "ok"]));
+    assert_eq!(body["tags_to_add"], json!(["ok"]));
+    assert_eq!(body["tags_to_remove"], json!(["flaky"]));
+    assert!(body.get("tags").is_none(), "{body}");
 
     h.call_ok(
         "write",
@@ -130,6 +134,37 @@ async fn tags_to_add_and_tags_to_remove_keep_the_other_tags() {
     )
     .await;
     assert_eq!(tags_of(&h, "spans", ids::SPAN_1), json!(["slow", "cached"]));
+}
+
+#[tokio::test]
+async fn concurrent_tag_additions_all_land_and_need_no_read() {
+    let h = harness().await;
+    h.fake.clear();
+    let path = format!("/v1/private/traces/{}", ids::TRACE_SHORT);
+    let added: Vec<String> = (0..8).map(|i| format!("w{i}")).collect();
+    let calls = added.iter().map(|tag| {
+        h.call_ok(
+            "write",
+            json!({"operation": "trace.update", "data": {"id": ids::TRACE_SHORT,
+                   "project_name": "demo-app", "tags_to_add": [tag]}}),
+        )
+    });
+    futures::future::join_all(calls).await;
+    let tags = tags_of(&h, "traces", ids::TRACE_SHORT);
+    let tags: Vec<&str> = tags
+        .as_array()
+        .expect("tags")
+        .iter()
+        .flat_map(Value::as_str)
+        .collect();
+    assert_eq!(tags.len(), 9, "{tags:?}");
+    assert!(tags.contains(&"prod"), "{tags:?}");
+    for tag in &added {
+        assert!(tags.contains(&tag.as_str()), "{tag} lost: {tags:?}");
+    }
+    // With the project named, the tags are never read.
+    assert!(h.fake.requests_to("GET", &path).is_empty());
+    assert_eq!(h.fake.requests_to("PATCH", &path).len(), 8);
 }
 
 #[tokio::test]
@@ -149,6 +184,10 @@ async fn contradictory_or_oversized_tag_changes_are_refused_before_anything_is_s
             json!({"id": ids::TRACE_SHORT, "tags_to_add": ["x".repeat(101)]}),
             "data[0].tags_to_add[0]: a tag has at most 100 characters",
         ),
+        (
+            json!({"id": ids::TRACE_SHORT, "tags_to_add": (0..51).map(|i| format!("t{i}")).collect::<Vec<_>>()}),
+            "data[0].tags_to_add: 51 tags; Opik takes at most 50",
+        ),
     ];
     for (data, needle) in cases {
         let err = h
@@ -157,19 +196,6 @@ async fn contradictory_or_oversized_tag_changes_are_refused_before_anything_is_s
         assert!(err.contains(needle), "{err}");
     }
     assert!(h.fake.requests().is_empty(), "{:?}", h.fake.requests());
-    // Over 50 once merged with the current tags: refused after the read, before any write.
-    let many: Vec<String> = (0..50).map(|i| format!("t{i}")).collect();
-    let err = h
-        .call_err(
-            "write",
-            json!({"operation": "trace.update", "data": {"id": ids::TRACE_SHORT, "tags_to_add": many}}),
-        )
-        .await;
-    assert!(
-        err.contains("data[0].tags_to_add: with these the entity would have 51 tags"),
-        "{err}"
-    );
-    assert!(writes(&h).is_empty(), "{:?}", writes(&h));
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Every `write` operation, table-driven from its own `schema`: sent single (as its dry run
 //! said) and batched (two elements), refused for a missing field, a wrong type and a batch over
-//! 1,000 — with nothing sent on refusal. Lookups (`GET`s of a trace's project or current tags)
+//! 1,000 — with nothing sent on refusal. Lookups (`GET`s of a trace's or span's project)
 //! are reads; the assertions count the writes.
 
 use serde_json::{Value, json};

@@ -4,7 +4,7 @@
 #
 # How: the end-to-end tests (tests/api/opik_e2e/: every tool, resource and prompt; the
 # consolidated_* tests: read, list, search, stats, compare_experiments, write with its
-# lookups, project rules and tag merges) and the
+# lookups, project rules and tag changes) and the
 # request-shape tests (tests/api/opik_requests.rs) run with
 # their fake Opik bound to a fixed port, and the app pointed at a Prism proxy in front of it.
 # `prism proxy --errors` validates each request (path, query, body) before forwarding and each

@@ -4,7 +4,8 @@
 //!
 //! Where the real Opik would fall back to its default project (trace and span writes, patches,
 //! batch scores without `project_name`/`project_id`), the fake answers `400` instead, so no
-//! test can pass while such a write goes out. Patches keep the tags they set, like Opik.
+//! test can pass while such a write goes out. Patches change tags like Opik (`tags`,
+//! `tags_to_add`, `tags_to_remove`).
 
 use std::sync::Arc;
 
@@ -90,8 +91,9 @@ pub(super) fn accept_in_project(Json(body): Json<Value>) -> Response {
     }
 }
 
-/// `PATCH` of one trace or span in `list`: `204` (keeping the tags it sets), `404` for an
-/// unknown id, `400` without a project.
+/// `PATCH` of one trace or span in `list`: `204`, `404` for an unknown id, `400` without a
+/// project. Tags change like in Opik, under the one lock (so atomically): `tags` replaces them,
+/// `tags_to_add` appends the missing ones, `tags_to_remove` takes its own out.
 fn patch(list: &mut [Value], id: &str, body: &Value) -> Response {
     if !has_project(body) {
         return no_project();
@@ -99,9 +101,26 @@ fn patch(list: &mut [Value], id: &str, body: &Value) -> Response {
     let Some(entity) = list.iter_mut().find(|e| e["id"] == id) else {
         return error(404, "Not found");
     };
-    if let Some(tags) = body.get("tags") {
-        entity["tags"] = tags.clone();
+    if ["tags", "tags_to_add", "tags_to_remove"]
+        .iter()
+        .all(|f| body.get(f).is_none())
+    {
+        return no_content();
     }
+    let strings =
+        |field: &str| -> Vec<Value> { body[field].as_array().cloned().unwrap_or_default() };
+    let mut tags = match body.get("tags") {
+        Some(replace) => replace.as_array().cloned().unwrap_or_default(),
+        None => entity["tags"].as_array().cloned().unwrap_or_default(),
+    };
+    for tag in strings("tags_to_add") {
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    let remove = strings("tags_to_remove");
+    tags.retain(|t| !remove.contains(t));
+    entity["tags"] = Value::Array(tags);
     no_content()
 }
 

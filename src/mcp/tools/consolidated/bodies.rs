@@ -42,7 +42,7 @@ impl Plan {
 /// (errors name `data[i].field`) before anything is sent, lookups included.
 pub(super) trait PlanOp: DeserializeOwned {
     /// Validate every element and say what must be read from Opik before planning (a trace's
-    /// project, current tags). By default nothing: [`PlanOp::plan`] validates.
+    /// project). By default nothing: [`PlanOp::plan`] validates.
     fn needs(_items: &[Self]) -> Result<Vec<Need>, String> {
         Ok(Vec::new())
     }

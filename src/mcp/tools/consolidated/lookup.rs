@@ -1,6 +1,5 @@
 //! What a `write` plan reads from Opik before it is built: the project of a trace or span, so
-//! that no write falls back to Opik's default project, and current tags, so that
-//! `tags_to_add` / `tags_to_remove` keep the others. Lookups are deduplicated and run a few
+//! that no write falls back to Opik's default project. Lookups are deduplicated and run a few
 //! at a time; a 404 names the element field that pointed at the missing entity.
 
 use std::collections::BTreeMap;
@@ -16,9 +15,9 @@ const PARALLEL: usize = 8;
 /// One entity to read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Lookup {
-    /// `GET traces/{id}`: its project id and tags.
+    /// `GET traces/{id}`: its project id.
     Trace(String),
-    /// `GET spans/{id}`: its trace, project id and tags.
+    /// `GET spans/{id}`: its trace and project id.
     Span(String),
     /// `GET traces/{id}`, then `GET projects/{project_id}`: the name of the trace's project
     /// (span creates name their project; they take no project id).

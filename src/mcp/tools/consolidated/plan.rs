@@ -1,7 +1,7 @@
 //! Turning `write` data into the exact Opik requests: `data` is split into elements, parsed as
 //! the operation's type and handed to that type's [`PlanOp`] implementation, which validates
 //! every element (with its index, JSON path, expected type and an example) before anything is
-//! sent, then names what must be read first (a trace's project, current tags); the lookups run,
+//! sent, then names what must be read first (a trace's or span's project); the lookups run,
 //! and the requests are built from what they found.
 
 use serde_json::Value;

@@ -1,7 +1,8 @@
 //! Plans of `trace.update` and `span.update`: one `PATCH` per element, always naming the
 //! project (the caller's `project_name`, or the project id read from the trace or span, so the
-//! patch never falls back to Opik's default project), with `tags_to_add` / `tags_to_remove`
-//! merged into the current tags.
+//! patch never falls back to Opik's default project). `tags_to_add` / `tags_to_remove` go out
+//! as Opik's own `TraceUpdate` / `SpanUpdate` fields, which Opik applies atomically: the
+//! current tags are never read, so a concurrent writer's tag change is never overwritten.
 
 use serde_json::{Value, json};
 
@@ -12,7 +13,7 @@ use super::{
     registry::Operation,
 };
 
-/// Most tags Opik keeps on one trace or span, and most characters per tag.
+/// Most tags per list of one patch (`maxItems` in the spec), and most characters per tag.
 const MAX_TAGS: usize = 50;
 const MAX_TAG_CHARS: usize = 100;
 
@@ -36,13 +37,10 @@ impl<'a> TagChange<'a> {
         }
     }
 
-    fn merges(&self) -> bool {
-        !self.add.is_empty() || !self.remove.is_empty()
-    }
-
-    /// Every list within Opik's limits, and no contradictions.
+    /// Every list within Opik's limits, and no contradictions. The count after Opik applies
+    /// the change is Opik's to check: knowing it would take a read of the current tags.
     fn check(&self, i: usize) -> Result<(), String> {
-        if self.replace.is_some() && self.merges() {
+        if self.replace.is_some() && !(self.add.is_empty() && self.remove.is_empty()) {
             return Err(format!(
                 "data[{i}].tags: give either tags (replaces them all) or tags_to_add / \
                  tags_to_remove (keeps the others), not both"
@@ -54,10 +52,10 @@ impl<'a> TagChange<'a> {
             ("tags_to_remove", self.remove),
         ];
         for (field, list) in lists {
-            if list.len() > MAX_TAGS {
+            let count = unique(list).len();
+            if count > MAX_TAGS {
                 return Err(format!(
-                    "data[{i}].{field}: {} tags; Opik keeps at most {MAX_TAGS}",
-                    list.len()
+                    "data[{i}].{field}: {count} tags; Opik takes at most {MAX_TAGS}"
                 ));
             }
             if let Some(j) = list.iter().position(|t| t.chars().count() > MAX_TAG_CHARS) {
@@ -75,36 +73,29 @@ impl<'a> TagChange<'a> {
         Ok(())
     }
 
-    /// The tags to send: `replace`, or `current` plus `add` minus `remove` (order kept), or
-    /// none when the tags do not change.
-    fn apply(&self, i: usize, current: Option<&Value>) -> Result<Option<Vec<String>>, String> {
+    /// Sets the patch's `tags` (replace; an empty list clears them), `tags_to_add` and
+    /// `tags_to_remove` (when not empty), each without duplicates (the spec's `uniqueItems`).
+    fn write_into(&self, body: &mut Value) {
         if let Some(r) = self.replace {
-            return Ok(Some(r.to_vec()));
+            body["tags"] = json!(unique(r));
         }
-        if !self.merges() {
-            return Ok(None);
-        }
-        let mut tags: Vec<String> = current
-            .and_then(|e| e["tags"].as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t.as_str().map(String::from))
-            .collect();
-        for t in self.add {
-            if !tags.contains(t) {
-                tags.push(t.clone());
+        for (field, list) in [("tags_to_add", self.add), ("tags_to_remove", self.remove)] {
+            if !list.is_empty() {
+                body[field] = json!(unique(list));
             }
         }
-        tags.retain(|t| !self.remove.contains(t));
-        if tags.len() > MAX_TAGS {
-            return Err(format!(
-                "data[{i}].tags_to_add: with these the entity would have {} tags; Opik keeps \
-                 at most {MAX_TAGS}",
-                tags.len()
-            ));
-        }
-        Ok(Some(tags))
     }
+}
+
+/// `list` without repeats, first occurrences in order.
+fn unique(list: &[String]) -> Vec<&String> {
+    let mut out: Vec<&String> = Vec::with_capacity(list.len());
+    for t in list {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
 }
 
 /// The project of a patch: the caller's name, else the id read from the entity (never none:
@@ -133,7 +124,7 @@ impl PlanOp for TraceUpdate {
             instant(i, "end_time", t.end_time.as_deref())?;
             let tags = TagChange::new(&t.tags, &t.tags_to_add, &t.tags_to_remove);
             tags.check(i)?;
-            if given(&t.project_name).is_none() || tags.merges() {
+            if given(&t.project_name).is_none() {
                 needs.push(Need {
                     at: format!("data[{i}].id"),
                     lookup: Lookup::Trace(id),
@@ -150,14 +141,15 @@ impl PlanOp for TraceUpdate {
             let id = uuid_field(i, "id", &t.id)?;
             let trace = known.trace(&id);
             let (project_name, project_id) = project(i, given(&t.project_name), trace)?;
-            let tags = TagChange::new(&t.tags, &t.tags_to_add, &t.tags_to_remove);
-            let body = compact(
-                json!({"project_name": project_name, "project_id": project_id,
+            let mut body = json!({"project_name": project_name, "project_id": project_id,
                 "name": t.name, "end_time": instant(i, "end_time", t.end_time.as_deref())?,
                 "input": t.input, "output": t.output, "metadata": t.metadata,
-                "tags": tags.apply(i, trace)?, "thread_id": t.thread_id}),
+                "thread_id": t.thread_id});
+            TagChange::new(&t.tags, &t.tags_to_add, &t.tags_to_remove).write_into(&mut body);
+            plan.push(
+                req("PATCH", format!("/v1/private/traces/{id}"), compact(body)),
+                id,
             );
-            plan.push(req("PATCH", format!("/v1/private/traces/{id}"), body), id);
         }
         Ok(plan)
     }
@@ -179,7 +171,7 @@ impl PlanOp for SpanUpdate {
             instant(i, "end_time", s.end_time.as_deref())?;
             let tags = TagChange::new(&s.tags, &s.tags_to_add, &s.tags_to_remove);
             tags.check(i)?;
-            if given(&s.project_name).is_none() || s.trace_id.is_none() || tags.merges() {
+            if given(&s.project_name).is_none() || s.trace_id.is_none() {
                 needs.push(Need {
                     at: format!("data[{i}].id"),
                     lookup: Lookup::Span(id),
@@ -205,15 +197,17 @@ impl PlanOp for SpanUpdate {
                 .parent_span_id
                 .as_deref()
                 .map(|p| uuid_field(i, "parent_span_id", p));
-            let tags = TagChange::new(&s.tags, &s.tags_to_add, &s.tags_to_remove);
-            let body = compact(json!({"trace_id": trace_id, "project_name": project_name,
+            let mut body = json!({"trace_id": trace_id, "project_name": project_name,
                 "project_id": project_id, "parent_span_id": parent.transpose()?,
                 "name": s.name, "type": s.span_type,
                 "end_time": instant(i, "end_time", s.end_time.as_deref())?,
                 "input": s.input, "output": s.output, "metadata": s.metadata,
-                "model": s.model, "provider": s.provider, "usage": s.usage,
-                "tags": tags.apply(i, span)?}));
-            plan.push(req("PATCH", format!("/v1/private/spans/{id}"), body), id);
+                "model": s.model, "provider": s.provider, "usage": s.usage});
+            TagChange::new(&s.tags, &s.tags_to_add, &s.tags_to_remove).write_into(&mut body);
+            plan.push(
+                req("PATCH", format!("/v1/private/spans/{id}"), compact(body)),
+                id,
+            );
         }
         Ok(plan)
     }
@@ -227,31 +221,62 @@ mod tests {
         Some(v.iter().map(|s| s.to_string()).collect())
     }
 
+    fn body_of(change: &TagChange<'_>) -> Value {
+        let mut body = json!({"name": "n"});
+        change.write_into(&mut body);
+        body
+    }
+
     #[test]
-    fn tag_changes_keep_the_other_tags_in_order_without_duplicates() {
-        let current = json!({"tags": ["prod", "v1", "flaky"]});
-        let (add, remove) = (strings(&["reviewed", "prod"]), strings(&["flaky"]));
+    fn tag_changes_go_out_as_the_native_fields_without_duplicates() {
+        let (add, remove) = (
+            strings(&["reviewed", "prod", "reviewed"]),
+            strings(&["flaky"]),
+        );
         let change = TagChange::new(&None, &add, &remove);
         assert_eq!(change.check(0), Ok(()));
         assert_eq!(
-            change.apply(0, Some(&current)),
-            Ok(strings(&["prod", "v1", "reviewed"]))
+            body_of(&change),
+            json!({"name": "n", "tags_to_add": ["reviewed", "prod"], "tags_to_remove": ["flaky"]})
         );
-        // No current tags (an entity never tagged) and no change at all.
-        assert_eq!(change.apply(0, None), Ok(strings(&["reviewed", "prod"])));
+        // No change, or empty lists: no tag field at all.
+        let empty = Some(Vec::new());
         assert_eq!(
-            TagChange::new(&None, &None, &None).apply(0, Some(&current)),
-            Ok(None)
+            body_of(&TagChange::new(&None, &None, &None)),
+            json!({"name": "n"})
         );
-        // `tags` replaces them all; with a merge list it is refused.
-        let replace = strings(&["only"]);
         assert_eq!(
-            TagChange::new(&replace, &None, &None).apply(0, Some(&current)),
-            Ok(strings(&["only"]))
+            body_of(&TagChange::new(&None, &empty, &empty)),
+            json!({"name": "n"})
         );
+        // `tags` replaces them all, an empty list clears them; with a merge list it is refused.
+        let replace = strings(&["only", "only"]);
+        let cleared = TagChange::new(&empty, &None, &None);
+        assert_eq!(body_of(&cleared), json!({"name": "n", "tags": []}));
+        let replaced = TagChange::new(&replace, &None, &None);
+        assert_eq!(body_of(&replaced), json!({"name": "n", "tags": ["only"]}));
         let err = TagChange::new(&replace, &add, &None)
             .check(2)
             .expect_err("both");
         assert!(err.starts_with("data[2].tags: give either"), "{err}");
+    }
+
+    #[test]
+    fn a_list_over_the_limit_counts_distinct_tags() {
+        let fifty: Vec<String> = (0..50).map(|i| format!("t{i}")).collect();
+        let mut repeated = fifty.clone();
+        repeated.push("t0".into());
+        let repeated = Some(repeated);
+        assert_eq!(TagChange::new(&None, &repeated, &None).check(0), Ok(()));
+        let mut over = fifty;
+        over.push("t50".into());
+        let over = Some(over);
+        let err = TagChange::new(&None, &None, &over)
+            .check(1)
+            .expect_err("51");
+        assert_eq!(
+            err,
+            "data[1].tags_to_remove: 51 tags; Opik takes at most 50"
+        );
     }
 }

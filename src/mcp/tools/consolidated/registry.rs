@@ -185,9 +185,12 @@ impl Operation {
             Operation::TraceUpdate | Operation::SpanUpdate => {
                 v.push(
                     "not_found: the trace/span does not exist (when it is read first, for \
-                     its project or a tag merge, nothing is written)",
+                     its project, nothing is written)",
                 );
-                v.push("validation: tags together with tags_to_add/tags_to_remove, or over 50");
+                v.push(
+                    "validation: tags together with tags_to_add/tags_to_remove, a tag in both, \
+                     or over 50 in one list",
+                );
             }
             Operation::SpanCreate => v.push(
                 "not_found: without project_name, the trace is read for its project; an \
