@@ -6,8 +6,13 @@
 //! - elsewhere `{"error":{"code":"<snake_case>","message":<text>}}`.
 
 use poem::{IntoResponse, Response, http::StatusCode};
-use rmcp::model::RequestId;
+use rmcp::model::{
+    ErrorCode, ErrorData, JsonRpcError, JsonRpcMessage, JsonRpcVersion2_0, RequestId,
+    ServerJsonRpcMessage,
+};
 use serde_json::json;
+
+use crate::session::{SendError, TransportKind};
 
 /// JSON-RPC error codes used by the HTTP layer.
 pub mod codes {
@@ -285,12 +290,55 @@ impl ApiError {
             h.insert("retry-after", poem::http::HeaderValue::from_static("5"));
         }
         if matches!(self, ApiError::MethodNotAllowed) {
-            resp.headers_mut().insert(
-                "allow",
-                poem::http::HeaderValue::from_static("GET, POST, DELETE"),
-            );
+            set_allow(&mut resp, "GET, POST, DELETE");
         }
         resp
+    }
+
+    /// A message the session could not take, as the transport answers it: on Streamable
+    /// HTTP a closed session is unknown (404: the client starts a new one); on legacy SSE it
+    /// is gone with its stream (410).
+    pub fn from_send(e: SendError, transport: TransportKind) -> Self {
+        match (e, transport) {
+            (SendError::QueueFull, _) => ApiError::QueueFull,
+            (SendError::Closed, TransportKind::Sse) => ApiError::SessionGone("its stream closed"),
+            (SendError::Closed, _) => ApiError::UnknownSession,
+            (SendError::DuplicateId, _) => {
+                ApiError::InvalidRequest("a request with this id is already in flight".into())
+            }
+        }
+    }
+}
+
+/// The `Allow` header of a 405: the methods the route serves.
+pub fn set_allow(resp: &mut Response, methods: &'static str) {
+    resp.headers_mut()
+        .insert("allow", poem::http::HeaderValue::from_static(methods));
+}
+
+/// A JSON-RPC error reply to request `id`.
+pub fn rpc_error(id: RequestId, error: ErrorData) -> ServerJsonRpcMessage {
+    JsonRpcMessage::Error(JsonRpcError {
+        jsonrpc: JsonRpcVersion2_0,
+        id: Some(id),
+        error,
+    })
+}
+
+/// The HTTP status of a reply on the stateless revision: it follows the JSON-RPC error
+/// (SEP-2243): unknown method 404, request problems 400, everything else 200.
+pub fn stateless_status(msg: &ServerJsonRpcMessage) -> StatusCode {
+    let JsonRpcMessage::Error(e) = msg else {
+        return StatusCode::OK;
+    };
+    match e.error.code {
+        ErrorCode::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
+        ErrorCode::INVALID_PARAMS
+        | ErrorCode::INVALID_REQUEST
+        | ErrorCode::HEADER_MISMATCH
+        | ErrorCode::UNSUPPORTED_PROTOCOL_VERSION
+        | ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
     }
 }
 
@@ -304,6 +352,12 @@ impl From<crate::session::RegistryError> for ApiError {
             RegistryError::OwnerFull(n) => ApiError::TooMany("sessions", n),
             RegistryError::AuditUnavailable => ApiError::AuditUnavailable,
         }
+    }
+}
+
+impl From<crate::app::Unshared> for ApiError {
+    fn from(_: crate::app::Unshared) -> Self {
+        ApiError::Unavailable("the session store is unavailable; retry later".into())
     }
 }
 

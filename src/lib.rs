@@ -3,6 +3,7 @@
 //! `main.rs` only wires CLI, config, telemetry and [`startup::Application`];
 //! everything else lives in these modules.
 
+pub mod app;
 pub mod auth;
 pub mod cluster;
 pub mod config;

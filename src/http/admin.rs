@@ -13,7 +13,8 @@ use crate::openapi;
 
 /// Build the admin poem application.
 ///
-/// Middleware order, outermost first: catch-panic → request-id → access-log (at debug
+/// Middleware order, outermost first: route classification (once, into the request
+/// extensions) → catch-panic → request-id → access-log (at debug
 /// level: probes every few seconds would drown the access log; they are counted in the
 /// metrics) → metrics → request limits (header size, timeout) → Host check (DNS rebinding:
 /// IP literals, `localhost` and `admin.allowed_hosts` only) → routes. A `401` carries a
@@ -24,7 +25,6 @@ pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
     let limits = middleware::RequestLimits {
         max_header_bytes: state.settings.limits.max_header_bytes,
         timeout: state.settings.limits.request_timeout(),
-        mcp_path: mcp_path.clone(),
     };
     let mut routes = Route::new();
     // The audit trail's admin API (list/filter audit records, list and end sessions), with
@@ -59,8 +59,7 @@ pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
                 path.starts_with("/admin/sessions/") || path.starts_with("/admin/oauth/grants/");
             let mut resp = ep.call(req).await?.into_response();
             if delete_only && resp.status() == StatusCode::METHOD_NOT_ALLOWED {
-                resp.headers_mut()
-                    .insert("allow", HeaderValue::from_static("DELETE"));
+                crate::error::set_allow(&mut resp, "DELETE");
             }
             // RFC 9110 §11.6.1: a 401 says how to authenticate (the admin API's bearer token).
             if resp.status() == StatusCode::UNAUTHORIZED
@@ -76,9 +75,10 @@ pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
         .around(move |ep, req| hosts.clone().check(ep, req))
         .with(limits)
         .data(state)
-        .with(middleware::HttpMetrics::new(&mcp_path))
-        .with(middleware::AccessLog::new(&mcp_path).quiet())
+        .with(middleware::HttpMetrics)
+        .with(middleware::AccessLog::new().quiet())
         .with(middleware::RequestIdLayer)
         .with(CatchPanic::new().with_handler(panic_response))
+        .with(middleware::ClassifyRoute::new(&mcp_path))
         .into_endpoint()
 }

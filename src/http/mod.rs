@@ -16,7 +16,7 @@ pub use state::{AppState, Inner as AppStateInner};
 
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, endpoint::make,
-    http::HeaderValue, middleware::CatchPanic, web::Data,
+    middleware::CatchPanic, web::Data,
 };
 
 use crate::{
@@ -27,8 +27,8 @@ use crate::{
 
 /// Build the public poem application.
 ///
-/// Middleware order, outermost first (STYLE.md §12):
-/// catch-panic → request-id → access-log → metrics → request limits (timeout + header size;
+/// Middleware order, outermost first (STYLE.md §12): route classification (once, into the
+/// request extensions, read by every later layer) → catch-panic → request-id → access-log → metrics → request limits (timeout + header size;
 /// body size is enforced where the body is read, 413) → Host syntax (one valid `Host`, no
 /// absolute-form target: 400) → routes. On the MCP routes:
 /// Host/Origin check → CORS → rate limit per client IP → auth → rate limit per principal
@@ -43,11 +43,10 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
     let mcp_path = s.server.mcp_path.clone();
     let origin_check =
         middleware::HostOriginCheck::from_settings(&s.server).with_origins(&s.cors.allowed_origins);
-    let cors = middleware::Cors::new(&s.cors, origin_check.clone(), &mcp_path);
+    let cors = middleware::Cors::new(&s.cors, origin_check.clone());
     let limits = middleware::RequestLimits {
         max_header_bytes: s.limits.max_header_bytes,
         timeout: s.limits.request_timeout(),
-        mcp_path: mcp_path.clone(),
     };
     let guard = McpGuard {
         state: state.clone(),
@@ -104,16 +103,16 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
     };
     let routes = state.public_docs.attach(routes);
 
-    let mcp: std::sync::Arc<str> = mcp_path.as_str().into();
     routes
         .catch_all_error(|e| async move { plain_shape(&e) })
         .data(state)
-        .around(move |ep, req| middleware::host::check_syntax(ep, req, mcp.clone()))
+        .around(middleware::host::check_syntax)
         .with(limits)
-        .with(middleware::HttpMetrics::new(&mcp_path))
-        .with(middleware::AccessLog::new(&mcp_path))
+        .with(middleware::HttpMetrics)
+        .with(middleware::AccessLog::new())
         .with(middleware::RequestIdLayer)
         .with(CatchPanic::new().with_handler(panic_response))
+        .with(middleware::ClassifyRoute::new(&mcp_path))
         .into_endpoint()
 }
 
@@ -147,8 +146,7 @@ pub(crate) fn plain_shape(e: &poem::Error) -> Response {
         resp.set_status(status);
     }
     if allow_get {
-        resp.headers_mut()
-            .insert("allow", HeaderValue::from_static("GET"));
+        crate::error::set_allow(&mut resp, "GET");
     }
     resp
 }

@@ -51,6 +51,8 @@ pub struct Inner {
     pub audit: AuditSink,
     /// The database, when the audit trail is on (admin API).
     pub store: Option<Store>,
+    /// The sessions facade the transports use (over `registry` and `cluster`).
+    pub sessions: crate::app::Sessions,
     /// Sessions shared with other replicas (`cluster.shared_sessions`), when on.
     pub cluster: Option<Arc<crate::cluster::Cluster>>,
     /// The OAuth broker (`auth.broker`), when on.

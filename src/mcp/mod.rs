@@ -5,6 +5,7 @@
 
 #[macro_use]
 mod versions;
+mod authorize;
 mod completion;
 pub mod instructions;
 mod prompts;
@@ -36,10 +37,9 @@ use rmcp::{
 use crate::{
     auth::{Principal, ToolScopes},
     config::Settings,
-    error::codes,
     opik::{OpikClient, OpikError},
-    ratelimit::{Decision, ToolLimits},
-    session::{Observers, SecurityEvent, SecurityEventKind},
+    ratelimit::ToolLimits,
+    session::Observers,
 };
 
 /// Everything sessions share: settings, the Opik client, the tool router, the scope of each
@@ -97,24 +97,6 @@ impl McpEngine {
         &self.limits
     }
 
-    /// Whether the caller may see and call `tool`. Requests without a principal come from
-    /// stdio (a local, trusted pipe); the HTTP transports always attach one.
-    fn may_call(&self, principal: Option<&Principal>, tool: &str) -> bool {
-        principal.is_none_or(|p| p.has_scope(self.scopes.required(tool)))
-    }
-
-    fn report(&self, kind: SecurityEventKind, p: &Principal, reason: &str, tool: &str) {
-        self.observers.security_event(&SecurityEvent {
-            kind,
-            principal: Some(p.id()),
-            client_ip: None,
-            credential: p.credential_tag(),
-            reason,
-            target: tool,
-            session: None,
-        });
-    }
-
     /// The effective settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -141,6 +123,16 @@ impl McpEngine {
     /// The completion lists fetched from Opik.
     fn completions(&self) -> &completion::CompletionCache {
         &self.completions
+    }
+
+    /// How far 2026-07-28 clients may share cached tool and resource lists: which entries
+    /// are listed depends on the caller's scopes when auth is on.
+    fn list_cache_scope(&self) -> rmcp::model::CacheScope {
+        if self.settings.auth.mode == crate::config::AuthMode::None {
+            rmcp::model::CacheScope::Public
+        } else {
+            rmcp::model::CacheScope::Private
+        }
     }
 
     /// The tools this deployment lists.
@@ -177,23 +169,6 @@ impl McpServer {
             .and_then(|c| c.workspace.clone())
             .unwrap_or_else(|| settings.opik.workspace.clone());
         instructions::render(settings, &workspace, &instructions::today())
-    }
-}
-
-/// Count a tool call against the per-tool quota; over quota is a JSON-RPC error carrying
-/// the retry time (`data.retryAfterSecs`).
-fn check_tool_quota(engine: &McpEngine, p: &Principal, tool: &str) -> Result<(), ErrorData> {
-    match engine.limits.check(p.id(), tool) {
-        Decision::Unlimited | Decision::Allowed { .. } => Ok(()),
-        Decision::Limited { limit, retry_after } => {
-            engine.report(SecurityEventKind::RateLimited, p, "per_tool", tool);
-            let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
-            Err(ErrorData::new(
-                rmcp::model::ErrorCode(codes::RATE_LIMITED),
-                format!("rate limit exceeded for tool {tool}; retry after {secs} s"),
-                Some(serde_json::json!({ "retryAfterSecs": secs, "limit": limit })),
-            ))
-        }
     }
 }
 
@@ -284,19 +259,11 @@ impl ServerHandler for McpServer {
             .cloned()
             .collect();
         let result = ListToolsResult::with_all_items(tools);
-        if context
-            .protocol_version()
-            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
-        {
-            // Which tools are listed depends on the caller's scopes when auth is on.
-            let scope = if self.engine.settings().auth.mode == crate::config::AuthMode::None {
-                rmcp::model::CacheScope::Public
-            } else {
-                rmcp::model::CacheScope::Private
-            };
-            return Ok(result.with_ttl_ms(LIST_TTL_MS).with_cache_scope(scope));
-        }
-        Ok(result)
+        Ok(with_cache_hints!(
+            result,
+            context,
+            self.engine.list_cache_scope()
+        ))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -308,25 +275,7 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        if !self.engine.router.has_route(&request.name) {
-            return Err(unknown_tool(&request.name));
-        }
-        let principal = context.extensions.get::<Principal>().cloned();
-        if !self.engine.may_call(principal.as_ref(), &request.name) {
-            // Same answer as a missing tool: a caller learns nothing about tools it may not use.
-            if let Some(p) = &principal {
-                let reason = self.engine.scopes.required(&request.name);
-                self.engine
-                    .report(SecurityEventKind::ToolDenied, p, reason, &request.name);
-            }
-            return Err(unknown_tool(&request.name));
-        }
-        if let Some(p) = principal
-            .as_ref()
-            .filter(|p| !crate::ratelimit::exempt(&self.engine.settings.rate_limit, p))
-        {
-            check_tool_quota(&self.engine, p, &request.name)?;
-        }
+        // Scope and quota were checked before this handler (`authorize`).
         let tcc = ToolCallContext::new(self, request, context);
         self.engine.router.call(tcc).await
     }
@@ -336,8 +285,15 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        let list = ListResourcesResult::with_all_items(resources::list(self.engine.settings()));
-        Ok(with_cache_hints!(list, context))
+        let principal = context.extensions.get::<Principal>();
+        let mut items = resources::list(self.engine.settings());
+        items.retain(|r| self.engine.may_read(principal, &r.uri));
+        let list = ListResourcesResult::with_all_items(items);
+        Ok(with_cache_hints!(
+            list,
+            context,
+            self.engine.list_cache_scope()
+        ))
     }
 
     async fn list_resource_templates(
@@ -345,10 +301,15 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        let list = ListResourceTemplatesResult::with_all_items(resources::templates(
-            self.engine.settings(),
-        ));
-        Ok(with_cache_hints!(list, context))
+        let principal = context.extensions.get::<Principal>();
+        let mut items = resources::templates(self.engine.settings());
+        items.retain(|t| self.engine.may_read(principal, &t.uri_template));
+        let list = ListResourceTemplatesResult::with_all_items(items);
+        Ok(with_cache_hints!(
+            list,
+            context,
+            self.engine.list_cache_scope()
+        ))
     }
 
     async fn read_resource(

@@ -161,12 +161,7 @@ pub async fn read(
     ext: &Extensions,
 ) -> Result<ReadResourceResult, ErrorData> {
     let settings = server.engine().settings();
-    let parts: Vec<String> = uri
-        .strip_prefix("opik://")
-        .ok_or_else(|| not_found(uri))?
-        .split('/')
-        .map(|p| percent_decode_str(p).decode_utf8_lossy().into_owned())
-        .collect();
+    let parts = segments(uri).ok_or_else(|| not_found(uri))?;
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let core = has(settings, Toolset::Core);
     let prompts = has(settings, Toolset::ExpertPrompts);
@@ -229,6 +224,40 @@ pub async fn read(
     Ok(ReadResourceResult::new(vec![
         ResourceContents::text(text, uri).with_mime_type(JSON_MIME),
     ]))
+}
+
+/// The path segments of an `opik://` URI, percent-decoded.
+fn segments(uri: &str) -> Option<Vec<String>> {
+    let rest = uri.strip_prefix("opik://")?;
+    Some(
+        rest.split('/')
+            .map(|p| percent_decode_str(p).decode_utf8_lossy().into_owned())
+            .collect(),
+    )
+}
+
+/// The tool a resource (or template) URI mirrors, as [`read`] routes it: a read of the URI
+/// is authorized as a call of that tool. `None` when no enabled resource has that shape.
+pub fn mirrored_tool(settings: &Settings, uri: &str) -> Option<&'static str> {
+    let parts = segments(uri)?;
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let core = has(settings, Toolset::Core);
+    let prompts = has(settings, Toolset::ExpertPrompts);
+    let datasets = has(settings, Toolset::ExpertDatasets);
+    let traces = traces_enabled(settings);
+    Some(match parts.as_slice() {
+        ["workspace-info"] => "get-server-info",
+        ["projects-list"] | ["projects", _, _] if core => "list-projects",
+        ["prompts", _, _] if prompts => "get-prompts",
+        ["prompt", _] | ["prompt", _, _] if prompts => "get-prompt-version",
+        ["datasets", _, _] if datasets => "list-datasets",
+        ["dataset", _] if datasets => "get-dataset-by-id",
+        ["dataset", _, "items", _, _] if datasets => "list-dataset-items",
+        ["trace", _] if traces => "get-trace-by-id",
+        ["traces", _, _, _] if traces => "list-traces",
+        _ if has(settings, Toolset::Consolidated) => "read",
+        _ => return None,
+    })
 }
 
 /// Whether `uri` names a resource this deployment lists: a static one, or one that fits a
@@ -325,6 +354,33 @@ mod tests {
             "expert-prompts is off by default"
         );
         assert!(!is_listed(&s, "file:///etc/passwd"));
+    }
+
+    #[test]
+    fn each_resource_and_template_mirrors_the_tool_its_read_calls() {
+        let mut s = Settings::default();
+        let tool = |s: &Settings, uri: &str| mirrored_tool(s, uri);
+        assert_eq!(tool(&s, "opik://projects-list"), Some("list-projects"));
+        assert_eq!(
+            tool(&s, "opik://projects/{page}/{size}"),
+            Some("list-projects")
+        );
+        assert_eq!(tool(&s, "opik://workspace-info"), Some("get-server-info"));
+        assert_eq!(tool(&s, "opik://traces/p/1/2"), Some("list-traces"));
+        assert_eq!(tool(&s, "opik://prompt/x"), None, "expert-prompts is off");
+        assert_eq!(tool(&s, "file:///etc/passwd"), None);
+        s.opik.toolsets = "all".parse().expect("valid");
+        assert_eq!(tool(&s, "opik://prompt/x/abc"), Some("get-prompt-version"));
+        assert_eq!(
+            tool(&s, "opik://dataset/d/items/1/5"),
+            Some("list-dataset-items")
+        );
+        assert_eq!(tool(&s, "opik://spans/abc"), Some("read"));
+        let every = list(&s).into_iter().map(|r| r.uri.clone());
+        let every = every.chain(templates(&s).into_iter().map(|t| t.uri_template.clone()));
+        for uri in every {
+            assert!(tool(&s, &uri).is_some(), "{uri} mirrors a tool");
+        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! turns rmcp's bare "method not found" (`-32601` with only the method name as message)
 //! into an answer a client developer can act on: why the method is not there (an extension
 //! or capability not offered, a method of another protocol revision, a request that goes the
-//! other way) and which methods are, also as `data.supported`.
+//! other way) and which methods are, also as `data.supported`. Before any handler, it
+//! authorizes the request (`super::authorize`).
 
 use std::borrow::Cow;
 
@@ -16,7 +17,8 @@ use rmcp::{
 };
 use serde_json::json;
 
-use super::McpServer;
+use super::{McpServer, authorize::Target};
+use crate::auth::Principal;
 
 /// The service of one session (see the module docs).
 #[derive(Clone)]
@@ -28,6 +30,11 @@ impl Service<RoleServer> for McpService {
         request: ClientRequest,
         context: RequestContext<RoleServer>,
     ) -> Result<ServerResult, ErrorData> {
+        // The one authorization point: before any handler runs.
+        if let Some(target) = Target::of(&request) {
+            let principal = context.extensions.get::<Principal>();
+            self.0.engine.authorize(principal, target)?;
+        }
         let method = request.method().to_owned();
         let version = context.protocol_version();
         Service::handle_request(&self.0, request, context)

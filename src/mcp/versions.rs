@@ -18,17 +18,21 @@ pub fn all_versions() -> Cow<'static, [ProtocolVersion]> {
 pub const LIST_TTL_MS: u64 = 60_000;
 
 /// 2026-07-28 list results carry cache hints (`ttlMs`, `cacheScope`); earlier revisions don't.
+/// Lists only change with the configuration (a restart): clients may cache them, shared
+/// (`Public`) unless a third argument says otherwise.
 macro_rules! with_cache_hints {
-    ($result:expr, $context:expr) => {{
+    ($result:expr, $context:expr) => {
+        with_cache_hints!($result, $context, ::rmcp::model::CacheScope::Public)
+    };
+    ($result:expr, $context:expr, $scope:expr) => {{
         let result = $result;
         if $context
             .protocol_version()
             .is_some_and(|v| v >= ::rmcp::model::ProtocolVersion::V_2026_07_28)
         {
-            // Lists only change with the configuration (a restart): clients may cache them.
             result
                 .with_ttl_ms($crate::mcp::LIST_TTL_MS)
-                .with_cache_scope(::rmcp::model::CacheScope::Public)
+                .with_cache_scope($scope)
         } else {
             result
         }

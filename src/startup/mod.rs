@@ -151,6 +151,7 @@ impl Application {
         }
         let auth = Arc::new(auth);
         let limits = Arc::new(HttpLimits::new(&settings.rate_limit));
+        let sessions = crate::app::Sessions::new(Arc::clone(&registry), cluster.clone());
         let state = AppState::new(AppStateInner {
             public_docs: openapi::public_docs(&settings)?,
             admin_docs: openapi::admin_docs(
@@ -169,6 +170,7 @@ impl Application {
             process,
             audit,
             store: persistence.as_ref().map(|p| p.store().clone()),
+            sessions,
             cluster,
             broker,
         });

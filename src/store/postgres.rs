@@ -11,8 +11,9 @@ use sqlx::{
 use super::{
     AuditQuery, AuditRecord, Op, Page, RecordKind, SessionQuery, SessionRow, StoreError,
     model::parse_outcome,
-    page_limit, paginate, query,
-    sqlite::{AUDIT_COLUMNS, INSERT_CHUNK, SESSION_COLUMNS},
+    page_limit, paginate,
+    query::{self, AUDIT_COLUMNS, SESSION_COLUMNS},
+    sqlite::INSERT_CHUNK,
 };
 use crate::config::DatabaseSettings;
 

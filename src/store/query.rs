@@ -6,8 +6,17 @@ use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
-use super::sqlite::SESSION_COLUMNS;
-use super::{AuditQuery, SessionQuery, SessionState, StoreError, sqlite::AUDIT_COLUMNS};
+use super::{AuditQuery, SessionQuery, SessionState, StoreError};
+
+/// The columns of an audit row, in the order both backends select and insert them.
+pub(crate) const AUDIT_COLUMNS: &str = "id, occurred_at, kind, session_hash, subject, method, \
+    name, arguments_digest, arguments, outcome, error_code, http_status, upstream_status, \
+    latency_us, request_id, client_addr, detail";
+
+/// The columns of a session row, in the order both backends select them.
+pub(crate) const SESSION_COLUMNS: &str = "session_hash, transport, protocol_version, subject, \
+    client_name, client_version, client_addr, instance_id, created_at, last_seen_at, ended_at, \
+    end_reason, request_count, error_count";
 
 /// `SELECT … FROM audit` with the query's filters, keyset cursor, order and `limit + 1`.
 pub(crate) fn audit_select<DB, T>(

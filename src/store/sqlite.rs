@@ -10,7 +10,9 @@ use sqlx::{
 
 use super::{
     AuditQuery, AuditRecord, Op, Page, RecordKind, SessionQuery, SessionRow, StoreError,
-    model::parse_outcome, page_limit, paginate, query,
+    model::parse_outcome,
+    page_limit, paginate,
+    query::{self, AUDIT_COLUMNS, SESSION_COLUMNS},
 };
 use crate::config::DatabaseSettings;
 
@@ -18,14 +20,6 @@ static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 
 /// Rows per multi-row INSERT: 1000 x 17 columns stays under SQLite's 32766 bind parameters.
 pub(crate) const INSERT_CHUNK: usize = 1000;
-
-pub(crate) const AUDIT_COLUMNS: &str = "id, occurred_at, kind, session_hash, subject, method, \
-    name, arguments_digest, arguments, outcome, error_code, http_status, upstream_status, \
-    latency_us, request_id, client_addr, detail";
-
-pub(crate) const SESSION_COLUMNS: &str = "session_hash, transport, protocol_version, subject, \
-    client_name, client_version, client_addr, instance_id, created_at, last_seen_at, ended_at, \
-    end_reason, request_count, error_count";
 
 /// SQLite store (a pool over one file).
 #[derive(Clone, Debug)]

@@ -18,8 +18,8 @@ use tokio_util::sync::CancellationToken;
 pub(crate) use encode::{endpoint_frame, message_frame, to_json};
 
 use crate::{
+    app::{ClientIp, LogContext},
     auth::Principal,
-    http::middleware::LogContext,
     session::{SecurityEvent, SecurityEventKind},
     telemetry::{labels::StreamKind, metrics},
 };
@@ -36,19 +36,6 @@ pub(crate) fn origin_of(req: &poem::Request) -> crate::session::Origin {
             .extensions()
             .get::<Principal>()
             .and_then(Principal::owner),
-    }
-}
-
-/// The session `id` names: the local one, or with shared sessions (`cluster.shared_sessions`)
-/// one another replica created, adopted from the database.
-pub(crate) async fn find_session(
-    state: &crate::http::AppState,
-    id: &crate::domain::SessionId,
-    transport: crate::session::TransportKind,
-) -> crate::session::Lookup {
-    match &state.cluster {
-        Some(c) => c.resolve(&state.registry, id, transport).await,
-        None => state.registry.lookup(id),
     }
 }
 
@@ -69,7 +56,7 @@ pub(crate) fn check_owner(
     state.observers.security_event(&SecurityEvent {
         kind: SecurityEventKind::SessionBindingViolation,
         principal: principal.map(Principal::id),
-        client_ip: crate::http::middleware::client_ip(req, &state.settings.rate_limit),
+        client_ip: ClientIp::of(req),
         credential: principal.and_then(Principal::credential_tag),
         reason: "session owned by another principal",
         target: req.uri().path(),

@@ -6,13 +6,13 @@
 
 use poem::{Request, Response, http::StatusCode};
 use rmcp::model::{
-    ClientJsonRpcMessage, ClientRequest, ErrorCode, ErrorData, JsonRpcError, JsonRpcMessage,
-    JsonRpcVersion2_0, ProtocolVersion, RequestId, ServerJsonRpcMessage,
+    ClientJsonRpcMessage, ClientRequest, ErrorCode, ErrorData, JsonRpcMessage, ProtocolVersion,
+    ServerJsonRpcMessage,
 };
 use serde_json::Value;
 
 use super::{jsonrpc, origin_of, streamable::VERSION_HEADER};
-use crate::{http::AppState, session::SendError};
+use crate::{error::rpc_error as error, http::AppState, session::SendError};
 
 const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
 const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
@@ -92,7 +92,7 @@ pub async fn handle(
             ErrorData::new(ErrorCode::METHOD_NOT_FOUND, message, None),
         ));
     }
-    let session = state.registry.ephemeral(origin_of(req));
+    let session = state.sessions.ephemeral(origin_of(req));
     let result = async {
         let waiter = session.wait_reply(id.clone())?;
         session.send(msg)?;
@@ -211,31 +211,10 @@ fn header(req: &Request, name: &str) -> Result<Option<String>, ErrorData> {
     Ok(Some(v.to_owned()))
 }
 
-fn error(id: RequestId, error: ErrorData) -> ServerJsonRpcMessage {
-    JsonRpcMessage::Error(JsonRpcError {
-        jsonrpc: JsonRpcVersion2_0,
-        id: Some(id),
-        error,
-    })
-}
-
-/// The HTTP status follows the JSON-RPC error (SEP-2243): unknown method 404, request
-/// problems 400, everything else 200.
+/// The reply, with the status its JSON-RPC error maps to.
 fn reply(msg: &ServerJsonRpcMessage) -> Response {
-    let status = match msg {
-        JsonRpcMessage::Error(e) => match e.error.code {
-            ErrorCode::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
-            ErrorCode::INVALID_PARAMS
-            | ErrorCode::INVALID_REQUEST
-            | ErrorCode::HEADER_MISMATCH
-            | ErrorCode::UNSUPPORTED_PROTOCOL_VERSION
-            | ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY => StatusCode::BAD_REQUEST,
-            _ => StatusCode::OK,
-        },
-        _ => StatusCode::OK,
-    };
     Response::builder()
-        .status(status)
+        .status(crate::error::stateless_status(msg))
         .content_type("application/json")
         .body(serde_json::to_string(msg).unwrap_or_else(|_| "{}".into()))
 }

@@ -10,10 +10,11 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::{STREAM_BUFFER, endpoint_frame, jsonrpc, message_frame, sse_response};
 use crate::{
+    app::Sessions,
     domain::{SessionId, SessionIdError},
     error::{ApiError, RpcError},
     http::{AppState, headers},
-    session::{EndReason, Lookup, Session, SessionRegistry, TransportKind},
+    session::{EndReason, Lookup, Session, TransportKind},
     telemetry::labels::StreamKind,
 };
 
@@ -22,20 +23,20 @@ const MAX_QUERY: usize = 512;
 
 /// Ends the session when the SSE body is dropped (client gone or server draining).
 struct StreamGuard {
-    registry: Arc<SessionRegistry>,
+    sessions: Sessions,
     id: SessionId,
 }
 
 impl Drop for StreamGuard {
     fn drop(&mut self) {
-        self.registry.end(&self.id, EndReason::StreamClosed);
+        self.sessions.end(&self.id, EndReason::StreamClosed);
     }
 }
 
 /// `GET /sse`: create a session and stream its messages.
 pub async fn open_stream(req: &Request, state: AppState) -> Response {
     let session = match state
-        .registry
+        .sessions
         .create(TransportKind::Sse, super::origin_of(req))
     {
         Ok(s) => s,
@@ -50,17 +51,12 @@ pub async fn open_stream(req: &Request, state: AppState) -> Response {
     };
     // Shared sessions: recorded before the client learns its endpoint, so its first POST
     // may go to any replica.
-    if let Some(cluster) = &state.cluster
-        && let Err(e) = cluster.register(&session, None).await
-    {
-        tracing::error!(error.cause_chain = ?e, "cannot share a new session");
-        state.registry.end(session.id(), EndReason::EngineStopped);
-        let err = ApiError::Unavailable("the session store is unavailable; retry later".into());
-        return poem::IntoResponse::into_response(RpcError(err, None));
+    if let Err(e) = state.sessions.share(&session, None).await {
+        return poem::IntoResponse::into_response(RpcError(e.into(), None));
     }
     let endpoint = format!("/messages?sessionId={}", session.id());
     let guard = StreamGuard {
-        registry: Arc::clone(&state.registry),
+        sessions: state.sessions.clone(),
         id: session.id().clone(),
     };
     let first = stream::once(async move { endpoint_frame(&endpoint) });
@@ -100,43 +96,27 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<(), RpcErro
     super::attach_credentials(req, &state.settings.opik, &mut msg);
     let rid = jsonrpc::request_id(&msg);
     jsonrpc::admit(&session, &msg).map_err(|e| RpcError(e, rid.clone()))?;
-    if let Some(cluster) = &state.cluster
-        && jsonrpc::is_initialize(&msg)
-        && let Err(e) = cluster.record_initialize(&session, &msg).await
-    {
-        // Replicas adopting this session later could not replay the handshake.
-        tracing::error!(error.cause_chain = ?e, "cannot share the handshake");
-        let err = ApiError::Unavailable("the session store is unavailable; retry later".into());
-        return Err(RpcError(err, rid));
+    if jsonrpc::is_initialize(&msg) {
+        // Replicas adopting this session later must be able to replay the handshake.
+        let shared = state.sessions.record_initialize(&session, &msg).await;
+        shared.map_err(|e| RpcError(e.into(), rid.clone()))?;
     }
-    session.send(msg).map_err(|e| {
-        let err = match e {
-            crate::session::SendError::QueueFull => ApiError::QueueFull,
-            _ => ApiError::SessionGone("its stream closed"),
-        };
-        RpcError(err, rid.clone())
-    })
+    session
+        .send(msg)
+        .map_err(|e| RpcError(ApiError::from_send(e, TransportKind::Sse), rid.clone()))
 }
 
 async fn live_session(state: &AppState, id: &SessionId) -> Result<Arc<Session>, ApiError> {
-    let registry = &state.registry;
-    match super::find_session(state, id, TransportKind::Sse).await {
+    let sessions = &state.sessions;
+    match sessions.find(id, TransportKind::Sse).await {
         Lookup::Live(s) if s.transport() != TransportKind::Sse => Err(ApiError::UnknownSession),
-        Lookup::Live(s) if !stream_alive(state, &s).await => {
-            registry.end(id, EndReason::StreamClosed);
+        Lookup::Live(s) if !sessions.stream_alive(&s).await => {
+            sessions.end(id, EndReason::StreamClosed);
             Err(ApiError::SessionGone("its stream closed"))
         }
         Lookup::Live(s) => Ok(s),
         Lookup::Ended(reason) => Err(ApiError::SessionGone(reason.as_str())),
         Lookup::Unknown => Err(ApiError::UnknownSession),
-    }
-}
-
-/// Whether the session's stream is open: here, or (shared sessions) on a live replica.
-async fn stream_alive(state: &AppState, s: &Session) -> bool {
-    match &state.cluster {
-        Some(c) => c.sse_stream_alive(s).await,
-        None => s.has_stream(),
     }
 }
 

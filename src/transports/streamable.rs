@@ -4,15 +4,13 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use poem::{Body, Request, Response, http::Method, http::StatusCode};
-use rmcp::model::{
-    ErrorData, JsonRpcError, JsonRpcMessage, JsonRpcVersion2_0, ServerJsonRpcMessage,
-};
+use rmcp::model::{ErrorData, JsonRpcMessage, ServerJsonRpcMessage};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::{STREAM_BUFFER, jsonrpc, message_frame, sse_response};
 use crate::{
     domain::SessionId,
-    error::{ApiError, RpcError},
+    error::{ApiError, RpcError, rpc_error as error_reply},
     http::{AppState, headers},
     session::{EndReason, Lookup, SendError, Session, TransportKind},
     telemetry::labels::StreamKind,
@@ -61,27 +59,23 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
             )));
         }
         let session = state
-            .registry
+            .sessions
             .create(TransportKind::StreamableHttp, super::origin_of(req))
             .map_err(|e| rpc(e.into()))?;
         super::note_session(req, &session);
-        let init = state.cluster.as_ref().map(|_| msg.clone());
+        let init = state.sessions.is_shared().then(|| msg.clone());
         let reply = forward_request(&session, msg, state).await.map_err(rpc)?;
         if matches!(reply, JsonRpcMessage::Error(_)) {
             // A failed handshake leaves nothing to continue: do not hand out the id.
-            state.registry.end(session.id(), EndReason::EngineStopped);
+            state.sessions.end(session.id(), EndReason::EngineStopped);
             return Ok(reply_response(&reply, state, None));
         }
-        if let (Some(cluster), Some(init)) = (&state.cluster, init)
-            && let Err(e) = cluster.register(&session, Some(&init)).await
-        {
-            // Other replicas could not serve it: refuse rather than hand out half a session.
-            tracing::error!(error.cause_chain = ?e, "cannot share a new session");
-            state.registry.end(session.id(), EndReason::EngineStopped);
-            return Err(rpc(ApiError::Unavailable(
-                "the session store is unavailable; retry later".into(),
-            )));
-        }
+        // Other replicas could not serve it: refuse rather than hand out half a session.
+        state
+            .sessions
+            .share(&session, init.as_ref())
+            .await
+            .map_err(|e| rpc(e.into()))?;
         return Ok(reply_response(&reply, state, Some(session.id())));
     }
 
@@ -138,22 +132,8 @@ async fn forward_request(
     }
 }
 
-fn error_reply(id: rmcp::model::RequestId, error: ErrorData) -> ServerJsonRpcMessage {
-    JsonRpcMessage::Error(JsonRpcError {
-        jsonrpc: JsonRpcVersion2_0,
-        id: Some(id),
-        error,
-    })
-}
-
 fn send_error(e: SendError) -> ApiError {
-    match e {
-        SendError::QueueFull => ApiError::QueueFull,
-        SendError::Closed => ApiError::UnknownSession,
-        SendError::DuplicateId => {
-            ApiError::InvalidRequest("a request with this id is already in flight".into())
-        }
-    }
+    ApiError::from_send(e, TransportKind::StreamableHttp)
 }
 
 fn reply_response(
@@ -202,7 +182,11 @@ async fn session_from_headers(req: &Request, state: &AppState) -> Result<Arc<Ses
         .ok_or(ApiError::MalformedSessionId("Mcp-Session-Id header"))?;
     // Well-formed per the spec but not one of ours: as unknown as an expired one.
     let id = SessionId::parse(raw).map_err(|_| ApiError::UnknownSession)?;
-    match super::find_session(state, &id, TransportKind::StreamableHttp).await {
+    match state
+        .sessions
+        .find(&id, TransportKind::StreamableHttp)
+        .await
+    {
         Lookup::Live(s) if s.transport() == TransportKind::StreamableHttp => {
             super::check_owner(req, &s, state)?;
             Ok(s)
@@ -243,12 +227,11 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     let session = session_from_headers(req, state).await?;
     super::note_session(req, &session);
     check_protocol_version(req)?;
-    let rx = session
-        .attach_stream(STREAM_BUFFER)
+    let rx = state
+        .sessions
+        .attach_stream(&session, STREAM_BUFFER)
+        .await
         .map_err(|_| ApiError::StreamConflict)?;
-    if let Some(cluster) = &state.cluster {
-        cluster.stream_attached(&session).await;
-    }
     let events = ReceiverStream::new(rx).map(|m| message_frame(&m));
     // The receiver ends by itself when the session closes (its sender is dropped).
     let stop = state.draining.clone();
@@ -265,10 +248,9 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
 async fn delete(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     let session = session_from_headers(req, state).await?;
     super::note_session(req, &session);
-    if let Some(cluster) = &state.cluster {
-        let hash = crate::store::session_hash(session.id());
-        cluster.end_shared(&hash, EndReason::Deleted).await;
-    }
-    state.registry.end(session.id(), EndReason::Deleted);
+    state
+        .sessions
+        .end_everywhere(&session, EndReason::Deleted)
+        .await;
     Ok(Response::builder().status(StatusCode::OK).finish())
 }

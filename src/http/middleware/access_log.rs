@@ -4,125 +4,34 @@
 //! `auth.subject_hash`, `http.auth` (a hash tag of the credential), `mcp.method` and
 //! `mcp.tool`; absent values are `-`.
 //!
-//! Handlers fill the MCP fields through the request's [`LogContext`]. Every event logged
+//! Handlers fill the MCP fields through the request's [`LogContext`] (`app::context`). Every event logged
 //! while the request is handled also carries the request id, from the `request` span.
 //! For SSE responses the event is written when the stream starts (status and headers).
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Instant,
-};
+use std::{sync::Arc, time::Instant};
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
-use rmcp::model::{ClientJsonRpcMessage, ClientRequest, JsonRpcMessage};
 use tracing::Instrument;
 
 use super::RequestId;
-use crate::{
-    session::Session,
-    telemetry::{
-        labels::{McpMethod, Route},
-        subject_hash,
-    },
-};
+pub use crate::app::LogContext;
+use crate::telemetry::labels::McpMethod;
 
-/// Longest tool name written to the log.
-const MAX_TOOL: usize = 64;
-
-/// Per-request details the handlers add to the access-log event.
-#[derive(Debug, Default)]
-pub struct LogContext(Mutex<Fields>);
-
-#[derive(Debug, Default, Clone)]
-struct Fields {
-    session: Option<String>,
-    subject_hash: Option<String>,
-    method: Option<McpMethod>,
-    tool: Option<String>,
-}
-
-impl LogContext {
-    /// The context of `req`, when the access log is active.
-    pub fn of(req: &Request) -> Option<&Arc<LogContext>> {
-        req.extensions().get::<Arc<LogContext>>()
-    }
-
-    fn with(&self, f: impl FnOnce(&mut Fields)) {
-        f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()));
-    }
-
-    /// Record the MCP method and, for `tools/call`, the tool name (sanitized: it is
-    /// client-controlled).
-    pub fn message(&self, msg: &ClientJsonRpcMessage) {
-        let tool = match msg {
-            JsonRpcMessage::Request(r) => match &r.request {
-                ClientRequest::CallToolRequest(c) => Some(sanitize(&c.params.name)),
-                _ => None,
-            },
-            _ => None,
-        };
-        self.with(|f| {
-            f.method = Some(McpMethod::of(msg));
-            f.tool = tool;
-        });
-    }
-
-    /// Record the session (as its log tag) and its owner (hashed).
-    pub fn session(&self, session: &Session) {
-        let tag = session.log_tag().to_owned();
-        let owner = session.owner().map(subject_hash);
-        self.with(|f| {
-            f.session = Some(tag);
-            if owner.is_some() {
-                f.subject_hash = owner;
-            }
-        });
-    }
-
-    /// Record the authenticated subject (hashed; the auth layer calls this).
-    pub fn subject(&self, subject: &str) {
-        let h = subject_hash(subject);
-        self.with(|f| f.subject_hash = Some(h));
-    }
-
-    fn fields(&self) -> Fields {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-}
-
-fn sanitize(name: &str) -> String {
-    let ok = name.len() <= MAX_TOOL
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:".contains(&b));
-    if ok {
-        name.to_owned()
-    } else {
-        "(invalid)".to_owned()
-    }
-}
-
-/// The middleware; `mcp_path` lets it name the Streamable HTTP route.
+/// The middleware (the route comes from [`super::ClassifyRoute`]).
+#[derive(Default)]
 pub struct AccessLog {
-    mcp_path: String,
     quiet: bool,
 }
 
 impl AccessLog {
-    /// Log requests at info level, classifying routes with this Streamable HTTP path.
-    pub fn new(mcp_path: impl Into<String>) -> Self {
-        Self {
-            mcp_path: mcp_path.into(),
-            quiet: false,
-        }
+    /// Log requests at info level.
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Log at debug level instead (probe traffic).
     pub fn quiet(self) -> Self {
-        Self {
-            quiet: true,
-            ..self
-        }
+        Self { quiet: true }
     }
 }
 
@@ -132,7 +41,6 @@ impl<E: Endpoint> Middleware<E> for AccessLog {
     fn transform(&self, ep: E) -> Self::Output {
         AccessLogEndpoint {
             inner: ep,
-            mcp_path: self.mcp_path.clone(),
             quiet: self.quiet,
         }
     }
@@ -141,7 +49,6 @@ impl<E: Endpoint> Middleware<E> for AccessLog {
 /// The endpoint wrapped by [`AccessLog`].
 pub struct AccessLogEndpoint<E> {
     inner: E,
-    mcp_path: String,
     quiet: bool,
 }
 
@@ -174,7 +81,7 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
         }
         let start = Instant::now();
         let method = req.method().clone();
-        let route = Route::classify(req.uri().path(), &self.mcp_path);
+        let route = super::route_of(&req);
         // The credential is logged only as a short hash.
         let auth = req.headers().get("authorization").map(|v| {
             let v = String::from_utf8_lossy(v.as_bytes());
@@ -212,17 +119,5 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
             access!(tracing::Level::INFO);
         }
         Ok(resp)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tool_names_are_sanitized_for_the_log() {
-        assert_eq!(sanitize("get-server-info"), "get-server-info");
-        assert_eq!(sanitize("bad\nname"), "(invalid)");
-        assert_eq!(sanitize(&"x".repeat(65)), "(invalid)");
     }
 }

@@ -26,17 +26,15 @@ pub struct Cors {
     check: HostOriginCheck,
     allow_credentials: bool,
     max_age: u32,
-    mcp_path: String,
 }
 
 impl Cors {
     /// From `[cors]` and the Origin policy.
-    pub fn new(s: &CorsSettings, check: HostOriginCheck, mcp_path: &str) -> Self {
+    pub fn new(s: &CorsSettings, check: HostOriginCheck) -> Self {
         Self {
             check,
             allow_credentials: s.allow_credentials,
             max_age: s.max_age_secs,
-            mcp_path: mcp_path.to_owned(),
         }
     }
 
@@ -61,8 +59,7 @@ impl Cors {
             .all(|h| allowed.contains(&h));
         if !method_ok || !headers_ok {
             return refuse(
-                req.uri().path(),
-                &self.mcp_path,
+                req,
                 ApiError::Forbidden("CORS preflight: method or headers not allowed".into()),
             );
         }
@@ -118,8 +115,7 @@ impl<E: Endpoint> Endpoint for CorsEndpoint<E> {
             return Ok(match (&origin, cross_allowed) {
                 (Some(o), true) => self.cors.preflight(&req, o),
                 _ => refuse(
-                    req.uri().path(),
-                    &self.cors.mcp_path,
+                    &req,
                     ApiError::Forbidden("CORS preflight from an origin that is not allowed".into()),
                 ),
             });

@@ -130,16 +130,11 @@ pub fn parse(value: &str) -> Option<Authority> {
 }
 
 /// Refuse, with `400`, a request whose authority is missing, doubled or malformed (on the MCP
-/// routes with a JSON-RPC body). Use with `.around(..)`, capturing the MCP path.
-pub async fn check_syntax<E: Endpoint>(
-    ep: Arc<E>,
-    req: Request,
-    mcp_path: Arc<str>,
-) -> Result<Response> {
+/// routes with a JSON-RPC body). Use with `.around(..)`.
+pub async fn check_syntax<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Response> {
     if let Err(why) = authority(&req) {
         tracing::debug!(reason = %why, "request refused: bad Host");
-        let path = req.original_uri().path().to_owned();
-        return Ok(refuse(&path, &mcp_path, ApiError::InvalidRequest(why)));
+        return Ok(refuse(&req, ApiError::InvalidRequest(why)));
     }
     Ok(ep.call(req).await?.into_response())
 }

@@ -16,8 +16,6 @@ pub struct RequestLimits {
     pub max_header_bytes: usize,
     /// Deadline for the response to start.
     pub timeout: Duration,
-    /// The Streamable HTTP path (errors there are JSON-RPC shaped).
-    pub mcp_path: String,
 }
 
 impl<E: Endpoint> Middleware<E> for RequestLimits {
@@ -48,20 +46,16 @@ impl<E: Endpoint> Endpoint for RequestLimitsEndpoint<E> {
             .map(|(k, v)| k.as_str().len() + v.len() + 4)
             .sum();
         if size > l.max_header_bytes {
-            return Ok(refuse(
-                req.uri().path(),
-                &l.mcp_path,
-                ApiError::HeadersTooLarge(l.max_header_bytes),
-            ));
+            return Ok(refuse(&req, ApiError::HeadersTooLarge(l.max_header_bytes)));
         }
         let path = req.uri().path().to_owned();
+        let route = super::route_of(&req);
         match tokio::time::timeout(l.timeout, self.inner.call(req)).await {
             Ok(r) => Ok(r?.into_response()),
             Err(_) => {
                 tracing::warn!(http.path = %path, timeout_s = l.timeout.as_secs(), "request timed out");
-                Ok(refuse(
-                    &path,
-                    &l.mcp_path,
+                Ok(super::refuse_on(
+                    route,
                     ApiError::RequestTimeout(l.timeout.as_secs()),
                 ))
             }

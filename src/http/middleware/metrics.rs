@@ -13,40 +13,22 @@ use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::combinators::BoxBody;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
-use crate::telemetry::{
-    labels::{HttpMethod, Route},
-    metrics,
-};
+use crate::telemetry::{labels::HttpMethod, metrics};
 
-/// The middleware; `mcp_path` lets it name the Streamable HTTP route.
-pub struct HttpMetrics {
-    mcp_path: String,
-}
-
-impl HttpMetrics {
-    /// Classify requests with this Streamable HTTP path.
-    pub fn new(mcp_path: impl Into<String>) -> Self {
-        Self {
-            mcp_path: mcp_path.into(),
-        }
-    }
-}
+/// The middleware (the route comes from [`super::ClassifyRoute`]).
+pub struct HttpMetrics;
 
 impl<E: Endpoint> Middleware<E> for HttpMetrics {
     type Output = HttpMetricsEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        HttpMetricsEndpoint {
-            inner: ep,
-            mcp_path: self.mcp_path.clone(),
-        }
+        HttpMetricsEndpoint { inner: ep }
     }
 }
 
 /// The endpoint wrapped by [`HttpMetrics`].
 pub struct HttpMetricsEndpoint<E> {
     inner: E,
-    mcp_path: String,
 }
 
 impl<E: Endpoint> Endpoint for HttpMetricsEndpoint<E> {
@@ -54,7 +36,7 @@ impl<E: Endpoint> Endpoint for HttpMetricsEndpoint<E> {
 
     async fn call(&self, req: Request) -> Result<Self::Output> {
         let start = Instant::now();
-        let route = Route::classify(req.uri().path(), &self.mcp_path);
+        let route = super::route_of(&req);
         let method = HttpMethod::of(req.method());
         let in_flight = metrics::http_in_flight(route);
         let mut resp = match self.inner.call(req).await {

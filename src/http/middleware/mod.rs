@@ -9,6 +9,7 @@ mod metrics;
 mod origin;
 mod ratelimit;
 mod request_id;
+mod route;
 
 pub use access_log::{AccessLog, LogContext};
 pub use auth::Authenticate;
@@ -18,6 +19,7 @@ pub use metrics::HttpMetrics;
 pub use origin::HostOriginCheck;
 pub use ratelimit::{IpRateLimit, PrincipalRateLimit};
 pub use request_id::{REQUEST_ID_HEADER, RequestId, RequestIdLayer};
+pub use route::{ClassifyRoute, route_of};
 
 use std::net::IpAddr;
 
@@ -28,14 +30,14 @@ use crate::{
     error::{ApiError, RpcError},
 };
 
-/// Whether `path` is one of the MCP endpoints (their errors are JSON-RPC shaped).
-pub(crate) fn is_mcp_path(path: &str, mcp_path: &str) -> bool {
-    path == "/sse" || path == "/messages" || path == mcp_path
+/// The error response for a request refused by a middleware, shaped for its route.
+pub(crate) fn refuse(req: &Request, e: ApiError) -> Response {
+    refuse_on(route_of(req), e)
 }
 
-/// The error response for a request refused by a middleware, shaped for its route.
-pub(crate) fn refuse(path: &str, mcp_path: &str, e: ApiError) -> Response {
-    if is_mcp_path(path, mcp_path) {
+/// [`refuse`], for a request already handed on (its route read before).
+pub(crate) fn refuse_on(route: crate::telemetry::labels::Route, e: ApiError) -> Response {
+    if route::is_mcp(route) {
         RpcError(e, None).into_response()
     } else {
         e.into_response()

@@ -11,7 +11,8 @@ use poem::{
     http::{HeaderValue, Method},
 };
 
-use super::{client_ip, is_mcp_path};
+use super::{client_ip, route_of};
+use crate::telemetry::labels::Route;
 use crate::{
     auth::Principal,
     error::{ApiError, RpcError},
@@ -92,9 +93,11 @@ fn limited(
 impl<E: Endpoint> Endpoint for IpRateLimitEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> Result<Self::Output> {
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
         let state = &self.state;
         let ip = client_ip(&req, &state.settings.rate_limit);
+        // Handed on to the transports (session-binding events name the client).
+        req.extensions_mut().insert(crate::app::ClientIp(ip));
         if state.settings.rate_limit.exempt_loopback && ip.is_some_and(|ip| ip.is_loopback()) {
             return Ok(self.inner.call(req).await?.into_response());
         }
@@ -120,10 +123,8 @@ fn ip_key(ip: Option<std::net::IpAddr>) -> Arc<str> {
 }
 
 /// Whether `req` opens a long-lived SSE stream (`GET /sse`, `GET <mcp_path>`).
-fn opens_stream(req: &Request, mcp_path: &str) -> bool {
-    req.method() == Method::GET
-        && is_mcp_path(req.uri().path(), mcp_path)
-        && req.uri().path() != "/messages"
+fn opens_stream(req: &Request) -> bool {
+    req.method() == Method::GET && matches!(route_of(req), Route::Sse | Route::Mcp)
 }
 
 impl<E: Endpoint> Endpoint for PrincipalRateLimitEndpoint<E> {
@@ -151,7 +152,7 @@ impl<E: Endpoint> Endpoint for PrincipalRateLimitEndpoint<E> {
                 retry_after,
             ));
         }
-        let permit = match !exempt && opens_stream(&req, &state.settings.server.mcp_path) {
+        let permit = match !exempt && opens_stream(&req) {
             true => match state.limits.streams.acquire(&key) {
                 Some(p) => Some(p),
                 None => {

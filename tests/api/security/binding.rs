@@ -50,6 +50,23 @@ async fn another_subject_gets_404_on_mcp_and_the_owner_is_unaffected() {
 }
 
 #[tokio::test]
+async fn a_binding_violation_names_the_client_ip_the_middleware_settled_on() {
+    let app = spawn_secure(jwt_mode).await;
+    let alice = hs_token(&claims("alice", "opik:read"));
+    let bob = hs_token(&claims("bob", "opik:read"));
+    let sid = initialize_as(&app, &alice).await;
+    let ping = json!({"jsonrpc": "2.0", "id": 7, "method": "ping"});
+    assert_eq!(
+        post_as(&app, Some(&bob), &ping, Some(&sid)).await.status(),
+        404
+    );
+    let violations = app.events.of("session_binding_violation");
+    assert_eq!(violations.len(), 1);
+    let loopback: std::net::IpAddr = "127.0.0.1".parse().expect("ip");
+    assert_eq!(violations[0].client_ip, Some(loopback));
+}
+
+#[tokio::test]
 async fn another_subject_gets_404_on_legacy_messages() {
     let app = spawn_secure(jwt_mode).await;
     let alice = hs_token(&claims("alice", "opik:read"));

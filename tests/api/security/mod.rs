@@ -11,6 +11,7 @@ mod jwks_ready;
 mod jwt;
 mod limits;
 mod ratelimit;
+mod resource_scopes;
 mod scopes;
 mod signin;
 pub(crate) mod support;

@@ -39,6 +39,7 @@ pub struct Recorded {
     pub principal: Option<String>,
     pub credential: Option<String>,
     pub target: String,
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 /// Records every security event.
@@ -53,6 +54,7 @@ impl Observer for Recorder {
             principal: e.principal.map(str::to_owned),
             credential: e.credential.map(str::to_owned),
             target: e.target.to_owned(),
+            client_ip: e.client_ip,
         });
     }
 }

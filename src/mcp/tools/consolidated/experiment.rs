@@ -174,15 +174,10 @@ impl McpServer {
         Parameters(args): Parameters<RunExperimentArgs>,
         ext: Extensions,
     ) -> Result<Json<RunExperimentOutput>, ToolError> {
-        if let Some(p) = ext.get::<Principal>() {
-            let general = &self.engine().settings().auth.scopes.write;
-            if !p.has_scope(SCOPE) && !p.has_scope(general) {
-                return Err(ToolError::failed(format!(
-                    "Forbidden: run_experiment needs the scope {SCOPE} (or {general}); your \
-                     token does not grant it"
-                )));
-            }
-        }
+        let principal = ext.get::<Principal>();
+        self.engine()
+            .authorize_operation(principal, "run_experiment", "run_experiment", SCOPE)
+            .map_err(ToolError::failed)?;
         let cfg = args.experiment_config;
         let prompts = variants(&cfg.prompts)?;
         let (creds, _) = self.credentials(&ext, None);

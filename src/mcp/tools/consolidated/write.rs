@@ -149,17 +149,9 @@ impl McpServer {
         ext: Extensions,
     ) -> Result<Json<WriteOutput>, ToolError> {
         let op = args.operation;
-        if let Some(p) = ext.get::<Principal>() {
-            let general = &self.engine().settings().auth.scopes.write;
-            if !p.has_scope(op.scope()) && !p.has_scope(general) {
-                return Err(ToolError::failed(format!(
-                    "Forbidden: {} needs the scope {} (or {general}); your token does not \
-                     grant it",
-                    op.name(),
-                    op.scope()
-                )));
-            }
-        }
+        self.engine()
+            .authorize_operation(ext.get::<Principal>(), "write", op.name(), op.scope())
+            .map_err(ToolError::failed)?;
         let key = args
             .idempotency_key
             .as_deref()
