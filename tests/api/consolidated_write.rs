@@ -5,25 +5,11 @@
 use serde_json::{Value, json};
 
 use crate::{
+    consolidated_write_ops::{OPS, schema_and_example, writes},
     fake_opik::ids,
     helpers::spawn_app_with,
     opik_support::{Harness, harness, harness_with},
 };
-
-const OPS: [&str; 12] = [
-    "trace.create",
-    "trace.update",
-    "span.create",
-    "score.create",
-    "comment.create",
-    "prompt_version.save",
-    "test_suite.create",
-    "test_suite_item.upsert",
-    "experiment.create",
-    "experiment_item.create",
-    "thread.close",
-    "thread.open",
-];
 
 fn is_v7(id: &Value) -> bool {
     id.as_str()
@@ -36,11 +22,11 @@ async fn write(h: &Harness, args: Value) -> Value {
 }
 
 #[tokio::test]
-async fn every_operation_has_a_schema_whose_example_passes_a_dry_run_that_sends_nothing() {
+async fn every_operation_has_a_schema_whose_example_passes_a_dry_run_that_writes_nothing() {
     let h = harness().await;
     h.fake.clear();
     for op in OPS {
-        let s = h.call_ok("schema", json!({"operation": op})).await;
+        let (s, example) = schema_and_example(&h, op).await;
         assert_eq!(s["operation"], op);
         assert_eq!(s["schema"]["type"], "object", "{op}: {s}");
         assert!(
@@ -52,7 +38,7 @@ async fn every_operation_has_a_schema_whose_example_passes_a_dry_run_that_sends_
         assert_eq!(s["max_elements"], 1000);
         let out = write(
             &h,
-            json!({"operation": op, "data": s["example"], "dry_run": true}),
+            json!({"operation": op, "data": example, "dry_run": true}),
         )
         .await;
         assert_eq!(out["dry_run"], true, "{op}");
@@ -67,7 +53,7 @@ async fn every_operation_has_a_schema_whose_example_passes_a_dry_run_that_sends_
         );
         assert!(req["body"].is_object(), "{op}: {out}");
     }
-    assert!(h.fake.requests().is_empty(), "{:?}", h.fake.requests());
+    assert!(writes(&h).is_empty(), "{:?}", writes(&h));
 }
 
 #[tokio::test]
@@ -112,7 +98,9 @@ async fn a_single_trace_is_posted_with_a_client_v7_id_and_the_idempotency_key() 
 #[tokio::test]
 async fn arrays_go_to_the_batch_endpoints_in_one_request() {
     let h = harness().await;
-    let traces: Vec<Value> = (0..3).map(|i| json!({"name": format!("t{i}")})).collect();
+    let traces: Vec<Value> = (0..3)
+        .map(|i| json!({"name": format!("t{i}"), "project_name": "demo-app"}))
+        .collect();
     let out = write(&h, json!({"operation": "trace.create", "data": traces})).await;
     assert_eq!(out["batch"], true);
     let body = h
@@ -140,9 +128,11 @@ async fn arrays_go_to_the_batch_endpoints_in_one_request() {
     assert_eq!(body["spans"][0]["trace_id"], ids::TRACE_SHORT);
 
     let scores = json!([
-        {"target": "trace", "id": ids::TRACE_SHORT, "name": "relevance", "value": 0.5},
+        {"target": "trace", "id": ids::TRACE_SHORT, "name": "relevance", "value": 0.5,
+         "project_name": "demo-app"},
         {"target": "thread", "id": ids::THREAD, "name": "ok", "value": 1, "project_name": "demo"},
-        {"target": "trace", "id": ids::TRACE_LONG, "name": "relevance", "value": 1}
+        {"target": "trace", "id": ids::TRACE_LONG, "name": "relevance", "value": 1,
+         "project_name": "demo-app"}
     ]);
     let out = write(&h, json!({"operation": "score.create", "data": scores})).await;
     assert_eq!(out["sent"].as_array().expect("sent").len(), 2, "{out}");
@@ -207,7 +197,8 @@ async fn validation_errors_name_the_element_path_and_type_and_send_nothing() {
     let missing = h
         .call_err(
             "write",
-            json!({"operation": "trace.create", "data": [{"name": "ok"}, {"input": {}}]}),
+            json!({"operation": "trace.create",
+                   "data": [{"name": "ok", "project_name": "p"}, {"input": {}, "project_name": "p"}]}),
         )
         .await;
     assert!(
@@ -258,7 +249,7 @@ async fn validation_errors_name_the_element_path_and_type_and_send_nothing() {
     );
 
     let many: Vec<Value> = (0..1001)
-        .map(|i| json!({"name": format!("t{i}")}))
+        .map(|i| json!({"name": format!("t{i}"), "project_name": "p"}))
         .collect();
     let over = h
         .call_err("write", json!({"operation": "trace.create", "data": many}))
@@ -271,7 +262,7 @@ async fn validation_errors_name_the_element_path_and_type_and_send_nothing() {
 async fn a_thousand_traces_are_one_batch_request() {
     let h = harness().await;
     let many: Vec<Value> = (0..1000)
-        .map(|i| json!({"name": format!("t{i}")}))
+        .map(|i| json!({"name": format!("t{i}"), "project_name": "demo-app"}))
         .collect();
     let out = write(&h, json!({"operation": "trace.create", "data": many})).await;
     assert_eq!(out["item_count"], 1000);
@@ -286,7 +277,8 @@ async fn a_thousand_traces_are_one_batch_request() {
     );
 }
 
-/// Not in the contract suite: the spec documents no 404 for `PATCH traces/{id}`.
+/// Not in the contract suite: the spec documents no 404 for `PATCH traces/{id}`. With
+/// `project_name` given, nothing is looked up first, so the second PATCH is what fails.
 #[tokio::test]
 async fn an_upstream_refusal_says_which_request_failed() {
     let h = harness().await;
@@ -294,8 +286,9 @@ async fn an_upstream_refusal_says_which_request_failed() {
         .call_err(
             "write",
             json!({"operation": "trace.update",
-                   "data": [{"id": ids::TRACE_SHORT, "name": "x"},
-                            {"id": "0190a000-0000-7000-8000-0000000000ff", "name": "y"}]}),
+                   "data": [{"id": ids::TRACE_SHORT, "name": "x", "project_name": "demo-app"},
+                            {"id": "0190a000-0000-7000-8000-0000000000ff", "name": "y",
+                             "project_name": "demo-app"}]}),
         )
         .await;
     assert!(

@@ -1,18 +1,20 @@
 //! Every `write` operation, table-driven from its own `schema`: sent single (as its dry run
-//! said) and batched (two elements), refused for a missing field, a wrong type and a batch over 1,000 — with nothing sent on
-//! refusal.
+//! said) and batched (two elements), refused for a missing field, a wrong type and a batch over
+//! 1,000 — with nothing sent on refusal. Lookups (`GET`s of a trace's or span's project)
+//! are reads; the assertions count the writes.
 
 use serde_json::{Value, json};
 
 use crate::{
-    fake_opik::ids,
+    fake_opik::{Recorded, ids},
     opik_support::{Harness, harness},
 };
 
-const OPS: [&str; 12] = [
+pub const OPS: [&str; 13] = [
     "trace.create",
     "trace.update",
     "span.create",
+    "span.update",
     "score.create",
     "comment.create",
     "prompt_version.save",
@@ -25,15 +27,26 @@ const OPS: [&str; 12] = [
 ];
 
 /// The operation's schema and its example, adjusted to entities the fake knows.
-async fn schema_and_example(h: &Harness, op: &str) -> (Value, Value) {
+pub async fn schema_and_example(h: &Harness, op: &str) -> (Value, Value) {
     let s = h.call_ok("schema", json!({"operation": op})).await;
     let mut example = s["example"].clone();
     match op {
         "trace.update" => example["id"] = json!(ids::TRACE_SHORT),
+        "span.create" => example["trace_id"] = json!(ids::TRACE_SHORT),
+        "span.update" => example["id"] = json!(ids::SPAN_1),
         "test_suite_item.upsert" => example["test_suite_name"] = json!(ids::DATASET_NAME),
         _ => {}
     }
     (s, example)
+}
+
+/// The requests that write (lookups are `GET`s).
+pub fn writes(h: &Harness) -> Vec<Recorded> {
+    h.fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .collect()
 }
 
 /// Top-level keys of a body (generated ids and start times differ between calls; keys do not).
@@ -62,7 +75,7 @@ async fn every_operation_sends_one_element_as_its_dry_run_described() {
         let out = h
             .call_ok("write", json!({"operation": op, "data": example}))
             .await;
-        let seen = h.fake.requests();
+        let seen = writes(&h);
         assert_eq!(seen.len(), 1, "{op}: {seen:?}");
         assert_eq!(
             seen[0].method,
@@ -100,7 +113,7 @@ async fn every_operation_sends_a_batch_of_two() {
         assert_eq!(out["item_count"], 2, "{op}: {out}");
         assert_eq!(out["ids"].as_array().expect("ids").len(), 2, "{op}");
         let sent = out["sent"].as_array().expect("sent");
-        let seen = h.fake.requests();
+        let seen = writes(&h);
         assert_eq!(seen.len(), sent.len(), "{op}: {seen:?}");
         if s["supports_batch"] == true {
             assert_eq!(sent.len(), 1, "{op} is one batch request: {out}");

@@ -286,12 +286,12 @@ async fn bad_arguments_fail_before_any_opik_call() {
         (
             "add-trace-feedback",
             json!({"traceId": ids::TRACE_SHORT, "scores": []}),
-            "scores must hold 1 to 100",
+            "scores: expected 1 to 100 items",
         ),
         (
             "get-metrics",
             json!({"metricName": "latency"}),
-            "unknown metricName",
+            "metricName: unknown metric \"latency\"",
         ),
         (
             "create-project",

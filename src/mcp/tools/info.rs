@@ -285,7 +285,7 @@ impl McpServer {
         if found.is_empty() {
             let names: Vec<&str> = all.iter().map(|m| m.name.as_str()).collect();
             return Err(ToolError::invalid(format!(
-                "unknown metric {wanted:?}; known metrics: {}",
+                "metric: unknown metric {wanted:?}; known metrics: {}",
                 names.join(", ")
             )));
         }

@@ -124,7 +124,7 @@ pub fn metric_type(name: Option<&str>) -> Result<&'static str, ToolError> {
         .find(|m| *m == aliased)
         .ok_or_else(|| {
             ToolError::invalid(format!(
-                "unknown metricName {raw:?}; use one of {}",
+                "metricName: unknown metric {raw:?}; use one of {}",
                 METRIC_TYPES.join(", ")
             ))
         })

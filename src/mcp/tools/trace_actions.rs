@@ -237,7 +237,7 @@ impl McpServer {
         let id = uuid_arg("traceId", &args.trace_id)?;
         if args.scores.is_empty() || args.scores.len() > MAX_SCORES {
             return Err(ToolError::invalid(format!(
-                "scores must hold 1 to {MAX_SCORES} items, e.g. [{{\"name\": \"relevance\", \"value\": 0.8}}]"
+                "scores: expected 1 to {MAX_SCORES} items, e.g. [{{\"name\": \"relevance\", \"value\": 0.8}}]"
             )));
         }
         let mut bodies = Vec::with_capacity(args.scores.len());
@@ -245,7 +245,7 @@ impl McpServer {
             let name = text_arg(&format!("scores[{i}].name"), &s.name)?;
             if !s.value.is_finite() || s.value.abs() > 1e9 {
                 return Err(ToolError::invalid(format!(
-                    "scores[{i}].value must be within ±1e9"
+                    "scores[{i}].value: expected a number within ±1e9"
                 )));
             }
             let mut body = json!({"name": name, "value": s.value, "source": s.source.as_str()});

@@ -24,7 +24,10 @@ use super::{
         execute, get_experiment, get_project, get_span, list_experiments, list_spans, list_versions,
     },
     stats::{compare_items, project_metrics, score_names, span_stats, trace_stats},
-    writes::{accept, create_one, update_trace},
+    writes::{
+        accept, accept_in_project, create_in_project, create_one, score_span, update_span,
+        update_trace,
+    },
 };
 
 pub(super) type Q = Query<HashMap<String, String>>;
@@ -40,18 +43,25 @@ pub fn api() -> Route {
         .at("/v1/private/projects/retrieve", post(retrieve_project))
         .at("/v1/private/projects/:id", get(get_project))
         .at("/v1/private/projects/:id/metrics", post(project_metrics))
-        .at("/v1/private/traces", get(list_traces).post(create_one))
-        .at("/v1/private/traces/batch", post(accept))
-        .at("/v1/private/traces/feedback-scores", put(accept))
-        .at("/v1/private/traces/threads/feedback-scores", put(accept))
+        .at(
+            "/v1/private/traces",
+            get(list_traces).post(create_in_project),
+        )
+        .at("/v1/private/traces/batch", post(accept_in_project))
+        .at("/v1/private/traces/feedback-scores", put(accept_in_project))
+        .at(
+            "/v1/private/traces/threads/feedback-scores",
+            put(accept_in_project),
+        )
         .at("/v1/private/traces/threads/close", put(accept))
         .at("/v1/private/traces/threads/open", put(accept))
         .at("/v1/private/traces/:id/comments", post(create_one))
-        .at("/v1/private/spans", get(list_spans).post(create_one))
+        .at("/v1/private/spans", get(list_spans).post(create_in_project))
         .at("/v1/private/spans/stats", get(span_stats))
-        .at("/v1/private/spans/:id", get(get_span))
-        .at("/v1/private/spans/batch", post(accept))
-        .at("/v1/private/spans/feedback-scores", put(accept))
+        .at("/v1/private/spans/:id", get(get_span).patch(update_span))
+        .at("/v1/private/spans/:id/feedback-scores", put(score_span))
+        .at("/v1/private/spans/batch", post(accept_in_project))
+        .at("/v1/private/spans/feedback-scores", put(accept_in_project))
         .at("/v1/private/spans/:id/comments", post(create_one))
         .at(
             "/v1/private/experiments",

@@ -14,6 +14,20 @@ fn consolidated_for_readers(s: &mut opik_mcp::config::Settings) {
         .insert("write".into(), "opik:read".into());
 }
 
+/// `example` naming its project (and a span's trace) and merging no tags, so a dry run needs
+/// no lookup (there is no Opik here to read from).
+fn without_lookups(op: &str, mut example: Value) -> Value {
+    if matches!(op, "trace.update" | "span.create" | "span.update") {
+        example["project_name"] = json!("my-app");
+        let fields = example.as_object_mut().expect("object");
+        fields.retain(|k, _| !k.starts_with("tags_to_"));
+    }
+    if op == "span.update" {
+        example["trace_id"] = json!("0190babc-62a0-71d2-832a-0feffa4676eb");
+    }
+    example
+}
+
 fn dry_run(op: &str, data: Value) -> Value {
     json!({"name": "write", "arguments": {"operation": op, "data": data, "dry_run": true}})
 }
@@ -23,7 +37,7 @@ async fn each_write_operation_needs_its_scope_and_a_refusal_names_it() {
     let app = spawn_secure(consolidated_for_readers).await;
     let logger = hs_token(&claims("logger", "opik:read opik:trace_span_thread_log"));
     let sid = initialize_as(&app, &logger).await;
-    let trace = dry_run("trace.create", json!({"name": "t"}));
+    let trace = dry_run("trace.create", json!({"name": "t", "project_name": "p"}));
     let ok = rpc_as(&app, &logger, &sid, 2, "tools/call", trace.clone()).await;
     assert_eq!(ok["result"]["isError"], false, "{ok}");
 
@@ -70,6 +84,7 @@ async fn every_operation_and_run_experiment_name_their_scope_when_refused() {
         "trace.create",
         "trace.update",
         "span.create",
+        "span.update",
         "score.create",
         "comment.create",
         "prompt_version.save",
@@ -87,7 +102,7 @@ async fn every_operation_and_run_experiment_name_their_scope_when_refused() {
         let s = rpc_as(&app, &reader, &sid, id, "tools/call", schema).await;
         let s = &s["result"]["structuredContent"];
         let scope = s["required_scope"].as_str().expect("scope").to_string();
-        let call = dry_run(op, s["example"].clone());
+        let call = dry_run(op, without_lookups(op, s["example"].clone()));
         id += 1;
         let refused = rpc_as(&app, &reader, &sid, id, "tools/call", call.clone()).await;
         assert_eq!(refused["result"]["isError"], true, "{op}: {refused}");

@@ -1,16 +1,64 @@
-//! Helpers of [`super::plan`]: element parsing with located errors, field checks, id
-//! generation, and the bodies of the batchable operations (traces, spans, scores, items).
+//! The building blocks of a `write` plan: the [`Plan`] itself and its requests, the
+//! [`PlanOp`] trait each operation's data type implements, element parsing with located
+//! errors, field checks and id generation. Nothing here knows a particular operation.
 
-use std::collections::BTreeMap;
-
-use serde::de::DeserializeOwned;
+use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value, json};
 
 use super::{
-    ops::{ScoreCreate, SpanCreate, Target, TestSuiteItemUpsert, TraceCreate},
-    plan::{Plan, req},
+    lookup::{Known, Need},
     registry::Operation,
 };
+
+/// One request `write` sends (or, with `dry_run`, would send).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PlannedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path under the Opik API base URL.
+    pub path: String,
+    /// JSON body.
+    pub body: Value,
+}
+
+/// The requests and the ids of what they create or touch.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Requests, in order.
+    pub requests: Vec<PlannedRequest>,
+    /// One id per element (client-generated UUID v7 for creates).
+    pub ids: Vec<String>,
+}
+
+impl Plan {
+    /// Add one request and the id of the element it writes.
+    pub(super) fn push(&mut self, request: PlannedRequest, id: String) {
+        self.requests.push(request);
+        self.ids.push(id);
+    }
+}
+
+/// The typed data of one write operation turned into requests; every element is validated
+/// (errors name `data[i].field`) before anything is sent, lookups included.
+pub(super) trait PlanOp: DeserializeOwned {
+    /// Validate every element and say what must be read from Opik before planning (a trace's
+    /// project). By default nothing: [`PlanOp::plan`] validates.
+    fn needs(_items: &[Self]) -> Result<Vec<Need>, String> {
+        Ok(Vec::new())
+    }
+
+    /// The requests for `items`, in order, given what the lookups found.
+    fn plan(op: Operation, items: &[Self], known: &Known) -> Result<Plan, String>;
+}
+
+/// A request.
+pub(super) fn req(method: &str, path: impl Into<String>, body: Value) -> PlannedRequest {
+    PlannedRequest {
+        method: method.into(),
+        path: path.into(),
+        body,
+    }
+}
 
 /// Parse each element as `T`; the first failure names its index, path, problem and example.
 pub(super) fn parse_all<T: DeserializeOwned>(
@@ -39,27 +87,35 @@ pub(super) fn parse_all<T: DeserializeOwned>(
         .collect()
 }
 
-pub(super) fn object(v: Value) -> Map<String, Value> {
+/// `v` (an object) without its null members: the optional fields the caller left out.
+pub(super) fn compact(v: Value) -> Value {
     match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
+        Value::Object(mut m) => {
+            m.retain(|_, v| !v.is_null());
+            Value::Object(m)
+        }
+        _ => Value::Object(Map::new()),
     }
 }
 
+/// A fresh UUID v7 (the id kind Opik generates).
 pub(super) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// `data[i].field` as a UUID.
 pub(super) fn uuid_field(i: usize, field: &str, value: &str) -> Result<String, String> {
     uuid::Uuid::parse_str(value.trim())
         .map(|u| u.to_string())
         .map_err(|_| format!("data[{i}].{field}: expected a UUID such as \"0190babc-62a0-71d2-832a-0feffa4676eb\", got {value:?}"))
 }
 
+/// The given id (a UUID) or a new one.
 pub(super) fn given_or_new(i: usize, id: Option<&str>) -> Result<String, String> {
     id.map_or_else(|| Ok(new_id()), |id| uuid_field(i, "id", id))
 }
 
+/// `data[i].field` must not be blank.
 pub(super) fn non_empty(i: usize, field: &str, value: &str) -> Result<(), String> {
     if value.trim().is_empty() {
         Err(format!("data[{i}].{field}: expected a non-empty string"))
@@ -68,24 +124,70 @@ pub(super) fn non_empty(i: usize, field: &str, value: &str) -> Result<(), String
     }
 }
 
+/// The optional string, trimmed, unless blank.
+pub(super) fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parse_instant(
+    i: usize,
+    field: &str,
+    value: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(value.trim())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| {
+            format!(
+                "data[{i}].{field}: expected an ISO 8601 / RFC 3339 time with a UTC offset, \
+                 such as \"2026-01-01T12:00:00Z\" or \"2026-01-01T14:00:00.250+02:00\", got \
+                 {value:?} ({e})"
+            )
+        })
+}
+
+fn utc(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// `data[i].field`, an optional ISO 8601 / RFC 3339 time with an offset, in UTC.
+pub(super) fn instant(
+    i: usize,
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<String>, String> {
+    value
+        .map(|v| parse_instant(i, field, v).map(utc))
+        .transpose()
+}
+
+/// Start (now when omitted) and end of element `i`, in UTC; the end not before the start.
+pub(super) fn times(
+    i: usize,
+    start: Option<&str>,
+    end: Option<&str>,
+) -> Result<(String, Option<String>), String> {
+    let start_at = start
+        .map(|v| parse_instant(i, "start_time", v))
+        .transpose()?;
+    let end_at = end.map(|v| parse_instant(i, "end_time", v)).transpose()?;
+    if let (Some(s), Some(e)) = (start_at, end_at)
+        && e < s
+    {
+        return Err(format!(
+            "data[{i}].end_time: {} is before start_time {}",
+            utc(e),
+            utc(s)
+        ));
+    }
+    Ok((start_at.map_or_else(now, utc), end_at.map(utc)))
+}
+
+/// Now, RFC 3339 in UTC with milliseconds.
 pub(super) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-pub(super) fn with_ids(
-    _op: Operation,
-    it: impl Iterator<Item = Result<(Value, String), String>>,
-) -> Result<(Vec<Value>, Vec<String>), String> {
-    let mut bodies = Vec::new();
-    let mut ids = Vec::new();
-    for r in it {
-        let (b, id) = r?;
-        bodies.push(b);
-        ids.push(id);
-    }
-    Ok((bodies, ids))
-}
-
+/// One element: `POST one`; several: one `POST many` with `{key: [bodies]}`.
 pub(super) fn batch(
     bodies: Vec<Value>,
     ids: Vec<String>,
@@ -105,122 +207,41 @@ pub(super) fn batch(
     Plan { requests, ids }
 }
 
-pub(super) fn trace_body(i: usize, t: &TraceCreate) -> Result<(Value, String), String> {
-    non_empty(i, "name", &t.name)?;
-    let id = given_or_new(i, t.id.as_deref())?;
-    let mut body = object(
-        json!({"id": id, "project_name": t.project_name, "name": t.name,
-        "start_time": t.start_time.clone().unwrap_or_else(now), "end_time": t.end_time,
-        "input": t.input, "output": t.output, "metadata": t.metadata, "tags": t.tags,
-        "thread_id": t.thread_id}),
-    );
-    body.retain(|_, v| !v.is_null());
-    Ok((Value::Object(body), id))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub(super) fn span_body(i: usize, s: &SpanCreate) -> Result<(Value, String), String> {
-    non_empty(i, "name", &s.name)?;
-    let id = given_or_new(i, s.id.as_deref())?;
-    let trace_id = uuid_field(i, "trace_id", &s.trace_id)?;
-    let parent = s
-        .parent_span_id
-        .as_deref()
-        .map(|p| uuid_field(i, "parent_span_id", p))
-        .transpose()?;
-    let mut body = object(
-        json!({"id": id, "trace_id": trace_id, "parent_span_id": parent,
-        "project_name": s.project_name, "name": s.name, "type": s.span_type,
-        "start_time": s.start_time.clone().unwrap_or_else(now), "end_time": s.end_time,
-        "input": s.input, "output": s.output, "metadata": s.metadata, "model": s.model,
-        "provider": s.provider, "usage": s.usage, "tags": s.tags}),
-    );
-    body.retain(|_, v| !v.is_null());
-    Ok((Value::Object(body), id))
-}
-
-/// Scores go to the batch endpoint of their target, one request per target kind.
-pub(super) fn score_plan(v: &[ScoreCreate]) -> Result<Plan, String> {
-    let mut by_target: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    let mut ids = Vec::new();
-    for (i, s) in v.iter().enumerate() {
-        non_empty(i, "name", &s.name)?;
-        if !s.value.is_finite() || s.value.abs() > 1e9 {
-            return Err(format!(
-                "data[{i}].value: expected a number within ±1e9, e.g. 0.9"
-            ));
-        }
-        let (path, id_key, id) = match s.target {
-            Target::Trace => (
-                "/v1/private/traces/feedback-scores",
-                "id",
-                uuid_field(i, "id", &s.id)?,
-            ),
-            Target::Span => (
-                "/v1/private/spans/feedback-scores",
-                "id",
-                uuid_field(i, "id", &s.id)?,
-            ),
-            Target::Thread => {
-                if s.project_name
-                    .as_deref()
-                    .is_none_or(|p| p.trim().is_empty())
-                {
-                    return Err(format!(
-                        "data[{i}].project_name: expected a string (thread scores need the project), e.g. \"my-app\""
-                    ));
-                }
-                non_empty(i, "id", &s.id)?;
-                (
-                    "/v1/private/traces/threads/feedback-scores",
-                    "thread_id",
-                    s.id.clone(),
-                )
-            }
-        };
-        let mut item = object(json!({"name": s.name, "value": s.value, "source": "sdk",
-            "reason": s.reason, "category_name": s.category_name, "project_name": s.project_name}));
-        item.insert(id_key.into(), Value::String(id.clone()));
-        item.retain(|_, v| !v.is_null());
-        by_target.entry(path).or_default().push(Value::Object(item));
-        ids.push(id);
+    #[test]
+    fn times_need_an_offset_are_sent_in_utc_and_may_not_run_backwards() {
+        let (start, end) = times(
+            0,
+            Some("2026-01-01T14:00:00.250+02:00"),
+            Some("2026-01-01T12:00:01Z"),
+        )
+        .expect("valid");
+        assert_eq!(start, "2026-01-01T12:00:00.250Z");
+        assert_eq!(end.as_deref(), Some("2026-01-01T12:00:01Z"));
+        let err = times(4, Some("2026-01-01T12:00:00"), None).expect_err("no offset");
+        assert!(
+            err.starts_with("data[4].start_time: expected an ISO 8601"),
+            "{err}"
+        );
+        let err = times(
+            1,
+            Some("2026-01-01T12:00:00Z"),
+            Some("2026-01-01T11:00:00Z"),
+        )
+        .expect_err("backwards");
+        assert!(
+            err.starts_with("data[1].end_time: 2026-01-01T11:00:00Z is before"),
+            "{err}"
+        );
+        let (now, none) = times(0, None, None).expect("defaults");
+        assert!(now.ends_with('Z') && none.is_none(), "{now}");
+        assert_eq!(instant(2, "end_time", None), Ok(None));
+        assert!(
+            instant(2, "end_time", Some("tomorrow"))
+                .is_err_and(|e| e.starts_with("data[2].end_time:"))
+        );
     }
-    let requests = by_target
-        .into_iter()
-        .map(|(path, scores)| req("PUT", path, json!({ "scores": scores })))
-        .collect();
-    Ok(Plan { requests, ids })
-}
-
-/// Items go to `PUT datasets/items`, one request per dataset.
-pub(super) fn item_plan(v: &[TestSuiteItemUpsert]) -> Result<Plan, String> {
-    let mut by_suite: BTreeMap<(&str, String), Vec<Value>> = BTreeMap::new();
-    let mut ids = Vec::new();
-    for (i, it) in v.iter().enumerate() {
-        let key = match (it.test_suite_id.as_deref(), it.test_suite_name.as_deref()) {
-            (Some(id), _) => ("dataset_id", uuid_field(i, "test_suite_id", id)?),
-            (None, Some(n)) if !n.trim().is_empty() => ("dataset_name", n.to_string()),
-            _ => {
-                return Err(format!(
-                    "data[{i}]: expected test_suite_name (string) or test_suite_id (UUID), e.g. \"test_suite_name\": \"qa-regression\""
-                ));
-            }
-        };
-        let id = given_or_new(i, it.id.as_deref())?;
-        by_suite
-            .entry(key)
-            .or_default()
-            .push(json!({"id": id, "data": it.data, "source": "sdk"}));
-        ids.push(id);
-    }
-    let requests = by_suite
-        .into_iter()
-        .map(|((k, v), items)| {
-            req(
-                "PUT",
-                "/v1/private/datasets/items",
-                json!({ k: v, "items": items }),
-            )
-        })
-        .collect();
-    Ok(Plan { requests, ids })
 }

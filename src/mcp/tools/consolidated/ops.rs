@@ -18,15 +18,16 @@ pub struct TraceCreate {
     /// Optional trace id (UUID v7); generated and returned when omitted.
     #[serde(default)]
     pub id: Option<String>,
-    /// Project to log into (Opik's default project when omitted).
-    #[serde(default)]
-    pub project_name: Option<String>,
+    /// Project to log into (required: Opik would put a trace without one in its default
+    /// project; write "Default Project" to mean that one).
+    pub project_name: String,
     /// Trace name.
     pub name: String,
-    /// Start time, RFC 3339 (now when omitted).
+    /// Start time, ISO 8601 / RFC 3339 with an offset, e.g. 2026-01-01T12:00:00Z (now when
+    /// omitted).
     #[serde(default)]
     pub start_time: Option<String>,
-    /// End time, RFC 3339.
+    /// End time, ISO 8601 / RFC 3339 with an offset; not before start_time.
     #[serde(default)]
     pub end_time: Option<String>,
     /// Input (any JSON object).
@@ -52,13 +53,13 @@ pub struct TraceCreate {
 pub struct TraceUpdate {
     /// Trace id (UUID).
     pub id: String,
-    /// Project of the trace.
+    /// Project of the trace (looked up from the trace when omitted).
     #[serde(default)]
     pub project_name: Option<String>,
     /// New name.
     #[serde(default)]
     pub name: Option<String>,
-    /// End time, RFC 3339.
+    /// End time, ISO 8601 / RFC 3339 with an offset, e.g. 2026-01-01T12:00:01Z.
     #[serde(default)]
     pub end_time: Option<String>,
     /// New input.
@@ -70,9 +71,15 @@ pub struct TraceUpdate {
     /// New metadata.
     #[serde(default)]
     pub metadata: Option<Map<String, Value>>,
-    /// New tags.
+    /// Replace all tags with these (use tags_to_add / tags_to_remove to keep the others).
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+    /// Tags to add; the trace keeps its other tags.
+    #[serde(default)]
+    pub tags_to_add: Option<Vec<String>>,
+    /// Tags to remove; the trace keeps its other tags.
+    #[serde(default)]
+    pub tags_to_remove: Option<Vec<String>>,
     /// Conversation thread id.
     #[serde(default)]
     pub thread_id: Option<String>,
@@ -105,7 +112,7 @@ pub struct SpanCreate {
     /// Parent span (UUID).
     #[serde(default)]
     pub parent_span_id: Option<String>,
-    /// Project of the trace.
+    /// Project of the trace (looked up from the trace when omitted).
     #[serde(default)]
     pub project_name: Option<String>,
     /// Span name.
@@ -113,10 +120,11 @@ pub struct SpanCreate {
     /// Kind of span: general (default), tool, llm or guardrail.
     #[serde(default, rename = "type")]
     pub span_type: SpanType,
-    /// Start time, RFC 3339 (now when omitted).
+    /// Start time, ISO 8601 / RFC 3339 with an offset, e.g. 2026-01-01T12:00:00Z (now when
+    /// omitted).
     #[serde(default)]
     pub start_time: Option<String>,
-    /// End time, RFC 3339.
+    /// End time, ISO 8601 / RFC 3339 with an offset; not before start_time.
     #[serde(default)]
     pub end_time: Option<String>,
     /// Input.
@@ -140,6 +148,61 @@ pub struct SpanCreate {
     /// Tags.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+}
+
+/// span.update: change fields of an existing span.
+// Its fields repeat span.create's on purpose: a shared struct would need `#[serde(flatten)]`,
+// which serde's `deny_unknown_fields` (a typo must fail loudly) does not support.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpanUpdate {
+    /// Span id (UUID).
+    pub id: String,
+    /// The span's trace (UUID; looked up from the span when omitted).
+    #[serde(default)]
+    pub trace_id: Option<String>,
+    /// Project of the span (looked up from the span when omitted).
+    #[serde(default)]
+    pub project_name: Option<String>,
+    /// New parent span (UUID).
+    #[serde(default)]
+    pub parent_span_id: Option<String>,
+    /// New name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New kind: general, tool, llm or guardrail.
+    #[serde(default, rename = "type")]
+    pub span_type: Option<SpanType>,
+    /// End time, ISO 8601 / RFC 3339 with an offset, e.g. 2026-01-01T12:00:01Z.
+    #[serde(default)]
+    pub end_time: Option<String>,
+    /// New input.
+    #[serde(default)]
+    pub input: Option<Map<String, Value>>,
+    /// New output.
+    #[serde(default)]
+    pub output: Option<Map<String, Value>>,
+    /// New metadata.
+    #[serde(default)]
+    pub metadata: Option<Map<String, Value>>,
+    /// Model name (llm spans).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Provider (llm spans).
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Token usage, e.g. {"prompt_tokens": 10}.
+    #[serde(default)]
+    pub usage: Option<std::collections::BTreeMap<String, i64>>,
+    /// Replace all tags with these (use tags_to_add / tags_to_remove to keep the others).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// Tags to add; the span keeps its other tags.
+    #[serde(default)]
+    pub tags_to_add: Option<Vec<String>>,
+    /// Tags to remove; the span keeps its other tags.
+    #[serde(default)]
+    pub tags_to_remove: Option<Vec<String>>,
 }
 
 /// What a score or comment is attached to.
@@ -172,7 +235,9 @@ pub struct ScoreCreate {
     /// Category, for categorical scores.
     #[serde(default)]
     pub category_name: Option<String>,
-    /// Project (required for threads).
+    /// Project: required for threads. For traces and spans, given: one batch request per
+    /// target kind; omitted: one request per score to the trace's or span's own endpoint,
+    /// which scores it in its own project.
     #[serde(default)]
     pub project_name: Option<String>,
 }

@@ -1,49 +1,25 @@
-//! Turning `write` data into the exact Opik requests: every element is validated (with its
-//! index, JSON path, expected type and an example) before anything is sent.
+//! Turning `write` data into the exact Opik requests: `data` is split into elements, parsed as
+//! the operation's type and handed to that type's [`PlanOp`] implementation, which validates
+//! every element (with its index, JSON path, expected type and an example) before anything is
+//! sent, then names what must be read first (a trace's or span's project); the lookups run,
+//! and the requests are built from what they found.
 
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::mcp::tools::common::ToolError;
+
+pub use super::bodies::{Plan, PlannedRequest};
+pub(super) use super::lookup::Reader;
 use super::{
-    bodies::{
-        batch, given_or_new, item_plan, new_id, non_empty, object, parse_all, score_plan,
-        span_body, trace_body, uuid_field, with_ids,
-    },
+    bodies::{PlanOp, parse_all},
+    lookup::resolve,
     ops::{
-        CommentCreate, CommentTarget, ExperimentCreate, ExperimentItemCreate, PromptVersionSave,
-        ScoreCreate, SpanCreate, TestSuiteCreate, TestSuiteItemUpsert, ThreadState, TraceCreate,
+        CommentCreate, ExperimentCreate, ExperimentItemCreate, PromptVersionSave, ScoreCreate,
+        SpanCreate, SpanUpdate, TestSuiteCreate, TestSuiteItemUpsert, ThreadState, TraceCreate,
         TraceUpdate,
     },
     registry::{BATCH_LIMIT, Operation},
 };
-
-/// One request `write` sends (or, with `dry_run`, would send).
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct PlannedRequest {
-    /// HTTP method.
-    pub method: String,
-    /// Path under the Opik API base URL.
-    pub path: String,
-    /// JSON body.
-    pub body: Value,
-}
-
-/// The requests and the ids of what they create or touch.
-#[derive(Debug)]
-pub struct Plan {
-    /// Requests, in order.
-    pub requests: Vec<PlannedRequest>,
-    /// One id per element (client-generated UUID v7 for creates).
-    pub ids: Vec<String>,
-}
-
-pub(super) fn req(method: &str, path: impl Into<String>, body: Value) -> PlannedRequest {
-    PlannedRequest {
-        method: method.into(),
-        path: path.into(),
-        body,
-    }
-}
 
 /// `data` as a list of elements (one object or an array of 1..=1000).
 pub fn elements(data: &Value) -> Result<Vec<&Value>, String> {
@@ -60,184 +36,33 @@ pub fn elements(data: &Value) -> Result<Vec<&Value>, String> {
     }
 }
 
-/// Validate every element, then build the requests.
-pub fn plan(op: Operation, data: &Value) -> Result<Plan, String> {
-    let els = elements(data)?;
+async fn plan_as<T: PlanOp>(
+    op: Operation,
+    els: &[&Value],
+    reader: &impl Reader,
+) -> Result<Plan, ToolError> {
+    let items: Vec<T> = parse_all(op, els).map_err(ToolError::invalid)?;
+    let needs = T::needs(&items).map_err(ToolError::invalid)?;
+    let known = resolve(reader, needs).await?;
+    T::plan(op, &items, &known).map_err(ToolError::invalid)
+}
+
+/// Validate every element, read what the operation needs from Opik, then build the requests.
+pub async fn plan(op: Operation, data: &Value, reader: &impl Reader) -> Result<Plan, ToolError> {
+    let els = elements(data).map_err(ToolError::invalid)?;
+    let r = reader;
     match op {
-        Operation::TraceCreate => {
-            let v: Vec<TraceCreate> = parse_all(op, &els)?;
-            let (bodies, ids) = with_ids(op, v.iter().enumerate().map(|(i, t)| trace_body(i, t)))?;
-            Ok(batch(
-                bodies,
-                ids,
-                "/v1/private/traces",
-                "/v1/private/traces/batch",
-                "traces",
-            ))
-        }
-        Operation::SpanCreate => {
-            let v: Vec<SpanCreate> = parse_all(op, &els)?;
-            let (bodies, ids) = with_ids(op, v.iter().enumerate().map(|(i, s)| span_body(i, s)))?;
-            Ok(batch(
-                bodies,
-                ids,
-                "/v1/private/spans",
-                "/v1/private/spans/batch",
-                "spans",
-            ))
-        }
-        Operation::TraceUpdate => {
-            let v: Vec<TraceUpdate> = parse_all(op, &els)?;
-            let mut plan = Plan {
-                requests: Vec::new(),
-                ids: Vec::new(),
-            };
-            for (i, t) in v.iter().enumerate() {
-                let id = uuid_field(i, "id", &t.id)?;
-                let mut body = object(json!({"project_name": t.project_name, "name": t.name,
-                    "end_time": t.end_time, "input": t.input, "output": t.output,
-                    "metadata": t.metadata, "tags": t.tags, "thread_id": t.thread_id}));
-                body.retain(|_, v| !v.is_null());
-                plan.requests.push(req(
-                    "PATCH",
-                    format!("/v1/private/traces/{id}"),
-                    Value::Object(body),
-                ));
-                plan.ids.push(id);
-            }
-            Ok(plan)
-        }
-        Operation::ScoreCreate => {
-            let v: Vec<ScoreCreate> = parse_all(op, &els)?;
-            score_plan(&v)
-        }
-        Operation::CommentCreate => {
-            let v: Vec<CommentCreate> = parse_all(op, &els)?;
-            let mut plan = Plan {
-                requests: Vec::new(),
-                ids: Vec::new(),
-            };
-            for (i, c) in v.iter().enumerate() {
-                let target = uuid_field(i, "id", &c.id)?;
-                non_empty(i, "text", &c.text)?;
-                let kind = match c.target {
-                    CommentTarget::Trace => "traces",
-                    CommentTarget::Span => "spans",
-                };
-                let id = new_id();
-                plan.requests.push(req(
-                    "POST",
-                    format!("/v1/private/{kind}/{target}/comments"),
-                    json!({"id": id, "text": c.text}),
-                ));
-                plan.ids.push(id);
-            }
-            Ok(plan)
-        }
-        Operation::PromptVersionSave => {
-            let v: Vec<PromptVersionSave> = parse_all(op, &els)?;
-            let mut plan = Plan {
-                requests: Vec::new(),
-                ids: Vec::new(),
-            };
-            for (i, p) in v.iter().enumerate() {
-                non_empty(i, "name", &p.name)?;
-                non_empty(i, "template", &p.template)?;
-                let id = new_id();
-                let mut version = object(json!({"id": id, "template": p.template,
-                    "change_description": p.change_description, "metadata": p.metadata,
-                    "type": p.template_type}));
-                version.retain(|_, v| !v.is_null());
-                plan.requests.push(req(
-                    "POST",
-                    "/v1/private/prompts/versions",
-                    json!({"name": p.name, "version": version}),
-                ));
-                plan.ids.push(id);
-            }
-            Ok(plan)
-        }
-        Operation::TestSuiteCreate => {
-            let v: Vec<TestSuiteCreate> = parse_all(op, &els)?;
-            let mut plan = Plan {
-                requests: Vec::new(),
-                ids: Vec::new(),
-            };
-            for (i, d) in v.iter().enumerate() {
-                non_empty(i, "name", &d.name)?;
-                let id = given_or_new(i, d.id.as_deref())?;
-                let mut body = object(json!({"id": id, "name": d.name,
-                    "description": d.description, "tags": d.tags}));
-                body.retain(|_, v| !v.is_null());
-                plan.requests
-                    .push(req("POST", "/v1/private/datasets", Value::Object(body)));
-                plan.ids.push(id);
-            }
-            Ok(plan)
-        }
-        Operation::TestSuiteItemUpsert => {
-            let v: Vec<TestSuiteItemUpsert> = parse_all(op, &els)?;
-            item_plan(&v)
-        }
-        Operation::ExperimentCreate => {
-            let v: Vec<ExperimentCreate> = parse_all(op, &els)?;
-            let mut plan = Plan {
-                requests: Vec::new(),
-                ids: Vec::new(),
-            };
-            for (i, e) in v.iter().enumerate() {
-                non_empty(i, "test_suite_name", &e.test_suite_name)?;
-                let id = given_or_new(i, e.id.as_deref())?;
-                let mut body = object(json!({"id": id, "dataset_name": e.test_suite_name,
-                    "name": e.name, "metadata": e.metadata}));
-                body.retain(|_, v| !v.is_null());
-                plan.requests
-                    .push(req("POST", "/v1/private/experiments", Value::Object(body)));
-                plan.ids.push(id);
-            }
-            Ok(plan)
-        }
-        Operation::ExperimentItemCreate => {
-            let v: Vec<ExperimentItemCreate> = parse_all(op, &els)?;
-            let mut items = Vec::new();
-            let mut ids = Vec::new();
-            for (i, e) in v.iter().enumerate() {
-                let id = given_or_new(i, e.id.as_deref())?;
-                items.push(json!({"id": id,
-                    "experiment_id": uuid_field(i, "experiment_id", &e.experiment_id)?,
-                    "dataset_item_id": uuid_field(i, "dataset_item_id", &e.dataset_item_id)?,
-                    "trace_id": uuid_field(i, "trace_id", &e.trace_id)?}));
-                ids.push(id);
-            }
-            let requests = vec![req(
-                "POST",
-                "/v1/private/experiments/items",
-                json!({"experiment_items": items}),
-            )];
-            Ok(Plan { requests, ids })
-        }
-        Operation::ThreadClose | Operation::ThreadOpen => {
-            let v: Vec<ThreadState> = parse_all(op, &els)?;
-            let verb = if op == Operation::ThreadClose {
-                "close"
-            } else {
-                "open"
-            };
-            let mut plan = Plan {
-                requests: Vec::new(),
-                ids: Vec::new(),
-            };
-            for (i, t) in v.iter().enumerate() {
-                non_empty(i, "thread_id", &t.thread_id)?;
-                non_empty(i, "project_name", &t.project_name)?;
-                plan.requests.push(req(
-                    "PUT",
-                    format!("/v1/private/traces/threads/{verb}"),
-                    json!({"project_name": t.project_name, "thread_id": t.thread_id}),
-                ));
-                plan.ids.push(t.thread_id.clone());
-            }
-            Ok(plan)
-        }
+        Operation::TraceCreate => plan_as::<TraceCreate>(op, &els, r).await,
+        Operation::SpanCreate => plan_as::<SpanCreate>(op, &els, r).await,
+        Operation::TraceUpdate => plan_as::<TraceUpdate>(op, &els, r).await,
+        Operation::SpanUpdate => plan_as::<SpanUpdate>(op, &els, r).await,
+        Operation::ScoreCreate => plan_as::<ScoreCreate>(op, &els, r).await,
+        Operation::CommentCreate => plan_as::<CommentCreate>(op, &els, r).await,
+        Operation::PromptVersionSave => plan_as::<PromptVersionSave>(op, &els, r).await,
+        Operation::TestSuiteCreate => plan_as::<TestSuiteCreate>(op, &els, r).await,
+        Operation::TestSuiteItemUpsert => plan_as::<TestSuiteItemUpsert>(op, &els, r).await,
+        Operation::ExperimentCreate => plan_as::<ExperimentCreate>(op, &els, r).await,
+        Operation::ExperimentItemCreate => plan_as::<ExperimentItemCreate>(op, &els, r).await,
+        Operation::ThreadClose | Operation::ThreadOpen => plan_as::<ThreadState>(op, &els, r).await,
     }
 }

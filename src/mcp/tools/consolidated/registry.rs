@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use super::ops::{
     CommentCreate, ExperimentCreate, ExperimentItemCreate, PromptVersionSave, ScoreCreate,
-    SpanCreate, TestSuiteCreate, TestSuiteItemUpsert, ThreadState, TraceCreate, TraceUpdate,
+    SpanCreate, SpanUpdate, TestSuiteCreate, TestSuiteItemUpsert, ThreadState, TraceCreate,
+    TraceUpdate,
 };
 
 /// Most elements one `write` call may carry.
@@ -25,6 +26,9 @@ pub enum Operation {
     /// Log spans.
     #[serde(rename = "span.create")]
     SpanCreate,
+    /// Update spans.
+    #[serde(rename = "span.update")]
+    SpanUpdate,
     /// Feedback scores on traces, spans or threads.
     #[serde(rename = "score.create")]
     ScoreCreate,
@@ -56,10 +60,11 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 12] = [
+    pub const ALL: [Operation; 13] = [
         Operation::TraceCreate,
         Operation::TraceUpdate,
         Operation::SpanCreate,
+        Operation::SpanUpdate,
         Operation::ScoreCreate,
         Operation::CommentCreate,
         Operation::PromptVersionSave,
@@ -77,6 +82,7 @@ impl Operation {
             Operation::TraceCreate => "trace.create",
             Operation::TraceUpdate => "trace.update",
             Operation::SpanCreate => "span.create",
+            Operation::SpanUpdate => "span.update",
             Operation::ScoreCreate => "score.create",
             Operation::CommentCreate => "comment.create",
             Operation::PromptVersionSave => "prompt_version.save",
@@ -95,6 +101,7 @@ impl Operation {
             Operation::TraceCreate
             | Operation::TraceUpdate
             | Operation::SpanCreate
+            | Operation::SpanUpdate
             | Operation::ThreadClose
             | Operation::ThreadOpen => "opik:trace_span_thread_log",
             Operation::ScoreCreate | Operation::CommentCreate => "opik:trace_span_thread_annotate",
@@ -124,6 +131,7 @@ impl Operation {
             Operation::TraceCreate => schema_for!(TraceCreate),
             Operation::TraceUpdate => schema_for!(TraceUpdate),
             Operation::SpanCreate => schema_for!(SpanCreate),
+            Operation::SpanUpdate => schema_for!(SpanUpdate),
             Operation::ScoreCreate => schema_for!(ScoreCreate),
             Operation::CommentCreate => schema_for!(CommentCreate),
             Operation::PromptVersionSave => schema_for!(PromptVersionSave),
@@ -143,11 +151,13 @@ impl Operation {
             Operation::TraceCreate => json!({"project_name": "my-app", "name": "chat",
                 "input": {"question": "hi"}, "output": {"answer": "hello"}}),
             Operation::TraceUpdate => json!({"id": T, "output": {"answer": "hello"},
-                "end_time": "2026-01-01T00:00:01Z"}),
+                "end_time": "2026-01-01T00:00:01Z", "tags_to_add": ["reviewed"]}),
             Operation::SpanCreate => json!({"trace_id": T, "name": "llm-call", "type": "llm",
                 "model": "gpt-4o", "usage": {"prompt_tokens": 10, "completion_tokens": 5}}),
+            Operation::SpanUpdate => json!({"id": S, "output": {"text": "done"},
+                "end_time": "2026-01-01T00:00:01Z", "tags_to_remove": ["draft"]}),
             Operation::ScoreCreate => json!({"target": "trace", "id": T, "name": "relevance",
-                "value": 0.9, "reason": "on topic"}),
+                "value": 0.9, "reason": "on topic", "project_name": "my-app"}),
             Operation::CommentCreate => json!({"target": "span", "id": S, "text": "looks off"}),
             Operation::PromptVersionSave => json!({"name": "greeter",
                 "template": "Hello {{name}}", "change_description": "friendlier"}),
@@ -172,12 +182,39 @@ impl Operation {
             "upstream: Opik refused the request (its message is returned verbatim)",
         ];
         match self {
-            Operation::TraceUpdate | Operation::CommentCreate | Operation::ExperimentItemCreate => {
+            Operation::TraceUpdate | Operation::SpanUpdate => {
+                v.push(
+                    "not_found: the trace/span does not exist (when it is read first, for \
+                     its project, nothing is written)",
+                );
+                v.push(
+                    "validation: tags together with tags_to_add/tags_to_remove, a tag in both, \
+                     or over 50 in one list",
+                );
+            }
+            Operation::SpanCreate => v.push(
+                "not_found: without project_name, the trace is read for its project; an \
+                 unknown trace fails before anything is written",
+            ),
+            Operation::CommentCreate | Operation::ExperimentItemCreate => {
                 v.push("not_found: the referenced trace/span/experiment does not exist");
             }
             Operation::TestSuiteCreate => v.push("conflict: a dataset with that name exists"),
             Operation::ScoreCreate => v.push("validation: thread scores need project_name"),
+            Operation::TraceCreate => v.push("validation: project_name is required"),
             _ => {}
+        }
+        if matches!(
+            self,
+            Operation::TraceCreate
+                | Operation::TraceUpdate
+                | Operation::SpanCreate
+                | Operation::SpanUpdate
+        ) {
+            v.push(
+                "validation: a time that is not ISO 8601 / RFC 3339 with an offset, or an \
+                 end_time before its start_time (nothing is sent)",
+            );
         }
         if !self.batch_endpoint() {
             v.push("partial: one request per element; the error says how many succeeded");

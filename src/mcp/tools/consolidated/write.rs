@@ -1,23 +1,22 @@
 //! `schema(operation)` and `write(operation, data, idempotency_key?, dry_run?)`.
 
 use reqwest::Method;
-use rmcp::{
-    handler::server::wrapper::{Json, Parameters},
-    model::Extensions,
-    tool, tool_router,
-};
+use rmcp::{handler::server::wrapper::Json, model::Extensions, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    plan::{PlannedRequest, plan},
+    plan::{PlannedRequest, Reader, plan},
     registry::{BATCH_LIMIT, Operation},
 };
 use crate::{
     auth::Principal,
-    mcp::{McpServer, tools::common::ToolError},
-    opik::Call,
+    mcp::{
+        McpServer,
+        tools::{common::ToolError, params::Parameters},
+    },
+    opik::{Call, Credentials, OpikError},
 };
 
 /// Longest accepted idempotency key.
@@ -130,12 +129,12 @@ impl McpServer {
     #[tool(
         name = "write",
         description = "Create or change Opik data: trace.create, trace.update, span.create, \
-                       score.create, comment.create, prompt_version.save, test_suite.create, \
-                       test_suite_item.upsert, experiment.create, experiment_item.create, \
-                       thread.close, thread.open. data is one object or an array of up to \
-                       1000 (see schema(operation)); every element is validated before \
-                       anything is sent; dry_run returns the exact requests; created ids are \
-                       returned.",
+                       span.update, score.create, comment.create, prompt_version.save, \
+                       test_suite.create, test_suite_item.upsert, experiment.create, \
+                       experiment_item.create, thread.close, thread.open. data is one object \
+                       or an array of up to 1000 (see schema(operation)); every element is \
+                       validated before anything is sent; dry_run returns the exact requests; \
+                       created ids are returned.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -162,13 +161,19 @@ impl McpServer {
                 "idempotency_key: expected at most {MAX_KEY} ASCII characters"
             )));
         }
-        let plan = plan(op, &args.data).map_err(ToolError::invalid)?;
+        let (creds, _) = self.credentials(&ext, None);
+        let reader = OpikReader {
+            server: self,
+            creds: &creds,
+        };
+        let plan = plan(op, &args.data, &reader).await?;
         let item_count = plan.ids.len();
         let batch = op.batch_endpoint() && plan.requests.len() < item_count;
         if args.dry_run {
             return Ok(Json(WriteOutput {
                 summary: format!(
-                    "Dry run: {} {} element(s) would be sent as {} request(s); nothing was sent",
+                    "Dry run: {} {} element(s) would be sent as {} request(s); nothing was \
+                     written",
                     op.name(),
                     item_count,
                     plan.requests.len()
@@ -182,44 +187,7 @@ impl McpServer {
                 sent: Vec::new(),
             }));
         }
-        let (creds, _) = self.credentials(&ext, None);
-        let mut sent = Vec::with_capacity(plan.requests.len());
-        for (n, r) in plan.requests.iter().enumerate() {
-            let method = Method::from_bytes(r.method.as_bytes())
-                .map_err(|e| ToolError::failed(e.to_string()))?;
-            let mut call = Call::new(method, &r.path).body(&r.body);
-            if let Some(k) = key {
-                // One key per request: Opik dedupes per key, and a batch split over several
-                // requests must not look like one repeated request.
-                let k = if plan.requests.len() == 1 {
-                    k.to_string()
-                } else {
-                    format!("{k}-{n}")
-                };
-                call = call.idempotency_key(k);
-            }
-            match self.opik().send(&creds, call).await {
-                Ok(reply) => sent.push(SentRequest {
-                    method: r.method.clone(),
-                    path: r.path.clone(),
-                    status: reply.status,
-                }),
-                Err(e) => {
-                    let mut err = ToolError::from(e);
-                    err.message = format!(
-                        "{} request {} of {} ({} {}) failed after {} succeeded: {}",
-                        op.name(),
-                        n + 1,
-                        plan.requests.len(),
-                        r.method,
-                        r.path,
-                        n,
-                        err.message
-                    );
-                    return Err(err);
-                }
-            }
-        }
+        let sent = self.send_plan(op, &plan.requests, key, &creds).await?;
         Ok(Json(WriteOutput {
             summary: format!(
                 "{}: wrote {} element(s) in {} request(s)",
@@ -235,5 +203,75 @@ impl McpServer {
             would_send: Vec::new(),
             sent,
         }))
+    }
+}
+
+/// Reads the entities a plan needs with the caller's credentials.
+struct OpikReader<'a> {
+    server: &'a McpServer,
+    creds: &'a Credentials,
+}
+
+impl Reader for OpikReader<'_> {
+    async fn get(&self, path: &str, strip: bool) -> Result<Option<Value>, ToolError> {
+        let mut call = Call::get(path);
+        if strip {
+            call = call.query("strip_attachments", true);
+        }
+        match self.server.opik().get_json(self.creds, call).await {
+            Ok(v) => Ok(Some(v)),
+            Err(OpikError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl McpServer {
+    /// Send the planned requests in order; a failure says which one and how many succeeded.
+    async fn send_plan(
+        &self,
+        op: Operation,
+        requests: &[PlannedRequest],
+        key: Option<&str>,
+        creds: &Credentials,
+    ) -> Result<Vec<SentRequest>, ToolError> {
+        let mut sent = Vec::with_capacity(requests.len());
+        for (n, r) in requests.iter().enumerate() {
+            let method = Method::from_bytes(r.method.as_bytes())
+                .map_err(|e| ToolError::failed(e.to_string()))?;
+            let mut call = Call::new(method, &r.path).body(&r.body);
+            if let Some(k) = key {
+                // One key per request: Opik dedupes per key, and a batch split over several
+                // requests must not look like one repeated request.
+                let k = if requests.len() == 1 {
+                    k.to_string()
+                } else {
+                    format!("{k}-{n}")
+                };
+                call = call.idempotency_key(k);
+            }
+            match self.opik().send(creds, call).await {
+                Ok(reply) => sent.push(SentRequest {
+                    method: r.method.clone(),
+                    path: r.path.clone(),
+                    status: reply.status,
+                }),
+                Err(e) => {
+                    let mut err = ToolError::from(e);
+                    err.message = format!(
+                        "{} request {} of {} ({} {}) failed after {} succeeded: {}",
+                        op.name(),
+                        n + 1,
+                        requests.len(),
+                        r.method,
+                        r.path,
+                        n,
+                        err.message
+                    );
+                    return Err(err);
+                }
+            }
+        }
+        Ok(sent)
     }
 }
