@@ -8,8 +8,10 @@
 //! - `proxy`: a per-request round-robin proxy in front of several replicas (no affinity).
 //! - `fake-opik`: a minimal Opik REST API, so an Opik tool can be driven on loopback.
 //! - `hello`: poem's hello-world (`GET /health`, no middleware), the HTTP stack's ceiling.
+//! - `conformance-server`: the product's HTTP stack with the conformance suite's fixtures.
 
 mod client;
+mod conformance;
 mod fake_opik;
 mod health;
 mod hello;
@@ -46,6 +48,8 @@ enum Mode {
     FakeOpik(fake_opik::FakeOpikArgs),
     /// Serve poem's hello-world (`GET /health`, no middleware) on loopback.
     Hello(hello::HelloArgs),
+    /// The server's own HTTP stack serving the conformance suite's fixtures.
+    ConformanceServer(conformance::ConformanceArgs),
 }
 
 #[tokio::main]
@@ -58,5 +62,6 @@ async fn main() -> anyhow::Result<()> {
         Mode::Proxy(a) => proxy::run(a).await,
         Mode::FakeOpik(a) => fake_opik::run(a).await,
         Mode::Hello(a) => hello::run(a).await,
+        Mode::ConformanceServer(a) => conformance::run(a).await,
     }
 }

@@ -47,6 +47,17 @@ pub struct LimitsSettings {
     /// streams; lower it when clients connect directly. 0 disables the bound. Env
     /// `OPIK_MCP_LIMITS__MAX_CONNECTIONS_PER_IP`. Default 4096.
     pub max_connections_per_ip: usize,
+    /// Events kept per Streamable HTTP GET stream for resumption (`Last-Event-ID`); older
+    /// ones are dropped. 0 keeps none (event ids are still sent). Env
+    /// `OPIK_MCP_LIMITS__STREAM_REPLAY_EVENTS`. Default 100.
+    pub stream_replay_events: usize,
+    /// Seconds an event stays resumable; older ones are dropped. Env
+    /// `OPIK_MCP_LIMITS__STREAM_REPLAY_SECS`. Default 300.
+    pub stream_replay_secs: u64,
+    /// The `retry` (milliseconds) sent on the streams of sessions negotiated at 2025-11-25
+    /// or later: how long a client waits before it resumes a closed stream. Env
+    /// `OPIK_MCP_LIMITS__STREAM_RETRY_MS`. Default 1000.
+    pub stream_retry_ms: u64,
 }
 
 impl Default for LimitsSettings {
@@ -60,6 +71,9 @@ impl Default for LimitsSettings {
             idle_connection_secs: 300,
             max_subscriptions_per_session: 20,
             max_connections_per_ip: 4096,
+            stream_replay_events: 100,
+            stream_replay_secs: 300,
+            stream_retry_ms: 1000,
         }
     }
 }
@@ -78,6 +92,11 @@ impl LimitsSettings {
     /// The idle-connection deadline.
     pub fn idle_connection(&self) -> Duration {
         Duration::from_secs(self.idle_connection_secs)
+    }
+
+    /// How long an event stays resumable.
+    pub fn stream_replay_age(&self) -> Duration {
+        Duration::from_secs(self.stream_replay_secs)
     }
 
     /// The SSE stream lifetime cap.
@@ -108,6 +127,12 @@ impl LimitsSettings {
             if v == 0 {
                 return Err(ConfigError::invalid(key, "must be greater than 0"));
             }
+        }
+        if self.stream_replay_events > 10_000 {
+            return Err(ConfigError::invalid(
+                "limits.stream_replay_events",
+                "must be at most 10000",
+            ));
         }
         if self.max_subscriptions_per_session > 1_000 {
             return Err(ConfigError::invalid(

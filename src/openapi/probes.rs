@@ -130,6 +130,7 @@ impl ProbesApi {
     async fn metrics(&self, state: Data<&AppState>) -> PlainText<String> {
         let (queued, deepest) = state.registry.queue_depths();
         metrics::queue_depth(queued, deepest);
+        metrics::stream_replay_bytes(crate::session::replay_held_bytes());
         metrics::tokio_runtime(&tokio::runtime::Handle::current());
         state.process.collect();
         if let Some(store) = &state.store {

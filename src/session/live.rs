@@ -1,7 +1,7 @@
 //! One MCP session: its inbound queue, its pending replies and its outbound stream.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     sync::{
         Arc, Mutex, OnceLock,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -56,6 +56,10 @@ pub struct Session {
     inbound: mpsc::Sender<Box<ClientJsonRpcMessage>>,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<ServerJsonRpcMessage>>>,
     stream: Mutex<Option<mpsc::Sender<Box<ServerJsonRpcMessage>>>>,
+    /// Messages for the stream while none is attached (bounded, see `live_stream.rs`).
+    held: Mutex<VecDeque<Box<ServerJsonRpcMessage>>>,
+    /// What the GET stream sent, for resumption.
+    replay: super::ReplayLog,
     initialized: AtomicBool,
     cancel: CancellationToken,
     origin: Origin,
@@ -98,6 +102,8 @@ impl Session {
             inbound,
             pending: Mutex::new(HashMap::new()),
             stream: Mutex::new(None),
+            held: Mutex::new(VecDeque::new()),
+            replay: super::ReplayLog::default(),
             initialized: AtomicBool::new(false),
             cancel,
             origin,
@@ -332,53 +338,27 @@ impl Session {
             .remove(id)
     }
 
-    /// Attach the session's one outbound stream (legacy SSE stream or Streamable HTTP GET).
-    pub fn attach_stream(
-        &self,
-        capacity: usize,
-    ) -> Result<mpsc::Receiver<Box<ServerJsonRpcMessage>>, StreamAttachError> {
-        let mut slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.as_ref().is_some_and(|s| !s.is_closed()) {
-            return Err(StreamAttachError::AlreadyOpen);
-        }
-        let (tx, rx) = mpsc::channel(capacity);
-        *slot = Some(tx);
-        Ok(rx)
-    }
-
-    /// Whether an outbound stream is attached and open.
-    pub fn has_stream(&self) -> bool {
-        self.stream
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .is_some_and(|s| !s.is_closed())
-    }
-
-    /// Push a message to the outbound stream. A full buffer means a consumer that does not
-    /// read: it is detached (its stream ends) rather than letting memory grow.
-    pub(crate) fn push_stream(&self, msg: ServerJsonRpcMessage) -> bool {
-        let mut slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(tx) = slot.as_ref() else {
-            return false;
-        };
-        match tx.try_send(Box::new(msg)) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(session = %self.id.log_tag(), "slow SSE consumer: stream dropped");
-                *slot = None;
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                *slot = None;
-                false
-            }
-        }
-    }
-
     /// Client messages queued for the engine and not yet taken.
     pub fn queue_depth(&self) -> usize {
         self.inbound.max_capacity() - self.inbound.capacity()
+    }
+
+    /// The GET stream's replay log.
+    pub fn replay_log(&self) -> &super::ReplayLog {
+        &self.replay
+    }
+
+    /// Whether the session negotiated 2025-11-25 or later (its streams open with a priming
+    /// event and `retry`).
+    pub fn primes_streams(&self) -> bool {
+        self.client_info()
+            .is_some_and(|c| c.protocol_version.as_str() >= "2025-11-25")
+    }
+
+    /// Take every waiting request out of the session: they end (their requests answered as
+    /// for an ended session) when the returned map is dropped, not when the session closes.
+    pub fn take_waiters(&self) -> HashMap<RequestId, oneshot::Sender<ServerJsonRpcMessage>> {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// End the session: cancel its engine and drop its stream and waiters.
@@ -386,12 +366,16 @@ impl Session {
         self.cancel.cancel();
         self.engine.disarm();
         self.stream.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.held.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
     }
 }
+
+#[path = "live_stream.rs"]
+mod stream;
 
 #[cfg(test)]
 #[path = "live_tests.rs"]

@@ -16,3 +16,53 @@ fn cached_id_hash_and_log_tag_equal_the_per_call_ones() {
     assert_eq!(s.log_tag(), id.log_tag());
     assert_eq!(s.id_hash().len(), 64);
 }
+
+fn notification(n: u32) -> ServerJsonRpcMessage {
+    serde_json::from_value(serde_json::json!({
+        "jsonrpc": "2.0", "method": "notifications/message",
+        "params": { "level": "info", "data": n }
+    }))
+    .expect("a server notification")
+}
+
+fn test_session() -> Session {
+    let (tx, _rx) = mpsc::channel(1);
+    Session::new(
+        SessionId::generate(),
+        TransportKind::StreamableHttp,
+        tx,
+        CancellationToken::new(),
+        Origin::default(),
+        Observers::default(),
+    )
+}
+
+#[test]
+fn messages_before_the_stream_attaches_arrive_first_and_in_order() {
+    let s = test_session();
+    assert!(s.push_stream(notification(1)));
+    assert!(s.push_stream(notification(2)));
+    let mut rx = s.attach_stream(8).expect("attaches");
+    assert!(s.push_stream(notification(3)));
+    for n in 1..=3 {
+        let got = serde_json::to_value(&*rx.try_recv().expect("a message")).expect("json");
+        assert_eq!(got["params"]["data"], n);
+    }
+    assert!(rx.try_recv().is_err(), "nothing more");
+}
+
+#[test]
+fn held_messages_are_bounded_and_dropped_when_the_session_ends() {
+    let s = test_session();
+    let kept = (0..100).filter(|n| s.push_stream(notification(*n))).count();
+    assert_eq!(kept, 64, "the first pushes beyond the bound report a drop");
+    let mut rx = s.attach_stream(256).expect("attaches");
+    let first = serde_json::to_value(&*rx.try_recv().expect("a message")).expect("json");
+    assert_eq!(first["params"]["data"], 36, "the oldest were dropped");
+    drop(rx);
+    s.close();
+    assert!(
+        !s.push_stream(notification(1)),
+        "an ended session keeps nothing"
+    );
+}

@@ -11,6 +11,7 @@ mod kinds;
 mod lazy;
 mod live;
 mod registry;
+mod replay;
 mod shared;
 mod sink;
 mod trim;
@@ -23,7 +24,8 @@ pub use kinds::{
     TransportKind,
 };
 pub use live::{ReplyWaiter, Session};
-pub use registry::SessionRegistry;
+pub use registry::{HandlerFactory, SessionRegistry};
+pub use replay::{GET_STREAM, ReplayLimits, ReplayLog, held_bytes as replay_held_bytes};
 pub use shared::SharedLink;
 pub(crate) use shared::replay_initialize;
 pub use sink::SessionSink;

@@ -12,7 +12,7 @@ use std::{
 
 use dashmap::DashMap;
 use futures::StreamExt;
-use rmcp::ServiceExt;
+use rmcp::{RoleServer, ServiceExt, service::DynService};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -26,6 +26,11 @@ use crate::{domain::SessionId, mcp::McpEngine};
 /// How long an ended session is remembered, and how many at most.
 const TOMBSTONE_TTL: Duration = Duration::from_secs(15 * 60);
 const TOMBSTONE_MAX: usize = 10_000;
+
+/// Builds the rmcp service one session runs. The Opik handler unless replaced with
+/// [`SessionRegistry::set_handler`] (the conformance fixture server of the bench crate runs
+/// the suite's fixtures behind the same transports, sessions and middleware).
+pub type HandlerFactory = Arc<dyn Fn() -> Box<dyn DynService<RoleServer>> + Send + Sync>;
 
 /// All live sessions.
 pub struct SessionRegistry {
@@ -48,6 +53,8 @@ pub struct SessionRegistry {
     observers: Observers,
     /// The cluster, when sessions are shared between replicas.
     shared: OnceLock<Arc<dyn SharedLink>>,
+    /// Replaces the Opik handler, when set.
+    handler: OnceLock<HandlerFactory>,
 }
 
 impl SessionRegistry {
@@ -75,6 +82,7 @@ impl SessionRegistry {
             draining,
             observers,
             shared: OnceLock::new(),
+            handler: OnceLock::new(),
         })
     }
 
@@ -82,6 +90,20 @@ impl SessionRegistry {
     /// before the first session).
     pub fn set_shared(&self, link: Arc<dyn SharedLink>) {
         let _ = self.shared.set(link);
+    }
+
+    /// Serve every session with the services `factory` builds instead of the Opik handler
+    /// (set at start-up, before the first session; a second call is ignored).
+    pub fn set_handler(&self, factory: HandlerFactory) {
+        let _ = self.handler.set(factory);
+    }
+
+    /// The service a new session runs.
+    fn new_handler(&self) -> Box<dyn DynService<RoleServer>> {
+        match self.handler.get() {
+            Some(factory) => factory(),
+            None => self.engine.handler().into_dyn(),
+        }
     }
 
     /// Take a slot under the cap, or say why not.
@@ -192,6 +214,11 @@ impl SessionRegistry {
         if let Some(link) = self.shared.get() {
             session.set_link(Arc::clone(link), adopted);
         }
+        let limits = &self.engine.settings().limits;
+        session.replay_log().set_limits(super::ReplayLimits {
+            events: limits.stream_replay_events,
+            age: limits.stream_replay_age(),
+        });
         session.touch();
         match self.sessions.entry(id.clone()) {
             Entry::Occupied(e) => {
@@ -204,7 +231,7 @@ impl SessionRegistry {
         }
         // Started by the first queued message: an idle stream holds no engine. Weak
         // references, so the armed engine keeps neither its session nor the registry alive.
-        let handler = self.engine.handler();
+        let handler = self.new_handler();
         let (weak_session, registry) = (Arc::downgrade(&session), Arc::downgrade(self));
         session.engine.arm(Box::new(move || {
             let (Some(session), Some(registry)) = (weak_session.upgrade(), registry.upgrade())
@@ -243,7 +270,7 @@ impl SessionRegistry {
             origin,
             self.observers.clone(),
         ));
-        let handler = self.engine.handler();
+        let handler = self.new_handler();
         let sink = SessionSink::new(Arc::clone(&session));
         tokio::spawn(async move {
             if let Ok(running) = handler

@@ -32,11 +32,17 @@ impl SessionSink {
         if let Some(id) = &id {
             self.report(id, &msg);
         }
-        if let Some(id) = id
-            && let Some(waiter) = self.session.take_waiter(&id)
+        if let Some(id) = &id
+            && let Some(waiter) = self.session.take_waiter(id)
         {
             // The HTTP request may have gone (client disconnected); then the reply is dropped.
             let _ = waiter.send(msg);
+            return;
+        }
+        if id.is_some() && self.session.transport() == super::TransportKind::StreamableHttp {
+            // A reply whose request is gone (timed out, cancelled, its connection closed)
+            // belongs to that request's stream only: never the GET stream.
+            tracing::debug!(session = %self.session.id().log_tag(), "reply without a waiting request dropped");
             return;
         }
         // Shared session whose stream another replica holds: hand the message over.

@@ -96,6 +96,8 @@ metric_defs! {
         "Client messages queued for the MCP engines across all sessions (sampled at scrape).";
     QUEUE_DEPTH_MAX = "opik_mcp_session_queue_depth_max", Gauge, None, [],
         "Deepest single session queue (sampled at scrape).";
+    STREAM_REPLAY_BYTES = "opik_mcp_stream_replay_bytes", Gauge, Some(Unit::Bytes), [],
+        "Events kept for stream resumption (Last-Event-ID), all sessions (sampled at scrape).";
     // Security
     AUTH_FAILURES = "opik_mcp_auth_failures_total", Counter, None, ["reason"],
         "Requests refused by authentication or authorization, by reason.";
@@ -315,6 +317,11 @@ pub fn sse_keepalive() {
 /// `n` shared-session events (`cluster.shared_sessions`).
 pub fn cluster_event(e: super::labels::ClusterEvent, n: u64) {
     counter!(CLUSTER_EVENTS, "event" => e.as_str()).increment(n);
+}
+
+/// Bytes of events kept for stream resumption, sampled at scrape.
+pub fn stream_replay_bytes(bytes: usize) {
+    gauge!(STREAM_REPLAY_BYTES).set(bytes as f64);
 }
 
 /// Queue depths sampled at scrape: total across sessions and the deepest one.

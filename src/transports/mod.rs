@@ -4,6 +4,7 @@
 mod encode;
 pub mod jsonrpc;
 pub mod modern;
+mod resumable;
 pub mod sse;
 pub mod stdio;
 pub mod streamable;

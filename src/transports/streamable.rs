@@ -5,9 +5,8 @@ use std::sync::Arc;
 use futures::StreamExt;
 use poem::{Body, Request, Response, http::Method, http::StatusCode};
 use rmcp::model::{ErrorData, JsonRpcMessage, ServerJsonRpcMessage};
-use tokio_stream::wrappers::ReceiverStream;
 
-use super::{STREAM_BUFFER, jsonrpc, message_frame, sse_response};
+use super::{STREAM_BUFFER, jsonrpc, sse_response};
 use crate::{
     domain::SessionId,
     error::{ApiError, RpcError, rpc_error as error_reply},
@@ -20,6 +19,9 @@ use crate::{
 pub const SESSION_HEADER: &str = "mcp-session-id";
 /// The protocol version header.
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
+
+/// How long after a DELETE's answer is written the requests still waiting on the session end.
+const ANSWER_FIRST: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Dispatch by method: POST, GET and DELETE; anything else is 405.
 pub async fn endpoint(req: Request, body: Body, state: AppState) -> Response {
@@ -64,7 +66,13 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
             .map_err(|e| rpc(e.into()))?;
         super::note_session(req, &session);
         let init = state.sessions.is_shared().then(|| msg.clone());
-        let reply = forward_request(&session, msg, state).await.map_err(rpc)?;
+        let reply = match forward_request(&session, msg, state).await.map_err(rpc)? {
+            Forwarded::Reply(reply) => *reply,
+            Forwarded::Cancelled => {
+                state.sessions.end(session.id(), EndReason::EngineStopped);
+                return Ok(cancelled_response(state));
+            }
+        };
         if matches!(reply, JsonRpcMessage::Error(_)) {
             // A failed handshake leaves nothing to continue: do not hand out the id.
             state.sessions.end(session.id(), EndReason::EngineStopped);
@@ -83,23 +91,17 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
     super::note_session(req, &session);
     check_protocol_version(req).map_err(rpc)?;
     match &msg {
-        JsonRpcMessage::Request(_) => {
-            let reply = forward_request(&session, msg, state).await.map_err(rpc)?;
-            Ok(reply_response(&reply, state, None))
-        }
+        JsonRpcMessage::Request(_) => match forward_request(&session, msg, state).await {
+            Ok(Forwarded::Reply(reply)) => Ok(reply_response(&reply, state, None)),
+            Ok(Forwarded::Cancelled) => Ok(cancelled_response(state)),
+            Err(e) => Err(rpc(e)),
+        },
         _ => {
             jsonrpc::admit(&session, &msg)?;
-            if let Some(cancelled) = jsonrpc::cancelled_request(&msg)
-                && let Some(waiter) = session.take_waiter(&cancelled)
-            {
-                let _ = waiter.send(error_reply(
-                    cancelled,
-                    ErrorData::new(
-                        rmcp::model::ErrorCode(-32800),
-                        "request cancelled by the client",
-                        None,
-                    ),
-                ));
+            if let Some(cancelled) = jsonrpc::cancelled_request(&msg) {
+                // The spec: the receiver of a cancellation SHOULD NOT answer the request.
+                // Dropping its waiter ends its POST without a reply (see `cancelled_response`).
+                drop(session.take_waiter(&cancelled));
             }
             session.send(msg).map_err(send_error)?;
             Ok(Response::builder().status(StatusCode::ACCEPTED).finish())
@@ -107,12 +109,20 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
     }
 }
 
+/// How a forwarded request ended.
+enum Forwarded {
+    /// The engine's reply (or the timeout's error).
+    Reply(Box<ServerJsonRpcMessage>),
+    /// The client cancelled it: it gets no reply.
+    Cancelled,
+}
+
 /// Send a request into the engine and wait for its reply (bounded by the request timeout).
 async fn forward_request(
     session: &Arc<Session>,
     msg: rmcp::model::ClientJsonRpcMessage,
     state: &AppState,
-) -> Result<ServerJsonRpcMessage, ApiError> {
+) -> Result<Forwarded, ApiError> {
     jsonrpc::admit(session, &msg)?;
     let id = jsonrpc::request_id(&msg)
         .ok_or_else(|| ApiError::InvalidRequest("not a request".into()))?;
@@ -120,15 +130,18 @@ async fn forward_request(
     session.send(msg).map_err(send_error)?;
     let timeout = state.settings.server.request_timeout();
     match tokio::time::timeout(timeout, waiter.recv()).await {
-        Ok(Some(reply)) => Ok(reply),
-        Ok(None) => Err(ApiError::SessionGone("the session ended before replying")),
-        Err(_) => Ok(error_reply(
+        Ok(Some(reply)) => Ok(Forwarded::Reply(Box::new(reply))),
+        // The client cancelled it (the session lives on), or the session ended (deleted,
+        // expired, shut down) while the request waited: the ended-session answer.
+        Ok(None) if !session.cancelled().is_cancelled() => Ok(Forwarded::Cancelled),
+        Ok(None) => Err(ApiError::UnknownSession),
+        Err(_) => Ok(Forwarded::Reply(Box::new(error_reply(
             id,
             ErrorData::internal_error(
                 format!("request timed out after {} s", timeout.as_secs()),
                 None,
             ),
-        )),
+        )))),
     }
 }
 
@@ -160,6 +173,21 @@ fn reply_response(
             .header("x-accel-buffering", "no")
             .body(event)
     }
+}
+
+/// The answer to a request the client cancelled: no JSON-RPC reply at all. On an event
+/// stream, the stream ends without events; in JSON mode, `202 Accepted` with no body (what
+/// both official SDK clients take as "nothing to deliver").
+fn cancelled_response(state: &AppState) -> Response {
+    if state.settings.server.json_response {
+        return Response::builder().status(StatusCode::ACCEPTED).finish();
+    }
+    Response::builder()
+        .status(StatusCode::OK)
+        .content_type("text/event-stream")
+        .header("cache-control", "no-cache")
+        .header("x-accel-buffering", "no")
+        .finish()
 }
 
 /// The live session named by the `Mcp-Session-Id` header.
@@ -227,13 +255,28 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     let session = session_from_headers(req, state).await?;
     super::note_session(req, &session);
     check_protocol_version(req)?;
+    // A resuming client first gets what its stream sent after the last event it saw; an id
+    // this stream never gave (another stream's, another replica's, pruned) replays nothing.
+    let last_event_id = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok());
+    let missed = last_event_id
+        .and_then(|id| session.replay_log().since(id))
+        .unwrap_or_default();
     let rx = state
         .sessions
         .attach_stream(&session, STREAM_BUFFER)
         .await
         .map_err(|_| ApiError::StreamConflict)?;
-    let events = ReceiverStream::new(rx).map(|m| message_frame(&m));
+    let priming = session.primes_streams().then(|| {
+        session
+            .replay_log()
+            .priming(state.settings.limits.stream_retry_ms)
+    });
+    let head = futures::stream::iter(priming.into_iter().chain(missed));
     // The receiver ends by itself when the session closes (its sender is dropped).
+    let events = head.chain(super::resumable::LiveEvents::new(rx, session));
     let stop = state.draining.clone();
     Ok(sse_response(
         events,
@@ -248,9 +291,24 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
 async fn delete(req: &Request, state: &AppState) -> Result<Response, RpcError> {
     let session = session_from_headers(req, state).await?;
     super::note_session(req, &session);
+    // The DELETE is answered first; the requests still waiting on the session end (404)
+    // once that answer has gone out: a client that sees the 404 of its own in-flight
+    // request before the answer to its DELETE takes the session for lost and raises.
+    let waiters = session.take_waiters();
     state
         .sessions
         .end_everywhere(&session, EndReason::Deleted)
         .await;
-    Ok(Response::builder().status(StatusCode::OK).finish())
+    // Polled when the (empty) body is written, right before the answer is flushed; the
+    // short pause covers the flush. Never polled (the client left): dropped with the body.
+    let after_answer = futures::stream::once(async move {
+        tokio::spawn(async move {
+            tokio::time::sleep(ANSWER_FIRST).await;
+            drop(waiters);
+        });
+        Ok::<_, std::io::Error>(bytes::Bytes::new())
+    });
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .body(Body::from_bytes_stream(after_answer)))
 }

@@ -249,11 +249,15 @@ impl SseClient {
         }
     }
 
-    /// The next `message` event, parsed.
+    /// The next `message` event, parsed (a priming event, which has no data, is skipped).
     pub async fn next_message(&mut self) -> Value {
-        let e = self.next_event().await.expect("a message event");
-        assert_eq!(e.event, "message");
-        serde_json::from_str(&e.data).expect("JSON message")
+        loop {
+            let e = self.next_event().await.expect("a message event");
+            assert_eq!(e.event, "message");
+            if !e.data.is_empty() {
+                return serde_json::from_str(&e.data).expect("JSON message");
+            }
+        }
     }
 
     /// POST a message to this session's endpoint.

