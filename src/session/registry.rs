@@ -138,7 +138,7 @@ impl SessionRegistry {
         })
     }
 
-    /// Create a session; its MCP engine starts with its first message.
+    /// Create a session and start its MCP engine.
     pub fn create(
         self: &Arc<Self>,
         transport: TransportKind,
@@ -191,7 +191,7 @@ impl SessionRegistry {
         Ok(session)
     }
 
-    /// Register a session and arm its engine (the slot is already reserved). If another
+    /// Register a session and spawn its engine (the slot is already reserved). If another
     /// task registered the same id first, its session wins and the slot is given back.
     fn start(
         self: &Arc<Self>,
@@ -229,31 +229,23 @@ impl SessionRegistry {
                 v.insert(Arc::clone(&session));
             }
         }
-        // Started by the first queued message: an idle stream holds no engine. Weak
-        // references, so the armed engine keeps neither its session nor the registry alive.
         let handler = self.new_handler();
-        let (weak_session, registry) = (Arc::downgrade(&session), Arc::downgrade(self));
-        session.engine.arm(Box::new(move || {
-            let (Some(session), Some(registry)) = (weak_session.upgrade(), registry.upgrade())
-            else {
-                return;
-            };
-            let sink = SessionSink::new(session);
-            tokio::spawn(async move {
-                match handler
-                    .serve_with_ct((sink, ReceiverStream::new(rx).map(|m| *m)), ct)
-                    .await
-                {
-                    Ok(running) => {
-                        let _ = running.waiting().await;
-                    }
-                    Err(e) => {
-                        tracing::debug!(session = %id.log_tag(), error = %e, "engine did not start")
-                    }
+        let sink = SessionSink::new(Arc::clone(&session));
+        let registry = Arc::clone(self);
+        tokio::spawn(async move {
+            match handler
+                .serve_with_ct((sink, ReceiverStream::new(rx).map(|m| *m)), ct)
+                .await
+            {
+                Ok(running) => {
+                    let _ = running.waiting().await;
                 }
-                registry.end(&id, EndReason::EngineStopped);
-            });
-        }));
+                Err(e) => {
+                    tracing::debug!(session = %id.log_tag(), error = %e, "engine did not start")
+                }
+            }
+            registry.end(&id, EndReason::EngineStopped);
+        });
         session
     }
 
