@@ -21,7 +21,12 @@ pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
 
 /// How long after a DELETE's answer is written the requests still waiting on the session end.
-const ANSWER_FIRST: std::time::Duration = std::time::Duration::from_millis(50);
+/// A closing SDK client cancels its in-flight requests (closing their connections, which
+/// drops them here) right after the DELETE returns; one that sees their 404 first, while it
+/// is still tearing down, raises (the Python SDK 2.x writes it into a closed stream). 50 ms
+/// was too short on a loaded machine (1 close in 6 raised); a client that keeps waiting
+/// still gets its 404, a second later.
+const ANSWER_FIRST: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Dispatch by method: POST, GET and DELETE; anything else is 405.
 pub async fn endpoint(req: Request, body: Body, state: AppState) -> Response {
