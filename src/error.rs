@@ -234,6 +234,13 @@ impl ApiError {
         self.finish(body)
     }
 
+    /// The same error as a JSON-RPC reply to request `id`, for a stream already open.
+    pub fn into_rpc_message(self, id: RequestId) -> ServerJsonRpcMessage {
+        self.log();
+        let code = ErrorCode(self.rpc_code());
+        rpc_error(id, ErrorData::new(code, self.to_string(), None))
+    }
+
     /// A plain JSON error response (non-MCP routes).
     pub fn into_plain_response(self) -> Response {
         self.log();

@@ -7,12 +7,14 @@
 //! - `health`: the HTTP-stack ceiling, `GET /health` with keep-alive over C connections.
 //! - `proxy`: a per-request round-robin proxy in front of several replicas (no affinity).
 //! - `fake-opik`: a minimal Opik REST API, so an Opik tool can be driven on loopback.
+//! - `hello`: poem's hello-world (`GET /health`, no middleware), the HTTP stack's ceiling.
 //! - `conformance-server`: the product's HTTP stack with the conformance suite's fixtures.
 
 mod client;
 mod conformance;
 mod fake_opik;
 mod health;
+mod hello;
 mod idle;
 mod load;
 mod proc_stats;
@@ -44,6 +46,8 @@ enum Mode {
     Proxy(proxy::ProxyArgs),
     /// Serve a minimal fake Opik API (`list-projects`) on loopback.
     FakeOpik(fake_opik::FakeOpikArgs),
+    /// Serve poem's hello-world (`GET /health`, no middleware) on loopback.
+    Hello(hello::HelloArgs),
     /// The server's own HTTP stack serving the conformance suite's fixtures.
     ConformanceServer(conformance::ConformanceArgs),
 }
@@ -57,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
         Mode::Health(a) => health::run(a).await,
         Mode::Proxy(a) => proxy::run(a).await,
         Mode::FakeOpik(a) => fake_opik::run(a).await,
+        Mode::Hello(a) => hello::run(a).await,
         Mode::ConformanceServer(a) => conformance::run(a).await,
     }
 }

@@ -47,7 +47,8 @@ pub struct LimitsSettings {
     /// streams; lower it when clients connect directly. 0 disables the bound. Env
     /// `OPIK_MCP_LIMITS__MAX_CONNECTIONS_PER_IP`. Default 4096.
     pub max_connections_per_ip: usize,
-    /// Events kept per Streamable HTTP GET stream for resumption (`Last-Event-ID`); older
+    /// Events kept per Streamable HTTP session (GET stream and POST replies together) for
+    /// resumption (`Last-Event-ID`); older
     /// ones are dropped. 0 keeps none (event ids are still sent). Env
     /// `OPIK_MCP_LIMITS__STREAM_REPLAY_EVENTS`. Default 100.
     pub stream_replay_events: usize,

@@ -54,3 +54,39 @@ fn held_bytes_count_what_the_logs_keep() {
         "0 keeps nothing"
     );
 }
+
+#[tokio::test]
+async fn a_post_stream_is_primed_keeps_its_reply_and_replays_only_for_its_own_ids() {
+    let log = log_with(10);
+    log.frame(br#"{"get":1}"#);
+    let (stream, priming) = log.open_post(500);
+    assert_eq!(&priming[..], b"id: 1-0\nretry: 500\ndata: \n\n");
+    assert_eq!(log.post_stream("1-0"), Some(stream));
+    assert_eq!(log.post_stream("0-1"), None, "the GET stream's id");
+    assert_eq!(log.post_stream("2-0"), None, "a POST stream never opened");
+    let reply = log.frame_post(stream, br#"{"r":1}"#);
+    assert_eq!(&reply[..], b"id: 1-1\nevent: message\ndata: {\"r\":1}\n\n");
+    let replayed = log.settle_post(stream, "1-0", Duration::from_secs(1)).await;
+    assert_eq!(replayed, vec![reply]);
+    assert!(log.since("1-1").expect("known").is_empty());
+    assert_eq!(log.since("0-0").expect("known").len(), 1, "GET events only");
+}
+
+#[tokio::test]
+async fn resuming_a_post_stream_waits_for_its_reply_and_ends_if_none_comes() {
+    let log = std::sync::Arc::new(log_with(10));
+    let (stream, _) = log.open_post(500);
+    let waiting = tokio::spawn({
+        let log = log.clone();
+        async move { log.settle_post(stream, "1-0", Duration::from_secs(5)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    log.frame_post(stream, b"{}");
+    assert_eq!(waiting.await.expect("joined").len(), 1);
+    let (cancelled, _) = log.open_post(500);
+    log.close_post(cancelled);
+    let none = log
+        .settle_post(cancelled, "2-0", Duration::from_secs(5))
+        .await;
+    assert!(none.is_empty());
+}

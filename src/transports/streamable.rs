@@ -4,21 +4,26 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use poem::{Body, Request, Response, http::Method, http::StatusCode};
-use rmcp::model::{ErrorData, JsonRpcMessage, ServerJsonRpcMessage};
+use rmcp::model::{ErrorData, JsonRpcMessage, RequestId, ServerJsonRpcMessage};
 
 use super::{STREAM_BUFFER, headers, jsonrpc, sse_response};
 use crate::{
     app::AppState,
     domain::SessionId,
     error::{ApiError, RpcError, rpc_error as error_reply},
-    session::{EndReason, Lookup, SendError, Session, TransportKind},
+    session::{EndReason, Lookup, ReplyWaiter, SendError, Session, TransportKind},
     telemetry::labels::StreamKind,
 };
 
 pub use super::headers::{SESSION_HEADER, VERSION_HEADER};
 
 /// How long after a DELETE's answer is written the requests still waiting on the session end.
-const ANSWER_FIRST: std::time::Duration = std::time::Duration::from_millis(50);
+/// A closing SDK client cancels its in-flight requests (closing their connections, which
+/// drops them here) right after the DELETE returns; one that sees their 404 first, while it
+/// is still tearing down, raises (the Python SDK 2.x writes it into a closed stream). 50 ms
+/// was too short on a loaded machine (1 close in 6 raised); a client that keeps waiting
+/// still gets its 404, a second later.
+const ANSWER_FIRST: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Dispatch by method: POST, GET and DELETE; anything else is 405.
 pub async fn endpoint(req: Request, body: Body, state: AppState) -> Response {
@@ -88,6 +93,13 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
     super::note_session(req, &session);
     check_protocol_version(req).map_err(rpc)?;
     match &msg {
+        // 2025-11-25+: a resumable stream of its own (priming event first, see `resumable`).
+        JsonRpcMessage::Request(_)
+            if !state.settings.server.json_response && session.primes_streams() =>
+        {
+            let (waiter, id) = start_request(&session, msg).map_err(rpc)?;
+            Ok(super::resumable::post_stream(session, waiter, id, state))
+        }
         JsonRpcMessage::Request(_) => match forward_request(&session, msg, state).await {
             Ok(Forwarded::Reply(reply)) => Ok(reply_response(&reply, state, None)),
             Ok(Forwarded::Cancelled) => Ok(cancelled_response(state)),
@@ -107,7 +119,7 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
 }
 
 /// How a forwarded request ended.
-enum Forwarded {
+pub(super) enum Forwarded {
     /// The engine's reply (or the timeout's error).
     Reply(Box<ServerJsonRpcMessage>),
     /// The client cancelled it: it gets no reply.
@@ -120,11 +132,30 @@ async fn forward_request(
     msg: rmcp::model::ClientJsonRpcMessage,
     state: &AppState,
 ) -> Result<Forwarded, ApiError> {
+    let (waiter, id) = start_request(session, msg)?;
+    await_reply(session, waiter, id, state).await
+}
+
+/// Admit a request and send it into the engine: the waiter for its reply, and its id.
+pub(super) fn start_request(
+    session: &Arc<Session>,
+    msg: rmcp::model::ClientJsonRpcMessage,
+) -> Result<(ReplyWaiter, RequestId), ApiError> {
     jsonrpc::admit(session, &msg)?;
     let id = jsonrpc::request_id(&msg)
         .ok_or_else(|| ApiError::InvalidRequest("not a request".into()))?;
     let waiter = session.wait_reply(id.clone()).map_err(send_error)?;
     session.send(msg).map_err(send_error)?;
+    Ok((waiter, id))
+}
+
+/// Wait for a sent request's reply (bounded by the request timeout).
+pub(super) async fn await_reply(
+    session: &Arc<Session>,
+    waiter: ReplyWaiter,
+    id: RequestId,
+    state: &AppState,
+) -> Result<Forwarded, ApiError> {
     let timeout = state.settings.server.request_timeout();
     match tokio::time::timeout(timeout, waiter.recv()).await {
         Ok(Some(reply)) => Ok(Forwarded::Reply(Box::new(reply))),
@@ -258,6 +289,15 @@ async fn get(req: &Request, state: &AppState) -> Result<Response, RpcError> {
         .headers()
         .get("last-event-id")
         .and_then(|v| v.to_str().ok());
+    // A POST stream's id resumes that stream (its reply), not the GET stream.
+    if let Some((id, stream)) =
+        last_event_id.and_then(|id| Some((id, session.replay_log().post_stream(id)?)))
+    {
+        let id = id.to_owned();
+        return Ok(super::resumable::resume_post_stream(
+            session, stream, id, state,
+        ));
+    }
     let missed = last_event_id
         .and_then(|id| session.replay_log().since(id))
         .unwrap_or_default();

@@ -1,7 +1,7 @@
 //! Resumable GET streams (Streamable HTTP): event ids, the priming event, and `Last-Event-ID`
 //! replay after a proxy cut the stream in the middle of an event. The session runs a small
 //! handler (through the registry's handler seam) whose `notify` tool sends log notifications,
-//! which travel on the session's GET stream.
+//! which travel on the session's GET stream. POST streams: `resumption_post.rs`.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -20,9 +20,12 @@ use tokio::{
     net::{TcpListener, TcpStream},
 };
 
-use crate::helpers::{PROTOCOL, TestApp, spawn_app};
+use crate::helpers::{PROTOCOL, TestApp};
 
-/// Sends `n` log notifications numbered from `from`, then answers.
+#[path = "resumption_post.rs"]
+mod post;
+
+/// Waits `sleep_ms`, sends `n` log notifications numbered from `from`, then answers.
 #[derive(Clone)]
 struct Notifier;
 
@@ -40,6 +43,8 @@ impl ServerHandler for Notifier {
         let args = request.arguments.unwrap_or_default();
         let n = args.get("n").and_then(Value::as_u64).unwrap_or(1);
         let from = args.get("from").and_then(Value::as_u64).unwrap_or(0);
+        let sleep = args.get("sleep_ms").and_then(Value::as_u64).unwrap_or(0);
+        tokio::time::sleep(Duration::from_millis(sleep)).await;
         for i in from..from + n {
             let note: ServerNotification = serde_json::from_value(json!({
                 "method": "notifications/message", "params": { "level": "info", "data": i }
@@ -52,7 +57,11 @@ impl ServerHandler for Notifier {
 }
 
 async fn app_with_notifier() -> TestApp {
-    let app = spawn_app().await;
+    notifier_app_with(|_| {}).await
+}
+
+async fn notifier_app_with(tweak: impl FnOnce(&mut opik_mcp::config::Settings)) -> TestApp {
+    let app = crate::helpers::spawn_app_with(tweak).await;
     app.registry.set_handler(Arc::new(|| Notifier.into_dyn()));
     app
 }

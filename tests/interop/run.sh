@@ -117,6 +117,11 @@ for spec in 2025-06-18 2025-11-25; do
       timeout -k 5 330 bash "$here/conformance.sh" --all
   done
 done
+# The event-stream scenarios against the fixture server that answers POSTs on event streams:
+# there the POST streams are primed and resumable, so server-sse-polling has checks to make.
+run fixtures-sse-streams env CONFORMANCE_OUT="$art/fixtures-sse-streams" \
+  CONFORMANCE_SPEC_VERSION=2025-11-25 MCP_BASE_URL="$fixture_sse_url" \
+  timeout -k 5 120 bash "$here/conformance.sh" server-sse-polling server-sse-multiple-streams
 # The stateless 2026-07-28 revision, served beside the handshake era by the same process.
 run conformance-2026 env CONFORMANCE_OUT="$art/conformance-2026" CONFORMANCE_SPEC_VERSION=2026-07-28 \
   CONFORMANCE_EXPECTED_FAILURES="$here/expected-failures-2026.yaml" \
