@@ -14,23 +14,8 @@ use serde_json::json;
 
 use crate::session::{SendError, TransportKind};
 
-/// JSON-RPC error codes used by the HTTP layer.
-pub mod codes {
-    /// Invalid JSON.
-    pub const PARSE_ERROR: i32 = -32700;
-    /// Valid JSON, but not an acceptable JSON-RPC message here.
-    pub const INVALID_REQUEST: i32 = -32600;
-    /// Params that do not fit the method.
-    pub const INVALID_PARAMS: i32 = -32602;
-    /// Internal error.
-    pub const INTERNAL_ERROR: i32 = -32603;
-    /// Transport-level refusal (headers, limits, session rules).
-    pub const TRANSPORT: i32 = -32000;
-    /// Unknown or ended session.
-    pub const SESSION_NOT_FOUND: i32 = -32001;
-    /// A quota was exceeded; `data.retryAfterSecs` says when to retry.
-    pub const RATE_LIMITED: i32 = -32029;
-}
+// Declared with the engine, which answers with them too.
+pub use crate::mcp::codes;
 
 /// Everything the HTTP side can refuse a request for.
 #[derive(Debug, thiserror::Error)]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod doctor;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod healthcheck;
 pub mod http;
 pub mod mcp;

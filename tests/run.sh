@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: format and lint gates, the Rust tests (unit + integration, real
+# The whole test suite: the architecture checks (import cycles and layers, file and function
+# sizes; docs/architecture.md), format and lint gates, the Rust tests (unit + integration, real
 # sockets, real SQLite files and the real PostgreSQL), then every external suite in
 # tests/suites/*.sh (real MCP clients, conformance, contract checks, ...), in name order.
 #
@@ -23,6 +24,8 @@ step() {
     fi
 }
 
+step "import cycles and layers" python3 scripts/import-cycles.py --doc docs/architecture.md
+step "file and function sizes" python3 scripts/size-check.py --doc docs/architecture.md
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo build" cargo build --workspace --all-targets --locked

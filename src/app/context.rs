@@ -80,12 +80,6 @@ impl LogContext {
         });
     }
 
-    /// Record the authenticated subject (hashed; the auth layer calls this).
-    pub fn subject(&self, subject: &str) {
-        let h = subject_hash(subject);
-        self.with(|f| f.subject_hash = Some(h));
-    }
-
     pub(crate) fn fields(&self) -> Fields {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }

@@ -149,11 +149,6 @@ impl JwtVerifier {
         self.static_keys.push(key);
     }
 
-    /// Lookups answered without checking a signature again (tests).
-    pub fn cache_hits(&self) -> u64 {
-        self.verified.hits()
-    }
-
     async fn verify_uncached(&self, token: &str, generation: u64) -> Result<Principal, JwtError> {
         let header = decode_header(token).map_err(|_| JwtError::Malformed)?;
         if header.crit.is_some() {

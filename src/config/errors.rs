@@ -10,7 +10,7 @@ use figment::{
     error::{Actual, Kind},
 };
 
-use super::{ConfigError, load::ENV_PREFIX};
+use super::{ConfigError, ENV_PREFIX};
 
 /// Flags and the setting each one sets (the flags of `Cli::overlay`).
 const FLAGS: &[(&str, &str)] = &[

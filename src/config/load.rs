@@ -53,8 +53,7 @@ pub fn env_names(key: &str) -> Vec<&'static str> {
         .collect()
 }
 
-/// Prefix of the generic environment names: `OPIK_MCP_<SECTION>__<KEY>`.
-pub const ENV_PREFIX: &str = "OPIK_MCP_";
+use super::ENV_PREFIX;
 
 /// Refuse an environment value figment 0.10 cannot parse without panicking: a quoted value
 /// holding a backslash escape and a non-ASCII character (its escape parser slices the string

@@ -22,6 +22,10 @@ mod tls;
 mod toolsets;
 mod warnings;
 
+/// Prefix of the generic environment names: `OPIK_MCP_<SECTION>__<KEY>` (the loader reads
+/// them, the error messages and warnings name them).
+pub(crate) const ENV_PREFIX: &str = "OPIK_MCP_";
+
 pub use admin::AdminSettings;
 pub use audit::{AuditSettings, DEFAULT_REDACT_KEYS, OnFailure};
 pub use broker::BrokerSettings;

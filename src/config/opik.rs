@@ -269,11 +269,6 @@ impl OpikSettings {
     pub fn subscription_poll(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.subscription_poll_secs)
     }
-
-    /// The Opik REST client these settings describe.
-    pub fn client(&self) -> Result<crate::opik::OpikClient, crate::opik::OpikError> {
-        crate::opik::OpikClient::new(self)
-    }
 }
 
 /// Whether `v` can be sent as a header value as it is: 1 to 256 printable ASCII characters.

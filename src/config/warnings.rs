@@ -3,8 +3,8 @@
 //! be a secret). `main` logs them once the subscriber is up; `opik-mcp doctor` prints them.
 
 use super::{
-    Settings, env_names,
-    load::{BASE_URL_ENV_VARS, ENV_PREFIX, ENV_VARS},
+    ENV_PREFIX, Settings, env_names,
+    load::{BASE_URL_ENV_VARS, ENV_VARS},
 };
 
 /// Environment names without `__` that are not settings but are read: the config file, and

@@ -35,7 +35,7 @@ pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
             "/admin",
             crate::store::api::admin_endpoint(
                 store.clone(),
-                std::sync::Arc::clone(&state.registry),
+                std::sync::Arc::clone(&state.registry) as _,
                 token.clone(),
             ),
         );

@@ -4,15 +4,14 @@
 pub mod admin;
 pub mod client;
 pub mod conn_limit;
-pub mod headers;
 pub mod middleware;
-pub mod readiness;
 pub mod serve;
-mod state;
 pub mod tls;
 pub mod wellknown;
 
-pub use state::{AppState, Inner as AppStateInner};
+// Both live in `app` (the transports take the state too); re-exported for the HTTP code and
+// the tests that name them here.
+pub use crate::app::{AppState, AppStateInner, readiness};
 
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, endpoint::make,

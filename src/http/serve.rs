@@ -1,7 +1,7 @@
 //! The connection loop of our listeners: poem's endpoint served by hyper-util's connection
 //! builder, **with hyper's timer set**.
 //!
-//! Why not `poem::Server` (issue 10, slowloris): poem 3.1 builds hyper's connection without a
+//! Why not `poem::Server` (slowloris, docs/reliability.md): poem 3.1 builds hyper's connection without a
 //! timer and offers no way to set one, so hyper's own `header_read_timeout` never fires and a
 //! client trickling one header byte at a time held its connection (a socket and a task) for as
 //! long as it liked. The mechanism we want is hyper's: with a timer, an HTTP/1 connection whose

@@ -26,9 +26,8 @@ pub fn document(settings: &Settings, engine: &McpEngine) -> serde_json::Value {
     })
 }
 
-/// Where clients register when no authorization server metadata names an endpoint: the
-/// origin's `/register` (MCP authorization spec 2025-03-26 fallback; both official SDKs).
-pub const REGISTER_FALLBACK: &str = "/register";
+// Declared in `oauth` with the broker's other paths: the OpenAPI document names it too.
+pub use crate::oauth::REGISTER_FALLBACK;
 
 /// Add the metadata routes to `route` when JWTs are accepted (without them there is no
 /// authorization server to point at, and the routes are absent: 404). With API keys only,

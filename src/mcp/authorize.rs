@@ -24,12 +24,11 @@ use rmcp::{
     model::{ClientRequest, ErrorCode},
 };
 
-use super::{McpEngine, resources, unknown_tool};
+use super::{McpEngine, codes, resources, unknown_tool};
 use crate::{
     auth::Principal,
-    error::codes,
+    events::{SecurityEvent, SecurityEventKind},
     ratelimit::Decision,
-    session::{SecurityEvent, SecurityEventKind},
 };
 
 /// What a request asks to use.

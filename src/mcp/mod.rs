@@ -6,6 +6,7 @@
 #[macro_use]
 mod versions;
 mod authorize;
+pub mod codes;
 mod completion;
 pub mod instructions;
 mod prompts;
@@ -37,9 +38,9 @@ use rmcp::{
 use crate::{
     auth::{Principal, ToolScopes},
     config::Settings,
+    events::Observers,
     opik::{OpikClient, OpikError},
     ratelimit::ToolLimits,
-    session::Observers,
 };
 
 /// Everything sessions share: settings, the Opik client, the tool router, the scope of each

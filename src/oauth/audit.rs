@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use super::{Broker, error::JsonError};
 use crate::{
-    session::Outcome,
+    events::Outcome,
     store::SecurityEvent,
     telemetry::{
         labels::{OAuthRefusal, OAuthStep},

@@ -12,7 +12,7 @@ use dashmap::DashMap;
 use serde::Deserialize;
 
 use super::{
-    clients::Client,
+    Client,
     http_client::{self, HttpError},
     redirect,
 };

@@ -14,18 +14,7 @@ use super::{
     hash,
 };
 
-/// A client, however it is known.
-#[derive(Debug, Clone)]
-pub struct Client {
-    /// Its id.
-    pub id: String,
-    /// Display name.
-    pub name: Option<String>,
-    /// Registered redirect URIs.
-    pub redirect_uris: Vec<String>,
-    /// SHA-256 of its secret (confidential clients).
-    pub secret_hash: Option<String>,
-}
+pub(crate) use super::Client;
 
 /// Why a client could not be found.
 #[derive(Debug)]

@@ -57,8 +57,24 @@ use crate::{
     store::{AuditSink, Store},
 };
 
+/// A client, however it is known.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// Its id.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Registered redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// SHA-256 of its secret (confidential clients).
+    pub secret_hash: Option<String>,
+}
+
 /// Path of the authorization-server metadata (RFC 8414).
 pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+/// Where clients register when no authorization server metadata names an endpoint: the
+/// origin's `/register` (MCP authorization spec 2025-03-26 fallback; both official SDKs).
+pub const REGISTER_FALLBACK: &str = "/register";
 /// Path of the JWKS of our signing key.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// Path the consent form posts to.

@@ -22,7 +22,7 @@ use super::{
     web,
 };
 use crate::{
-    session::Outcome,
+    events::Outcome,
     telemetry::{
         labels::{OAuthRefusal, OAuthStep},
         metrics_oauth,

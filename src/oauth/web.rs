@@ -143,7 +143,7 @@ pub fn set_cookie(value: &str, secure: bool, max_age: u64) -> String {
 impl Broker {
     /// The client IP (behind a proxy, from `rate_limit.client_ip_header`).
     pub(super) fn ip(&self, req: &Request) -> Option<IpAddr> {
-        crate::http::middleware::client_ip(req, &self.client_ip)
+        crate::ratelimit::client_ip(req, &self.client_ip)
     }
 
     /// Whether our own URLs are https (cookies get `Secure` and the `__Host-` prefix).

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::{
     auth::{METADATA_PREFIX, metadata_path},
     config::Settings,
-    http::wellknown::REGISTER_FALLBACK,
+    oauth::REGISTER_FALLBACK,
 };
 
 /// The metadata routes `http::wellknown::register` mounts, when JWTs are accepted (with API

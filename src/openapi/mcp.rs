@@ -167,38 +167,113 @@ fn shared_errors() -> Value {
     })
 }
 
+/// The responses and bodies the MCP operations share.
+struct Shared {
+    security: Value,
+    forbidden: Value,
+    unauthorized: Value,
+    unavailable: Value,
+    message_body: Value,
+}
+
+impl Shared {
+    fn new() -> Self {
+        let security = json!([{}, {"bearerAuth": []}]);
+        let forbidden = rpc_error(
+            "Host or Origin not allowed (DNS-rebinding protection), or the token lacks a required \
+             scope (`insufficient_scope`, with a `WWW-Authenticate` challenge).",
+        );
+        let mut unauthorized = rpc_error(
+            "Missing or invalid bearer token (authentication enabled), or an access token in the \
+             query string.",
+        );
+        unauthorized["headers"] = json!({"WWW-Authenticate": {
+            "description": "The RFC 6750 challenge, with `resource_metadata` when JWTs are accepted.",
+            "schema": {"type": "string"}
+        }});
+        let unavailable = json!({
+            "description": "Session cap reached, session queue full or shutting down; retry later.",
+            "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcErrorResponse"}}}
+        });
+        let message_body = json!({
+            "required": true,
+            "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/JsonRpcMessage"},
+                "examples": super::examples::message_examples()
+            }}
+        });
+        Self {
+            security,
+            forbidden,
+            unauthorized,
+            unavailable,
+            message_body,
+        }
+    }
+}
+
 /// The MCP endpoints, with the Streamable HTTP endpoint at `mcp_path`.
 pub fn fragment(mcp_path: &str) -> Value {
-    let security = json!([{}, {"bearerAuth": []}]);
-    let forbidden = rpc_error(
-        "Host or Origin not allowed (DNS-rebinding protection), or the token lacks a required \
-         scope (`insufficient_scope`, with a `WWW-Authenticate` challenge).",
-    );
-    let mut unauthorized = rpc_error(
-        "Missing or invalid bearer token (authentication enabled), or an access token in the \
-         query string.",
-    );
-    unauthorized["headers"] = json!({"WWW-Authenticate": {
-        "description": "The RFC 6750 challenge, with `resource_metadata` when JWTs are accepted.",
-        "schema": {"type": "string"}
-    }});
-    let unavailable = json!({
-        "description": "Session cap reached, session queue full or shutting down; retry later.",
-        "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JsonRpcErrorResponse"}}}
+    let shared = Shared::new();
+    let mut paths = serde_json::Map::new();
+    paths.insert(mcp_path.to_owned(), streamable_item(&shared));
+    paths.insert("/sse".into(), sse_item(&shared));
+    paths.insert("/messages".into(), messages_item(&shared));
+    for item in paths.values_mut() {
+        for op in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|m| m.values_mut())
+        {
+            merge(&mut op["responses"], &shared_errors());
+        }
+    }
+    let mut doc = json!({
+        "tags": [{"name": "Mcp", "description": "Model Context Protocol transports (JSON-RPC 2.0)."}],
+        "paths": paths,
+        "components": {"schemas": {
+            "JsonRpcErrorObject": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "integer", "description": "-32700 parse error, -32600 invalid request, -32603 internal, -32000 transport refusal, -32001 session not found."},
+                    "message": {"type": "string"},
+                    "data": {}
+                }
+            },
+            "JsonRpcErrorResponse": {
+                "type": "object",
+                "description": "The error body of every MCP route.",
+                "required": ["jsonrpc", "id", "error"],
+                "properties": {
+                    "jsonrpc": {"type": "string", "enum": ["2.0"]},
+                    "id": {"description": "The request id when known, else null."},
+                    "error": {"$ref": "#/components/schemas/JsonRpcErrorObject"}
+                }
+            }
+        }}
     });
+    merge(
+        &mut doc["components"]["schemas"],
+        &super::examples::message_schemas(),
+    );
+    doc
+}
+
+/// `mcp_path`: POST, GET and DELETE of Streamable HTTP.
+fn streamable_item(c: &Shared) -> Value {
+    let Shared {
+        security,
+        forbidden,
+        unauthorized,
+        unavailable,
+        message_body,
+    } = c;
     let all = crate::mcp::all_versions();
     let handshake = crate::mcp::supported_versions();
     let routing = routing_headers();
-    let message_body = json!({
-        "required": true,
-        "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/JsonRpcMessage"},
-            "examples": super::examples::message_examples()
-        }}
-    });
-    let mut paths = serde_json::Map::new();
-    paths.insert(mcp_path.to_owned(), json!({
+    json!({
         "post": {
             "tags": ["Mcp"], "operationId": "mcpPost", "security": security,
             "summary": "Send one JSON-RPC message (Streamable HTTP)",
@@ -253,8 +328,19 @@ pub fn fragment(mcp_path: &str) -> Value {
                 "404": rpc_error("Unknown or ended session.")
             }
         }
-    }));
-    paths.insert("/sse".into(), json!({
+    })
+}
+
+/// `GET /sse`: the legacy transport's stream.
+fn sse_item(c: &Shared) -> Value {
+    let Shared {
+        security,
+        forbidden,
+        unauthorized,
+        unavailable,
+        ..
+    } = c;
+    json!({
         "get": {
             "tags": ["Mcp"], "operationId": "legacySseStream", "security": security,
             "summary": "Open a legacy HTTP+SSE session (2024-11-05)",
@@ -266,8 +352,19 @@ pub fn fragment(mcp_path: &str) -> Value {
                 "503": unavailable
             }
         }
-    }));
-    paths.insert("/messages".into(), json!({
+    })
+}
+
+/// `POST /messages`: the legacy transport's messages.
+fn messages_item(c: &Shared) -> Value {
+    let Shared {
+        security,
+        forbidden,
+        unauthorized,
+        unavailable,
+        message_body,
+    } = c;
+    json!({
         "post": {
             "tags": ["Mcp"], "operationId": "legacySsePost", "security": security,
             "summary": "Send one JSON-RPC message to a legacy SSE session",
@@ -290,44 +387,5 @@ pub fn fragment(mcp_path: &str) -> Value {
                 "503": unavailable
             }
         }
-    }));
-    for item in paths.values_mut() {
-        for op in item
-            .as_object_mut()
-            .into_iter()
-            .flat_map(|m| m.values_mut())
-        {
-            merge(&mut op["responses"], &shared_errors());
-        }
-    }
-    let mut doc = json!({
-        "tags": [{"name": "Mcp", "description": "Model Context Protocol transports (JSON-RPC 2.0)."}],
-        "paths": paths,
-        "components": {"schemas": {
-            "JsonRpcErrorObject": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "integer", "description": "-32700 parse error, -32600 invalid request, -32603 internal, -32000 transport refusal, -32001 session not found."},
-                    "message": {"type": "string"},
-                    "data": {}
-                }
-            },
-            "JsonRpcErrorResponse": {
-                "type": "object",
-                "description": "The error body of every MCP route.",
-                "required": ["jsonrpc", "id", "error"],
-                "properties": {
-                    "jsonrpc": {"type": "string", "enum": ["2.0"]},
-                    "id": {"description": "The request id when known, else null."},
-                    "error": {"$ref": "#/components/schemas/JsonRpcErrorObject"}
-                }
-            }
-        }}
-    });
-    merge(
-        &mut doc["components"]["schemas"],
-        &super::examples::message_schemas(),
-    );
-    doc
+    })
 }

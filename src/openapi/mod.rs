@@ -28,14 +28,13 @@
 
 mod broker;
 mod broker_schemas;
-mod docs;
 mod examples;
 mod extra;
 mod health;
 mod mcp;
 mod probes;
 
-pub use docs::Docs;
+pub use crate::app::Docs;
 pub use health::HealthApi;
 pub use probes::ProbesApi;
 

@@ -6,7 +6,7 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, payload::Json, payload::PlainText};
 
 use super::{AdminTags, health::Alive, health::Liveness};
-use crate::{http::AppState, telemetry::metrics};
+use crate::{app::AppState, telemetry::metrics};
 
 /// Whether the service takes traffic.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]

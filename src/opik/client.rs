@@ -2,8 +2,8 @@
 //!
 //! reqwest (rustls + aws-lc-rs, HTTP/2 via ALPN) with a connection pool, connect and request
 //! timeouts, bounded retries with exponential backoff for idempotent GETs only, and a response
-//! size cap enforced while streaming the body. Auth follows Opik's convention (see
-//! `shared/notes/opik-rest-api.md` §1): the raw key is the whole `Authorization` value (no
+//! size cap enforced while streaming the body. Auth follows Opik's convention (its REST
+//! API's, as its own SDKs send it): the raw key is the whole `Authorization` value (no
 //! `Bearer`), the workspace goes in `Comet-Workspace`, and self-hosted Opik gets neither.
 
 use std::{sync::Arc, time::Duration};

@@ -1,7 +1,7 @@
 //! The Opik REST API: client, error and response types.
 //!
-//! Facts and gotchas this module encodes are in `shared/notes/opik-rest-api.md`; the contract is
-//! `shared/opik/openapi.yaml` (checked in CI by `tests/suites/20-opik-contract.sh`).
+//! The contract is Opik's published OpenAPI document: `tests/suites/20-opik-contract.sh` checks
+//! the requests this module sends against it in CI.
 
 mod client;
 mod error;
@@ -34,5 +34,14 @@ impl Credentials {
             api_key: None,
             workspace: Some(workspace.into()),
         }
+    }
+}
+
+// The settings build their client (`settings.opik.client()`), declared here rather than in
+// `config` so that the configuration stays below the Opik client in the module graph.
+impl crate::config::OpikSettings {
+    /// The Opik REST client these settings describe.
+    pub fn client(&self) -> Result<OpikClient, OpikError> {
+        OpikClient::new(self)
     }
 }

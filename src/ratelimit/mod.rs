@@ -8,11 +8,31 @@ mod streams;
 pub use keyed::{Decision, KeyedLimiter};
 pub use streams::{StreamPermit, StreamSlots};
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, net::IpAddr, sync::Arc, time::Duration};
+
+use poem::Request;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Limit, RateLimitSettings};
+
+/// The client IP: from the trusted proxy header when `rate_limit.client_ip_header` is set
+/// (the rightmost `X-Forwarded-For` entry, the one our proxy appended), else the socket.
+pub fn client_ip(req: &Request, s: &RateLimitSettings) -> Option<IpAddr> {
+    if let Some(name) = &s.client_ip_header
+        && let Some(ip) = req
+            .headers()
+            .get_all(name.as_str())
+            .iter()
+            .next_back()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok())
+    {
+        return Some(ip);
+    }
+    req.remote_addr().as_socket_addr().map(|a| a.ip())
+}
 
 fn limiter(name: &'static str, limit: &Limit, s: &RateLimitSettings) -> Option<Arc<KeyedLimiter>> {
     if !s.enabled {

@@ -45,13 +45,13 @@ impl Drop for ReplyWaiter {
 pub struct Session {
     id: SessionId,
     /// SHA-256 of the id, hex, computed at most once: the access log and the audit trail
-    /// name the session by it on every request (issue 9: it was hashed per request).
+    /// name the session by it on every request (hashing it per request showed in profiles).
     id_hash: std::sync::OnceLock<String>,
     transport: TransportKind,
     created: Instant,
     last_seen_ms: AtomicU64,
     // Channel items are boxed: a tokio channel allocates its first block of 32 slots up
-    // front, and with the messages inline that is tens of KiB per idle session (issue 9).
+    // front, and with the messages inline that is tens of KiB per idle session.
     inbound: mpsc::Sender<Box<ClientJsonRpcMessage>>,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<ServerJsonRpcMessage>>>,
     stream: Mutex<Option<mpsc::Sender<Box<ServerJsonRpcMessage>>>>,

@@ -6,22 +6,22 @@
 //! a reply whose id has a waiting HTTP request goes to that request only, everything else to
 //! the session's own stream. Nothing is ever broadcast.
 
-mod events;
 mod kinds;
 mod live;
+mod observed;
 mod registry;
 mod replay;
 mod shared;
 mod sink;
 mod trim;
 
-pub use events::{
-    LogObserver, Observer, Observers, Outcome, RequestEvent, SecurityEvent, SecurityEventKind,
+// The event vocabulary lives in `events` (below the engine and the store); re-exported here
+// for the code that only deals with sessions.
+pub use crate::events::{
+    ClientInfo, EndReason, LogObserver, Observer, Observers, Origin, Outcome, RequestEvent,
+    SecurityEvent, SecurityEventKind, TransportKind,
 };
-pub use kinds::{
-    ClientInfo, EndReason, Lookup, Origin, RegistryError, SendError, StreamAttachError,
-    TransportKind,
-};
+pub use kinds::{Lookup, RegistryError, SendError, StreamAttachError};
 pub use live::{ReplyWaiter, Session};
 pub use registry::{HandlerFactory, SessionRegistry};
 pub use replay::{GET_STREAM, ReplayLimits, ReplayLog, held_bytes as replay_held_bytes};

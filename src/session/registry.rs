@@ -120,11 +120,6 @@ impl SessionRegistry {
         self.count.load(Ordering::Relaxed)
     }
 
-    /// Live sessions owned by `owner`.
-    pub fn owned_by(&self, owner: &str) -> usize {
-        self.owned.get(owner).map_or(0, |n| *n)
-    }
-
     /// Whether there are no live sessions.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -161,7 +156,7 @@ impl SessionRegistry {
             *n += 1;
         }
         let session = self.start(SessionId::generate(), transport, origin, false);
-        self.observers.session_opened(&session);
+        self.observers.session_opened(&*session);
         tracing::info!(session = %session.id().log_tag(), transport = transport.as_str(), "session opened");
         Ok(session)
     }
@@ -317,7 +312,7 @@ impl SessionRegistry {
         }
         session.close();
         if !session.is_adopted() {
-            self.observers.session_closed(&session, reason);
+            self.observers.session_closed(&*session, reason);
         }
         if let Some(link) = session.link() {
             link.ended(&session, reason);
@@ -387,4 +382,14 @@ impl SessionRegistry {
 
 fn prune(ended: &mut HashMap<SessionId, (Instant, EndReason)>, older_than: Duration) {
     ended.retain(|_, (at, _)| at.elapsed() < older_than);
+}
+
+impl crate::store::api::LiveSessions for SessionRegistry {
+    fn end_by_hash(&self, hash: &str) -> bool {
+        let id = self
+            .live_ids()
+            .into_iter()
+            .find(|id| crate::store::session_hash(id) == hash);
+        id.is_some_and(|id| self.end(&id, EndReason::Admin))
+    }
 }

@@ -87,7 +87,7 @@ impl SessionSink {
         };
         self.session
             .observers
-            .request_finished(&self.session, &event);
+            .request_finished(&*self.session, &event);
     }
 }
 

@@ -9,8 +9,8 @@ use crate::{
 /// Readiness of the upstream Opik API (`admin.check_opik`): it answers its ping.
 pub(super) fn opik_check(
     opik: crate::opik::OpikClient,
-) -> impl crate::http::readiness::ReadinessCheck {
-    use crate::http::readiness::{CheckResult, check_fn};
+) -> impl crate::app::readiness::ReadinessCheck {
+    use crate::app::readiness::{CheckResult, check_fn};
     check_fn("opik", move || {
         let opik = opik.clone();
         async move {
@@ -28,8 +28,8 @@ pub(super) fn opik_check(
 pub(super) fn jwks_check(
     jwks: std::sync::Arc<crate::auth::JwksCache>,
     max_stale: std::time::Duration,
-) -> impl crate::http::readiness::ReadinessCheck {
-    use crate::http::readiness::{CheckResult, check_fn};
+) -> impl crate::app::readiness::ReadinessCheck {
+    use crate::app::readiness::{CheckResult, check_fn};
     check_fn("jwks", move || {
         let s = jwks.status();
         async move {
@@ -59,9 +59,9 @@ pub(super) fn jwks_check(
 
 /// Readiness of the audit trail: ready while it can take records (spilling to the local file
 /// is degraded but ready; failing with `fail-closed` is not ready).
-pub(super) fn store_check(audit: AuditSink) -> impl crate::http::readiness::ReadinessCheck {
+pub(super) fn store_check(audit: AuditSink) -> impl crate::app::readiness::ReadinessCheck {
     use crate::{
-        http::readiness::{CheckResult, check_fn},
+        app::readiness::{CheckResult, check_fn},
         store::WriterState,
     };
     check_fn("store", move || {

@@ -1,10 +1,12 @@
 //! Binding the public and admin listeners, with an error that says what to do when the port
 //! is taken.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::listener::{Acceptor, AcceptorExt, BoxAcceptor, Listener, TcpAcceptor, TcpListener};
+
+use crate::{config::Settings, http::tls::TlsReloader};
 
 /// Bind a listener; port 0 picks a free port.
 pub(super) async fn bind_listener(
@@ -34,4 +36,23 @@ fn bind_error(bind: &str, hint: &str, e: std::io::Error) -> anyhow::Error {
         ),
         _ => anyhow::Error::new(e).context(format!("cannot listen on {bind}")),
     }
+}
+
+/// The public listener (behind TLS when on) and the admin listener when enabled.
+pub(super) async fn bind_all(
+    settings: &Settings,
+    tls: Option<&Arc<TlsReloader>>,
+) -> anyhow::Result<(BoxAcceptor, SocketAddr, Option<(TcpAcceptor, SocketAddr)>)> {
+    let bind = settings.server.bind_address();
+    let (tcp, addr) = bind_listener(&bind, "--sse-port / SSE_PORT").await?;
+    let acceptor = match tls {
+        Some(reloader) => reloader.acceptor(tcp).boxed(),
+        None => tcp.boxed(),
+    };
+    let admin = if settings.admin.enabled {
+        Some(bind_listener(&settings.admin.bind_address(), "OPIK_MCP_ADMIN__PORT").await?)
+    } else {
+        None
+    };
+    Ok((acceptor, addr, admin))
 }

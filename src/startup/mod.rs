@@ -2,20 +2,15 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use anyhow::Context;
 use poem::listener::{AcceptorExt, BoxAcceptor, TcpAcceptor};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    auth::{Authenticator, JwksCache},
+    auth::JwksCache,
     config::Settings,
     http::{
-        AppState, AppStateInner,
-        admin::build_admin_app,
-        build_app,
-        readiness::Readiness,
-        serve::{ConnLimits, serve},
-        tls::TlsReloader,
+        AppState, AppStateInner, admin::build_admin_app, build_app, readiness::Readiness,
+        serve::serve, tls::TlsReloader,
     },
     mcp::McpEngine,
     openapi,
@@ -26,14 +21,14 @@ use crate::{
     transports,
 };
 
-/// How often the metrics recorder is tidied (histogram buffers drained) between scrapes.
 mod checks;
 mod listen;
+mod parts;
 mod signals;
 
-use checks::{check_exposure, check_tool_names, jwks_check, opik_check, store_check};
-use listen::bind_listener;
+use checks::{check_exposure, check_tool_names};
 
+/// How often the metrics recorder is tidied (histogram buffers drained) between scrapes.
 const METRICS_UPKEEP: Duration = Duration::from_secs(5);
 
 /// The HTTP service, bound and ready to run.
@@ -67,32 +62,11 @@ impl Application {
         let settings = Arc::new(per_replica_quotas(settings));
         // Before anything that reports a metric (the JWKS fetch below).
         let prometheus = telemetry::metrics::install();
-        let tls = match settings.tls.enabled() {
-            true => Some(TlsReloader::new(&settings.tls)?),
-            false => None,
-        };
-        let jwks = match (&settings.auth.jwt.jwks_url, settings.auth.mode.jwt()) {
-            (Some(url), true) => Some(Arc::new(JwksCache::new(&settings.auth.jwt, url)?)),
-            _ => None,
-        };
-        if let Some(jwks) = &jwks {
-            // An unreachable issuer must not stop start-up: tokens fail until keys arrive.
-            if let Err(e) = jwks.fetch().await {
-                let error = crate::scrub::mask_userinfo(&e.to_string()).into_owned();
-                tracing::warn!(error, "JWKS not loaded at start-up; will retry");
-            }
-        }
-        let bind = settings.server.bind_address();
-        let (tcp, addr) = bind_listener(&bind, "--sse-port / SSE_PORT").await?;
-        let acceptor = match &tls {
-            Some(reloader) => reloader.acceptor(tcp).boxed(),
-            None => tcp.boxed(),
-        };
-        let admin = if settings.admin.enabled {
-            Some(bind_listener(&settings.admin.bind_address(), "OPIK_MCP_ADMIN__PORT").await?)
-        } else {
-            None
-        };
+        let tls = (settings.tls.enabled())
+            .then(|| TlsReloader::new(&settings.tls))
+            .transpose()?;
+        let jwks = parts::start_jwks(&settings).await?;
+        let (acceptor, addr, admin) = listen::bind_all(&settings, tls.as_ref()).await?;
         let process = Arc::new(metrics_process::Collector::default());
         process.describe();
         let engines = CancellationToken::new();
@@ -114,45 +88,21 @@ impl Application {
             Arc::clone(&registry),
             settings.server.max_sessions,
         );
-        let cluster = match settings.cluster.shared_sessions {
-            true => Some(
-                crate::cluster::Cluster::connect(&settings, &instance_id(&addr.port().to_string()))
-                    .await
-                    .context(
-                        "cannot share sessions through the database (cluster.shared_sessions)",
-                    )?,
-            ),
-            false => None,
-        };
-        if let Some(c) = &cluster {
-            c.attach(&registry);
-        }
+        let cluster = parts::connect_cluster(&settings, addr, &registry).await?;
         let audit = persistence
             .as_ref()
             .map_or_else(AuditSink::disabled, Persistence::sink);
-        readiness.add(store_check(audit.clone()));
-        if let Some(jwks) = &jwks {
-            let max_stale = Duration::from_secs(settings.auth.jwt.jwks_max_stale_secs);
-            readiness.add(jwks_check(Arc::clone(jwks), max_stale));
-        }
-        if settings.admin.check_opik {
-            readiness.add(opik_check(engine.opik().clone()));
-        }
+        parts::add_checks(&readiness, &settings, &audit, jwks.as_ref(), &engine);
         let broker = crate::oauth::Broker::start(
             &settings,
             engine.scopes().supported().to_vec(),
             audit.clone(),
         )
         .await?;
-        let mut auth = Authenticator::new(&settings.auth, jwks.clone())?;
-        if let Some(b) = &broker {
-            // Our own tokens are verified with our own key: no JWKS fetch of ourselves.
-            auth = auth.with_own_key(b.verify_key());
-        }
-        let auth = Arc::new(auth);
-        let limits = Arc::new(HttpLimits::new(&settings.rate_limit));
-        let sessions = crate::app::Sessions::new(Arc::clone(&registry), cluster.clone());
+        let auth = parts::authenticator(&settings, jwks.clone(), broker.as_ref())?;
         let state = AppState::new(AppStateInner {
+            limits: Arc::new(HttpLimits::new(&settings.rate_limit)),
+            sessions: crate::app::Sessions::new(Arc::clone(&registry), cluster.clone()),
             public_docs: openapi::public_docs(&settings)?,
             admin_docs: openapi::admin_docs(
                 persistence.is_some() && settings.audit.admin_token.is_some(),
@@ -163,14 +113,12 @@ impl Application {
             registry,
             draining,
             auth,
-            limits,
             observers,
             readiness,
             prometheus,
             process,
             audit,
             store: persistence.as_ref().map(|p| p.store().clone()),
-            sessions,
             cluster,
             broker,
         });
@@ -288,13 +236,7 @@ impl Application {
         }
         // The admin listener outlives the public one, so `/readyz` answers 503 while draining.
         let admin_stop = CancellationToken::new();
-        let limits = ConnLimits {
-            header_read_timeout: state.settings.limits.header_read_timeout(),
-            idle_timeout: state.settings.limits.idle_connection(),
-            http2_max_header_list_size: u32::try_from(state.settings.limits.max_header_bytes)
-                .unwrap_or(u32::MAX),
-            max_connections_per_ip: state.settings.limits.max_connections_per_ip,
-        };
+        let limits = parts::conn_limits(&state.settings);
         let admin = self.admin.map(|(acceptor, addr)| {
             tracing::info!(address = %addr, "admin listening");
             let app = build_admin_app(state.clone());

@@ -21,7 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use super::{AuditQuery, RecordKind, SessionQuery, SessionState, Store, StoreError};
-use crate::session::{EndReason, Outcome, SessionRegistry};
+use crate::events::Outcome;
 
 #[path = "api_types.rs"]
 mod types;
@@ -170,23 +170,27 @@ impl AdminApi {
     async fn end_session(
         &self,
         _auth: AdminToken,
-        registry: Data<&Arc<SessionRegistry>>,
+        registry: Data<&Arc<dyn LiveSessions>>,
         /// SHA-256 (hex) of the session id, as listed.
         session_hash: Path<String>,
     ) -> EndSessionResponse {
-        let wanted = session_hash.0.to_ascii_lowercase();
-        let id = registry
-            .live_ids()
-            .into_iter()
-            .find(|id| super::session_hash(id) == wanted);
-        match id {
-            Some(id) if registry.end(&id, EndReason::Admin) => EndSessionResponse::Ended,
-            _ => EndSessionResponse::NotFound(err(
+        if registry.end_by_hash(&session_hash.0.to_ascii_lowercase()) {
+            EndSessionResponse::Ended
+        } else {
+            EndSessionResponse::NotFound(err(
                 "session_not_found",
                 "no live session with this hash on this replica",
-            )),
+            ))
         }
     }
+}
+
+/// The live sessions of this replica, as the admin API sees them (implemented by the session
+/// registry, which sits above the store).
+pub trait LiveSessions: Send + Sync + 'static {
+    /// End the live session whose id hashes to `hash` (lowercase hex SHA-256) on behalf of an
+    /// operator; false if there is none.
+    fn end_by_hash(&self, hash: &str) -> bool;
 }
 
 /// The admin API service (for mounting, and for the OpenAPI documents), paths under
@@ -200,7 +204,7 @@ pub fn admin_service() -> OpenApiService<AdminApi, ()> {
 /// all behind `token`.
 pub fn admin_endpoint(
     store: Store,
-    registry: Arc<SessionRegistry>,
+    registry: Arc<dyn LiveSessions>,
     token: SecretString,
 ) -> impl Endpoint + 'static {
     let service = admin_service();

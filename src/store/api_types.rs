@@ -6,7 +6,7 @@ use poem_openapi::{ApiResponse, Enum, Object, payload::Json};
 use uuid::Uuid;
 
 use crate::{
-    session::Outcome,
+    events::Outcome,
     store::{AuditRecord, Cursor, RecordKind, SessionRow, StoreError},
 };
 

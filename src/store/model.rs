@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{domain::SessionId, session::Outcome};
+use crate::{domain::SessionId, events::Outcome};
 
 /// SHA-256 of a session id, hex: the only form a session id is ever stored in.
 pub fn session_hash(id: &SessionId) -> String {
@@ -36,7 +36,7 @@ pub fn parse_outcome(s: &str) -> Option<Outcome> {
 mod outcome_serde {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    use crate::session::Outcome;
+    use crate::events::Outcome;
 
     pub fn serialize<S: Serializer>(o: &Outcome, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(o.as_str())

@@ -10,7 +10,7 @@ use super::{
     model::now,
     redact::{Redactor, digest},
 };
-use crate::session::{Observer, RequestEvent, Session};
+use crate::events::{ObservedSession, Observer, RequestEvent};
 
 /// Turns request events into audit records.
 pub struct AuditObserver {
@@ -42,11 +42,11 @@ impl Observer for AuditObserver {
         self.sink.accepting()
     }
 
-    fn security_event(&self, e: &crate::session::SecurityEvent<'_>) {
+    fn security_event(&self, e: &crate::events::SecurityEvent<'_>) {
         record_security(&self.sink, e);
     }
 
-    fn request_finished(&self, session: &Session, e: &RequestEvent<'_>) {
+    fn request_finished(&self, session: &dyn ObservedSession, e: &RequestEvent<'_>) {
         let (arguments_digest, arguments) = match e.arguments {
             Some(args) => {
                 let redacted = self
@@ -83,8 +83,8 @@ impl AuditObserver {
     /// The audit row of a security decision from the security layer. Successful
     /// authentications are not stored (one per request would double the trail); every
     /// refusal is.
-    fn security_row(e: &crate::session::SecurityEvent<'_>) -> Option<super::SecurityEvent> {
-        use crate::session::{Outcome, SecurityEventKind as K};
+    fn security_row(e: &crate::events::SecurityEvent<'_>) -> Option<super::SecurityEvent> {
+        use crate::events::{Outcome, SecurityEventKind as K};
         let (outcome, status) = match e.kind {
             K::Authenticated => return None,
             K::AuthenticationFailed => (Outcome::Denied, Some(401)),
@@ -113,7 +113,7 @@ impl AuditObserver {
 }
 
 /// Security decisions reach the audit trail through the same observer list as requests.
-pub(crate) fn record_security(sink: &AuditSink, e: &crate::session::SecurityEvent<'_>) {
+pub(crate) fn record_security(sink: &AuditSink, e: &crate::events::SecurityEvent<'_>) {
     if let Some(row) = AuditObserver::security_row(e) {
         sink.security_event(row);
     }

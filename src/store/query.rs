@@ -1,12 +1,13 @@
-//! The SELECTs of the admin API, shared by both backends: only the placeholder syntax (which
-//! `QueryBuilder` handles) and the time encoding differ (PostgreSQL binds `TIMESTAMPTZ`,
-//! SQLite INTEGER microseconds), so each backend passes its time encoder.
+//! The SQL both backends share: the audit trail's batched INSERT and the SELECTs of the admin
+//! API. Only the placeholder syntax (which `QueryBuilder` handles) and the encodings differ
+//! (PostgreSQL binds `TIMESTAMPTZ` and `JSONB`, SQLite INTEGER microseconds and TEXT), so
+//! each backend passes its encoders.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
-use super::{AuditQuery, SessionQuery, SessionState, StoreError};
+use super::{AuditQuery, AuditRecord, SessionQuery, SessionState, StoreError};
 
 /// The columns of an audit row, in the order both backends select and insert them.
 pub(crate) const AUDIT_COLUMNS: &str = "id, occurred_at, kind, session_hash, subject, method, \
@@ -17,6 +18,47 @@ pub(crate) const AUDIT_COLUMNS: &str = "id, occurred_at, kind, session_hash, sub
 pub(crate) const SESSION_COLUMNS: &str = "session_hash, transport, protocol_version, subject, \
     client_name, client_version, client_addr, instance_id, created_at, last_seen_at, ended_at, \
     end_reason, request_count, error_count";
+
+/// `INSERT INTO audit … VALUES …` for `chunk`, ignoring ids already stored (a retried batch).
+pub(crate) fn audit_insert<DB, T, A>(
+    chunk: &[&AuditRecord],
+    time: impl Fn(DateTime<Utc>) -> T,
+    arguments: impl Fn(&serde_json::Value) -> A,
+) -> QueryBuilder<DB>
+where
+    DB: Database,
+    <DB as Database>::Arguments: Default,
+    T: for<'t> Encode<'t, DB> + Type<DB> + 'static,
+    Option<A>: for<'t> Encode<'t, DB> + Type<DB> + 'static,
+    Uuid: for<'t> Encode<'t, DB> + Type<DB>,
+    &'static str: for<'t> Encode<'t, DB> + Type<DB>,
+    Option<String>: for<'t> Encode<'t, DB> + Type<DB>,
+    Option<i32>: for<'t> Encode<'t, DB> + Type<DB>,
+    Option<i64>: for<'t> Encode<'t, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::<DB>::new(format!("INSERT INTO audit ({AUDIT_COLUMNS}) "));
+    qb.push_values(chunk, |mut b, r| {
+        b.push_bind(r.id)
+            .push_bind(time(r.occurred_at))
+            .push_bind(r.kind.as_str())
+            .push_bind(r.session_hash.clone())
+            .push_bind(r.subject.clone())
+            .push_bind(r.method.clone())
+            .push_bind(r.name.clone())
+            .push_bind(r.arguments_digest.clone())
+            .push_bind(r.arguments.as_ref().map(&arguments))
+            .push_bind(r.outcome.as_str())
+            .push_bind(r.error_code)
+            .push_bind(r.http_status)
+            .push_bind(r.upstream_status)
+            .push_bind(r.latency_us)
+            .push_bind(r.request_id.clone())
+            .push_bind(r.client_addr.clone())
+            .push_bind(r.detail.clone());
+    });
+    qb.push(" ON CONFLICT (id) DO NOTHING");
+    qb
+}
 
 /// `SELECT … FROM audit` with the query's filters, keyset cursor, order and `limit + 1`.
 pub(crate) fn audit_select<DB, T>(

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     config::{DatabaseSettings, Settings},
-    session::Observer,
+    events::Observer,
 };
 
 /// Everything the audit trail runs.
@@ -31,8 +31,8 @@ pub struct Persistence {
     shutdown_deadline: Duration,
 }
 
-/// Connect and migrate, with errors that say what to fix.
-async fn open_store(settings: &DatabaseSettings) -> anyhow::Result<Store> {
+/// Connect and migrate, with errors that say what to fix; the migrations applied now.
+async fn connect_and_migrate(settings: &DatabaseSettings) -> anyhow::Result<(Store, Vec<i64>)> {
     let url = settings.display_url();
     let store = Store::connect(settings)
         .await
@@ -41,7 +41,14 @@ async fn open_store(settings: &DatabaseSettings) -> anyhow::Result<Store> {
         .migrate()
         .await
         .with_context(|| format!("cannot migrate the database {url}"))?;
+    Ok((store, applied))
+}
+
+/// Connect and migrate (the server at start-up), logging what was applied.
+async fn open_store(settings: &DatabaseSettings) -> anyhow::Result<Store> {
+    let (store, applied) = connect_and_migrate(settings).await?;
     if !applied.is_empty() {
+        let url = settings.display_url();
         tracing::info!(?applied, database = %url, "database migrations applied");
     }
     Ok(store)
@@ -164,15 +171,9 @@ impl Persistence {
 
 /// `opik-mcp migrate`: apply the migrations and say what was done.
 pub async fn migrate_command(settings: &DatabaseSettings) -> anyhow::Result<()> {
-    let url = settings.display_url();
-    let store = Store::connect(settings)
-        .await
-        .with_context(|| format!("cannot open the database {url} (database.url)"))?;
-    let applied = store
-        .migrate()
-        .await
-        .with_context(|| format!("cannot migrate the database {url}"))?;
+    let (store, applied) = connect_and_migrate(settings).await?;
     store.close().await;
+    let url = settings.display_url();
     if applied.is_empty() {
         println!("{url}: up to date");
     } else {

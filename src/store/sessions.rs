@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::{AuditSink, Op, SessionActivity, SessionEnd, SessionOpened, model::now};
 use crate::{
     domain::SessionId,
-    session::{ClientInfo, EndReason, Observer, Outcome, RequestEvent, Session},
+    events::{ClientInfo, EndReason, ObservedSession, Observer, Outcome, RequestEvent},
 };
 
 /// In-memory counters of one live session.
@@ -91,7 +91,7 @@ impl SessionsWriter {
 }
 
 impl Observer for SessionsWriter {
-    fn session_opened(&self, session: &Session) {
+    fn session_opened(&self, session: &dyn ObservedSession) {
         let at = now();
         let hash = session.id_hash().to_owned();
         self.live.insert(
@@ -115,7 +115,7 @@ impl Observer for SessionsWriter {
         }));
     }
 
-    fn request_finished(&self, session: &Session, e: &RequestEvent<'_>) {
+    fn request_finished(&self, session: &dyn ObservedSession, e: &RequestEvent<'_>) {
         let Some(t) = self.live.get(session.id()).map(|t| Arc::clone(t.value())) else {
             return;
         };
@@ -131,7 +131,7 @@ impl Observer for SessionsWriter {
         t.dirty.store(true, Ordering::Release);
     }
 
-    fn session_closed(&self, session: &Session, reason: EndReason) {
+    fn session_closed(&self, session: &dyn ObservedSession, reason: EndReason) {
         let Some((_, t)) = self.live.remove(session.id()) else {
             return;
         };

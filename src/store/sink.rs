@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::model::{self, AuditRecord, Op, RecordKind, session_hash};
-use crate::{config::OnFailure, domain::SessionId, session::Outcome};
+use crate::{config::OnFailure, domain::SessionId, events::Outcome};
 
 /// Metric names (described in [`describe_metrics`]).
 pub(crate) mod metric {
@@ -198,11 +198,6 @@ impl AuditSink {
             capacity,
             policy,
         })))
-    }
-
-    /// Whether the audit trail is on.
-    pub fn is_enabled(&self) -> bool {
-        self.0.is_some()
     }
 
     /// Queue one operation; never blocks.

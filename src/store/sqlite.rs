@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{
-    QueryBuilder, Row, Sqlite,
+    Row, Sqlite,
     migrate::Migrator,
     sqlite::{SqlitePool, SqlitePoolOptions, SqliteRow},
 };
@@ -12,7 +12,7 @@ use super::{
     AuditQuery, AuditRecord, Op, Page, RecordKind, SessionQuery, SessionRow, StoreError,
     model::parse_outcome,
     page_limit, paginate,
-    query::{self, AUDIT_COLUMNS, SESSION_COLUMNS},
+    query::{self, SESSION_COLUMNS},
 };
 use crate::config::DatabaseSettings;
 
@@ -88,28 +88,7 @@ impl SqliteStore {
             })
             .collect();
         for chunk in audits.chunks(INSERT_CHUNK) {
-            let mut qb =
-                QueryBuilder::<Sqlite>::new(format!("INSERT INTO audit ({AUDIT_COLUMNS}) "));
-            qb.push_values(chunk, |mut b, r| {
-                b.push_bind(r.id)
-                    .push_bind(micros(r.occurred_at))
-                    .push_bind(r.kind.as_str())
-                    .push_bind(r.session_hash.clone())
-                    .push_bind(r.subject.clone())
-                    .push_bind(r.method.clone())
-                    .push_bind(r.name.clone())
-                    .push_bind(r.arguments_digest.clone())
-                    .push_bind(r.arguments.as_ref().map(|v| v.to_string()))
-                    .push_bind(r.outcome.as_str())
-                    .push_bind(r.error_code)
-                    .push_bind(r.http_status)
-                    .push_bind(r.upstream_status)
-                    .push_bind(r.latency_us)
-                    .push_bind(r.request_id.clone())
-                    .push_bind(r.client_addr.clone())
-                    .push_bind(r.detail.clone());
-            });
-            qb.push(" ON CONFLICT (id) DO NOTHING");
+            let mut qb = query::audit_insert::<Sqlite, _, _>(chunk, micros, |v| v.to_string());
             qb.build().execute(&mut *tx).await?;
         }
         for op in ops {

@@ -15,7 +15,7 @@ use super::labels::{
     AuthFailure, ConnClose, HttpMethod, McpMethod, OriginRejection, RateLimitBucket, Route,
     StreamKind, TlsResult,
 };
-use crate::session::{EndReason, Outcome, TransportKind};
+use crate::events::{EndReason, Outcome, TransportKind};
 
 /// What kind of series a metric is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

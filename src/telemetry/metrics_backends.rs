@@ -11,11 +11,6 @@ use crate::telemetry::labels::{PoolState, UpstreamEndpoint};
 
 // ---- Store -----------------------------------------------------------------------------
 
-/// Audit records waiting to be written.
-pub fn audit_queue_depth(depth: usize) {
-    gauge!(AUDIT_QUEUE_DEPTH).set(depth as f64);
-}
-
 /// One audit batch was written.
 pub fn audit_batch(records: usize, took: Duration) {
     histogram!(AUDIT_BATCH_SIZE).record(records as f64);

@@ -9,8 +9,8 @@ use super::{
     labels::{AuthFailure, McpMethod, RateLimitBucket},
     metrics,
 };
-use crate::session::{
-    EndReason, Observer, RequestEvent, SecurityEvent, SecurityEventKind, Session,
+use crate::events::{
+    EndReason, ObservedSession, Observer, RequestEvent, SecurityEvent, SecurityEventKind,
 };
 
 /// Counts sessions, messages, requests and tool calls. Tool labels are bounded: only the
@@ -46,15 +46,15 @@ impl MetricsObserver {
 }
 
 impl Observer for MetricsObserver {
-    fn session_opened(&self, session: &Session) {
+    fn session_opened(&self, session: &dyn ObservedSession) {
         metrics::session_opened(session.transport());
     }
 
-    fn session_closed(&self, session: &Session, reason: EndReason) {
+    fn session_closed(&self, session: &dyn ObservedSession, reason: EndReason) {
         metrics::session_closed(session.transport(), reason);
     }
 
-    fn message_received(&self, _session: &Session, msg: &ClientJsonRpcMessage) {
+    fn message_received(&self, _session: &dyn ObservedSession, msg: &ClientJsonRpcMessage) {
         metrics::mcp_message(McpMethod::of(msg));
     }
 
@@ -73,7 +73,7 @@ impl Observer for MetricsObserver {
         }
     }
 
-    fn request_finished(&self, _session: &Session, e: &RequestEvent<'_>) {
+    fn request_finished(&self, _session: &dyn ObservedSession, e: &RequestEvent<'_>) {
         let method = McpMethod::parse(e.method);
         metrics::mcp_request(method, e.outcome, e.latency);
         if method == McpMethod::ToolsCall {

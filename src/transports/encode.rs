@@ -1,7 +1,7 @@
 //! Server messages to bytes: JSON bodies and SSE frames, each written once into its final
 //! buffer. A `tools/list` result is serialized once per distinct tool list and then copied:
 //! it is the same few tens of KiB for every caller with the same scopes, and serializing it
-//! was about half of a `tools/list` request's instructions (issue 9).
+//! was about half of a `tools/list` request's instructions (docs/performance.md).
 
 use std::sync::{Arc, Mutex};
 

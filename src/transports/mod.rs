@@ -2,6 +2,7 @@
 //! touches both poem and rmcp.
 
 mod encode;
+pub mod headers;
 pub mod jsonrpc;
 pub mod modern;
 mod resumable;
@@ -46,7 +47,7 @@ pub(crate) fn origin_of(req: &poem::Request) -> crate::session::Origin {
 pub(crate) fn check_owner(
     req: &poem::Request,
     session: &crate::session::Session,
-    state: &crate::http::AppState,
+    state: &crate::app::AppState,
 ) -> Result<(), crate::error::ApiError> {
     let principal = req.extensions().get::<Principal>();
     let caller = principal.and_then(Principal::owner);

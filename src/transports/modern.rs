@@ -11,8 +11,11 @@ use rmcp::model::{
 };
 use serde_json::Value;
 
-use super::{jsonrpc, origin_of, streamable::VERSION_HEADER};
-use crate::{error::rpc_error as error, http::AppState, session::SendError};
+use super::{
+    headers::{SESSION_HEADER, VERSION_HEADER},
+    jsonrpc, origin_of,
+};
+use crate::{app::AppState, error::rpc_error as error, session::SendError};
 
 const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
 const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
@@ -32,9 +35,7 @@ const REMOVED: &[&str] = &[
 /// or carries no session and declares a version that is not a handshake revision, or it is
 /// `server/discover`, or — without a session — its `_meta` declares a version.
 pub fn is_modern(req: &Request, msg: &ClientJsonRpcMessage, body: &[u8]) -> bool {
-    let has_session = req
-        .headers()
-        .contains_key(super::streamable::SESSION_HEADER);
+    let has_session = req.headers().contains_key(SESSION_HEADER);
     if let Some(v) = req.headers().get(VERSION_HEADER) {
         if v.as_bytes() == ProtocolVersion::V_2026_07_28.as_str().as_bytes() {
             return true;

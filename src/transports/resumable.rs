@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::streamable::{Forwarded, await_reply};
 use crate::{
-    http::AppState,
+    app::AppState,
     session::{ReplyWaiter, Session},
     telemetry::labels::StreamKind,
 };

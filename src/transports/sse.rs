@@ -8,12 +8,12 @@ use futures::{StreamExt, stream};
 use poem::{Body, Request, Response, http::StatusCode};
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{STREAM_BUFFER, endpoint_frame, jsonrpc, message_frame, sse_response};
+use super::{STREAM_BUFFER, endpoint_frame, headers, jsonrpc, message_frame, sse_response};
 use crate::{
+    app::AppState,
     app::Sessions,
     domain::{SessionId, SessionIdError},
     error::{ApiError, RpcError},
-    http::{AppState, headers},
     session::{EndReason, Lookup, Session, TransportKind},
     telemetry::labels::StreamKind,
 };
@@ -182,7 +182,7 @@ mod tests {
             ..Default::default()
         })]
 
-        /// Fuzz (issue 10): any query string gets an answer, never a panic, and only a
+        /// Fuzz: any query string gets an answer, never a panic, and only a
         /// query with exactly one valid `sessionId` is accepted.
         #[test]
         fn any_query_string_is_answered(

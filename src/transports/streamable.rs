@@ -6,19 +6,16 @@ use futures::StreamExt;
 use poem::{Body, Request, Response, http::Method, http::StatusCode};
 use rmcp::model::{ErrorData, JsonRpcMessage, RequestId, ServerJsonRpcMessage};
 
-use super::{STREAM_BUFFER, jsonrpc, sse_response};
+use super::{STREAM_BUFFER, headers, jsonrpc, sse_response};
 use crate::{
+    app::AppState,
     domain::SessionId,
     error::{ApiError, RpcError, rpc_error as error_reply},
-    http::{AppState, headers},
     session::{EndReason, Lookup, ReplyWaiter, SendError, Session, TransportKind},
     telemetry::labels::StreamKind,
 };
 
-/// The session header (case-insensitive on the wire).
-pub const SESSION_HEADER: &str = "mcp-session-id";
-/// The protocol version header.
-pub const VERSION_HEADER: &str = "mcp-protocol-version";
+pub use super::headers::{SESSION_HEADER, VERSION_HEADER};
 
 /// How long after a DELETE's answer is written the requests still waiting on the session end.
 /// A closing SDK client cancels its in-flight requests (closing their connections, which

@@ -72,7 +72,7 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
         let span = tracing::info_span!("request", request_id = %rid);
         if !self.enabled() {
             // The event would be filtered out: skip its fields (hashes, the shared context
-            // the handlers fill), which cost more than the rest of a `ping` (issue 9). The
+            // the handlers fill), which cost more than the rest of a `ping` (docs/performance.md). The
             // span stays, so other events of the request keep their request id.
             return Ok(match self.inner.call(req).instrument(span).await {
                 Ok(r) => r.into_response(),

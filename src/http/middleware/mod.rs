@@ -20,15 +20,13 @@ pub use origin::HostOriginCheck;
 pub use ratelimit::{IpRateLimit, PrincipalRateLimit};
 pub use request_id::{REQUEST_ID_HEADER, RequestId, RequestIdLayer};
 pub use route::{ClassifyRoute, route_of};
-
-use std::net::IpAddr;
+// Worked out with the quotas it keys (the OAuth broker needs it too); the middlewares call
+// it from here.
+pub use crate::ratelimit::client_ip;
 
 use poem::{IntoResponse, Request, Response};
 
-use crate::{
-    config::RateLimitSettings,
-    error::{ApiError, RpcError},
-};
+use crate::error::{ApiError, RpcError};
 
 /// The error response for a request refused by a middleware, shaped for its route.
 pub(crate) fn refuse(req: &Request, e: ApiError) -> Response {
@@ -42,22 +40,4 @@ pub(crate) fn refuse_on(route: crate::telemetry::labels::Route, e: ApiError) -> 
     } else {
         e.into_response()
     }
-}
-
-/// The client IP: from the trusted proxy header when `rate_limit.client_ip_header` is set
-/// (the rightmost `X-Forwarded-For` entry, the one our proxy appended), else the socket.
-pub fn client_ip(req: &Request, s: &RateLimitSettings) -> Option<IpAddr> {
-    if let Some(name) = &s.client_ip_header
-        && let Some(ip) = req
-            .headers()
-            .get_all(name.as_str())
-            .iter()
-            .next_back()
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok())
-    {
-        return Some(ip);
-    }
-    req.remote_addr().as_socket_addr().map(|a| a.ip())
 }

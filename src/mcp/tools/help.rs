@@ -1,6 +1,25 @@
 //! Static help text for `get-opik-help`.
 
-use super::info::HelpTopic;
+use rmcp::schemars;
+use serde::Deserialize;
+
+/// Help topics of `get-opik-help`.
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HelpTopic {
+    /// What Opik is and how this server maps onto it.
+    General,
+    /// Projects.
+    Projects,
+    /// Traces, spans and threads.
+    Traces,
+    /// Prompt library.
+    Prompts,
+    /// Datasets and experiments.
+    Datasets,
+    /// Metrics and feedback scores.
+    Metrics,
+}
 
 /// The help text for a topic and optional sub-topic.
 pub(crate) fn text(topic: HelpTopic, subtopic: Option<&str>) -> String {

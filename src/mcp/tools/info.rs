@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     common::ToolError,
     guides::{self, MetricInfo, TracingTopic},
+    help::HelpTopic,
 };
 use crate::mcp::McpServer;
 
@@ -76,24 +77,6 @@ impl ToolsetSize {
             output_schema_tokens: n(s.output_tokens()),
         }
     }
-}
-
-/// Help topics of `get-opik-help`.
-#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum HelpTopic {
-    /// What Opik is and how this server maps onto it.
-    General,
-    /// Projects.
-    Projects,
-    /// Traces, spans and threads.
-    Traces,
-    /// Prompt library.
-    Prompts,
-    /// Datasets and experiments.
-    Datasets,
-    /// Metrics and feedback scores.
-    Metrics,
 }
 
 /// Arguments of `get-opik-help`.

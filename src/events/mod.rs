@@ -1,11 +1,14 @@
 //! Observation hooks: the audit trail, metrics and logs subscribe to session and request
-//! events here instead of being called from the transports.
+//! events here instead of being called from the transports. The event bus sits below the
+//! sessions and the engine: both publish to it, neither is imported by it.
+
+mod kinds;
+
+pub use kinds::{ClientInfo, EndReason, ObservedSession, Origin, TransportKind};
 
 use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use rmcp::model::{ClientJsonRpcMessage, JsonObject, RequestId};
-
-use super::{EndReason, Session};
 
 /// How a request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,13 +119,13 @@ pub struct SecurityEvent<'a> {
 /// A subscriber to session and request events. Must not block: called on the hot path.
 pub trait Observer: Send + Sync + 'static {
     /// A session was created.
-    fn session_opened(&self, _session: &Session) {}
+    fn session_opened(&self, _session: &dyn ObservedSession) {}
     /// A session ended.
-    fn session_closed(&self, _session: &Session, _reason: EndReason) {}
+    fn session_closed(&self, _session: &dyn ObservedSession, _reason: EndReason) {}
     /// A client message (request, notification or response) was accepted into the session.
-    fn message_received(&self, _session: &Session, _msg: &ClientJsonRpcMessage) {}
+    fn message_received(&self, _session: &dyn ObservedSession, _msg: &ClientJsonRpcMessage) {}
     /// A request was answered.
-    fn request_finished(&self, _session: &Session, _event: &RequestEvent<'_>) {}
+    fn request_finished(&self, _session: &dyn ObservedSession, _event: &RequestEvent<'_>) {}
     /// A security decision was taken (authn/authz, rate limit, session binding).
     fn security_event(&self, _event: &SecurityEvent<'_>) {}
     /// Whether new requests and sessions may be accepted. An observer that must see every
@@ -143,19 +146,19 @@ impl Observers {
         Self(Arc::new(list))
     }
 
-    pub(crate) fn session_opened(&self, s: &Session) {
+    pub(crate) fn session_opened(&self, s: &dyn ObservedSession) {
         self.0.iter().for_each(|o| o.session_opened(s));
     }
 
-    pub(crate) fn session_closed(&self, s: &Session, reason: EndReason) {
+    pub(crate) fn session_closed(&self, s: &dyn ObservedSession, reason: EndReason) {
         self.0.iter().for_each(|o| o.session_closed(s, reason));
     }
 
-    pub(crate) fn message_received(&self, s: &Session, m: &ClientJsonRpcMessage) {
+    pub(crate) fn message_received(&self, s: &dyn ObservedSession, m: &ClientJsonRpcMessage) {
         self.0.iter().for_each(|o| o.message_received(s, m));
     }
 
-    pub(crate) fn request_finished(&self, s: &Session, e: &RequestEvent<'_>) {
+    pub(crate) fn request_finished(&self, s: &dyn ObservedSession, e: &RequestEvent<'_>) {
         self.0.iter().for_each(|o| o.request_finished(s, e));
     }
 
@@ -174,7 +177,7 @@ impl Observers {
 pub struct LogObserver;
 
 impl Observer for LogObserver {
-    fn request_finished(&self, session: &Session, e: &RequestEvent<'_>) {
+    fn request_finished(&self, session: &dyn ObservedSession, e: &RequestEvent<'_>) {
         tracing::debug!(
             mcp.session = %session.id().log_tag(),
             mcp.method = e.method,

@@ -6,12 +6,11 @@ use tokio_util::sync::CancellationToken;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use super::readiness::Readiness;
+use super::{Docs, readiness::Readiness};
 use crate::{
     auth::Authenticator,
     config::Settings,
     mcp::McpEngine,
-    openapi::Docs,
     ratelimit::HttpLimits,
     session::{Observers, SessionRegistry},
     store::{AuditSink, Store},
@@ -52,7 +51,7 @@ pub struct Inner {
     /// The database, when the audit trail is on (admin API).
     pub store: Option<Store>,
     /// The sessions facade the transports use (over `registry` and `cluster`).
-    pub sessions: crate::app::Sessions,
+    pub sessions: super::Sessions,
     /// Sessions shared with other replicas (`cluster.shared_sessions`), when on.
     pub cluster: Option<Arc<crate::cluster::Cluster>>,
     /// The OAuth broker (`auth.broker`), when on.

@@ -4,6 +4,11 @@ use poem::{Body, Request};
 
 use crate::error::ApiError;
 
+/// The session header (case-insensitive on the wire).
+pub const SESSION_HEADER: &str = "mcp-session-id";
+/// The protocol version header.
+pub const VERSION_HEADER: &str = "mcp-protocol-version";
+
 /// Whether `Accept` allows `mime` (exact, `type/*` or `*/*`).
 pub fn accepts(req: &Request, mime: &str) -> bool {
     let major = mime.split('/').next().unwrap_or_default();
