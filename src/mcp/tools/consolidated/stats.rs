@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     entity::ReadType,
-    stats_render::{Figures, Group, render},
+    stats_render::{Breakdown, Figures, Group, render},
     window::{Window, iso, window},
 };
 use crate::{
@@ -34,31 +34,6 @@ use crate::{
 
 /// Largest groups of a breakdown that get their own stats.
 pub const TOP_GROUPS: usize = 10;
-
-/// What to break the figures down by.
-// Variants use `//`: documented variants make schemars emit a described `oneOf` (see
-// search_filters.rs), which every agent reads with the tool list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Breakdown {
-    // The LLM model of each span.
-    Model,
-    // The model provider of each span.
-    Provider,
-    // Each tag of the traces.
-    Tag,
-}
-
-impl Breakdown {
-    /// The wire name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Breakdown::Model => "model",
-            Breakdown::Provider => "provider",
-            Breakdown::Tag => "tag",
-        }
-    }
-}
 
 /// Arguments of `stats`.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -3,13 +3,39 @@
 //! `{name, type: COUNT|AVG|PERCENTAGE, value}`; a figure Opik did not send is shown as "n/a",
 //! never as 0.
 
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{
-    stats::Breakdown,
     table::table,
     window::{Window, iso},
 };
+
+/// What to break the figures down by.
+// Variants use `//`: documented variants make schemars emit a described `oneOf` (see
+// search_filters.rs), which every agent reads with the tool list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Breakdown {
+    // The LLM model of each span.
+    Model,
+    // The model provider of each span.
+    Provider,
+    // Each tag of the traces.
+    Tag,
+}
+
+impl Breakdown {
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Breakdown::Model => "model",
+            Breakdown::Provider => "provider",
+            Breakdown::Tag => "tag",
+        }
+    }
+}
 
 /// Everything a `stats` answer shows.
 pub struct Figures {
