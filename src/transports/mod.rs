@@ -2,6 +2,7 @@
 //! touches both poem and rmcp.
 
 mod encode;
+mod forward;
 pub mod headers;
 pub mod jsonrpc;
 pub mod modern;

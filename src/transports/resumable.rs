@@ -16,7 +16,7 @@ use futures::{Stream, StreamExt};
 use rmcp::model::{RequestId, ServerJsonRpcMessage};
 use tokio::sync::{mpsc, oneshot};
 
-use super::streamable::{Forwarded, await_reply};
+use super::forward::{Forwarded, await_reply};
 use crate::{
     app::AppState,
     session::{ReplyWaiter, Session},

@@ -4,14 +4,15 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use poem::{Body, Request, Response, http::Method, http::StatusCode};
-use rmcp::model::{ErrorData, JsonRpcMessage, RequestId, ServerJsonRpcMessage};
+use rmcp::model::{JsonRpcMessage, RequestId, ServerJsonRpcMessage};
 
+use super::forward::{Forwarded, forward_request, send_error, start_request};
 use super::{STREAM_BUFFER, headers, jsonrpc, sse_response};
 use crate::{
     app::AppState,
     domain::SessionId,
-    error::{ApiError, RpcError, rpc_error as error_reply},
-    session::{EndReason, Lookup, ReplyWaiter, SendError, Session, TransportKind},
+    error::{ApiError, RpcError},
+    session::{EndReason, Lookup, Session, TransportKind},
     telemetry::labels::StreamKind,
 };
 
@@ -89,6 +90,18 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
         return Ok(reply_response(&reply, state, Some(session.id())));
     }
 
+    in_session(req, msg, id, state).await
+}
+
+/// A POST on an existing session: a request is answered (or streamed, resumable), anything
+/// else is sent into the engine and acknowledged with 202.
+async fn in_session(
+    req: &Request,
+    msg: rmcp::model::ClientJsonRpcMessage,
+    id: Option<RequestId>,
+    state: &AppState,
+) -> Result<Response, RpcError> {
+    let rpc = |e: ApiError| RpcError(e, id.clone());
     let session = session_from_headers(req, state).await.map_err(rpc)?;
     super::note_session(req, &session);
     check_protocol_version(req).map_err(rpc)?;
@@ -116,65 +129,6 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
             Ok(Response::builder().status(StatusCode::ACCEPTED).finish())
         }
     }
-}
-
-/// How a forwarded request ended.
-pub(super) enum Forwarded {
-    /// The engine's reply (or the timeout's error).
-    Reply(Box<ServerJsonRpcMessage>),
-    /// The client cancelled it: it gets no reply.
-    Cancelled,
-}
-
-/// Send a request into the engine and wait for its reply (bounded by the request timeout).
-async fn forward_request(
-    session: &Arc<Session>,
-    msg: rmcp::model::ClientJsonRpcMessage,
-    state: &AppState,
-) -> Result<Forwarded, ApiError> {
-    let (waiter, id) = start_request(session, msg)?;
-    await_reply(session, waiter, id, state).await
-}
-
-/// Admit a request and send it into the engine: the waiter for its reply, and its id.
-pub(super) fn start_request(
-    session: &Arc<Session>,
-    msg: rmcp::model::ClientJsonRpcMessage,
-) -> Result<(ReplyWaiter, RequestId), ApiError> {
-    jsonrpc::admit(session, &msg)?;
-    let id = jsonrpc::request_id(&msg)
-        .ok_or_else(|| ApiError::InvalidRequest("not a request".into()))?;
-    let waiter = session.wait_reply(id.clone()).map_err(send_error)?;
-    session.send(msg).map_err(send_error)?;
-    Ok((waiter, id))
-}
-
-/// Wait for a sent request's reply (bounded by the request timeout).
-pub(super) async fn await_reply(
-    session: &Arc<Session>,
-    waiter: ReplyWaiter,
-    id: RequestId,
-    state: &AppState,
-) -> Result<Forwarded, ApiError> {
-    let timeout = state.settings.server.request_timeout();
-    match tokio::time::timeout(timeout, waiter.recv()).await {
-        Ok(Some(reply)) => Ok(Forwarded::Reply(Box::new(reply))),
-        // The client cancelled it (the session lives on), or the session ended (deleted,
-        // expired, shut down) while the request waited: the ended-session answer.
-        Ok(None) if !session.cancelled().is_cancelled() => Ok(Forwarded::Cancelled),
-        Ok(None) => Err(ApiError::UnknownSession),
-        Err(_) => Ok(Forwarded::Reply(Box::new(error_reply(
-            id,
-            ErrorData::internal_error(
-                format!("request timed out after {} s", timeout.as_secs()),
-                None,
-            ),
-        )))),
-    }
-}
-
-fn send_error(e: SendError) -> ApiError {
-    ApiError::from_send(e, TransportKind::StreamableHttp)
 }
 
 fn reply_response(
