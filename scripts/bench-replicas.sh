@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared sessions (issue 11): tools/list throughput at 100 sessions over 3 replicas vs 1, and the
+# Shared sessions: tools/list throughput at 100 sessions over 3 replicas vs 1, and the
 # latency added by a cross-replica hop. Every run goes through `opik-mcp-bench proxy`
 # (per-request round robin) so the proxy's own cost is in both sides of each comparison:
 #   1 replica  = one process (PostgreSQL audit, shared sessions off) behind the proxy;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Long fuzzing runs for humans (issue 10). With a nightly toolchain and cargo-fuzz
+# Long fuzzing runs for humans. With a nightly toolchain and cargo-fuzz
 # installed, runs each libFuzzer target in fuzz/ for SECS seconds (default 600); without
 # them, runs the stable proptest harnesses (tests/fuzz/) with FUZZ_CASES cases per
 # property (default 200000). A crash leaves its input in fuzz/artifacts/<target>/; turn it

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak (issue 10): steady moderate load through the full pipeline for SECS seconds (default
+# Soak: steady moderate load through the full pipeline for SECS seconds (default
 # 600), sampling the server's RSS and open fds (/proc), its live sessions and tokio tasks
 # (admin /metrics) and its audit trail (admin /readyz) every STEP seconds (default 10).
 #

@@ -1,4 +1,4 @@
-//! The request-head deadline (`limits.header_read_timeout_secs`, issue 10 slowloris) and the
+//! The request-head deadline (`limits.header_read_timeout_secs`, slowloris) and the
 //! idle-connection deadline, over raw sockets: a trickled head and an idle keep-alive
 //! connection are closed by the server; a slow body and a quiet SSE stream are not.
 

@@ -1,4 +1,4 @@
-//! Hostile clients (issue 10) against the real server over real sockets: slowloris, clients
+//! Hostile clients against the real server over real sockets: slowloris, clients
 //! that vanish mid-request and mid-stream, reconnect storms and one client opening far more
 //! sessions than allowed. Leaks are judged by the session registry, not by RSS.
 

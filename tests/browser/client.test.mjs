@@ -155,7 +155,7 @@ for (const transport of ["streamable", "sse"]) {
   });
 }
 
-// The refusals the server's security layer sends (issue 5), answered here by the browser's
+// The refusals the server's security layer sends, answered here by the browser's
 // request interception in place of the server, so the page's handling is tested today:
 // what the user sees, and whether it retries (429: after Retry-After) or stops (401, 403).
 const REFUSALS = [

@@ -1,5 +1,5 @@
-//! Three real `opik-mcp` processes sharing sessions through the shared PostgreSQL server
-//! (issue 11): one is killed with `SIGKILL` in the middle of a load that sends each call of a session to
+//! Three real `opik-mcp` processes sharing sessions through the shared PostgreSQL server:
+//! one is killed with `SIGKILL` in the middle of a load that sends each call of a session to
 //! the next replica. Streamable HTTP sessions go on through the other two; the audit trail
 //! holds each accepted call once; the client-visible errors are counted and printed.
 

@@ -1,4 +1,4 @@
-//! Property-based fuzzing on the stable toolchain (issue 10). Each module feeds random and
+//! Property-based fuzzing on the stable toolchain. Each module feeds random and
 //! structure-aware input to one parsing surface and checks it never panics and that its
 //! answer is well-formed. cargo-fuzz/libFuzzer targets for long runs live in `fuzz/`
 //! (nightly only); these run in CI with a bounded case count, set by `FUZZ_CASES`

@@ -43,7 +43,7 @@ async fn migrate_subcommand_applies_then_reports_up_to_date_on_postgres() {
     .await;
     drop_pg_database(&name).await;
     let ((ok1, out1), (ok2, out2)) = first.expect("runs");
-    // The audit schema, the shared-session tables (issue 11), the OAuth broker's tables.
+    // The audit schema, the shared-session tables, the OAuth broker's tables.
     assert!(ok1 && out1.contains("applied 3 migration"), "{out1}");
     assert!(ok2 && out2.contains("up to date"), "{out2}");
 }

@@ -86,7 +86,7 @@ fn activity(hash: &str, seen: DateTime<Utc>, requests: i64, ended: Option<&str>)
 pub async fn migrations_apply_on_an_empty_database_and_are_idempotent(ctx: Ctx) {
     let first = ctx.store.migrate().await.expect("first run");
     // Both get the OAuth broker's tables; PostgreSQL also the shared-session tables
-    // (cluster.shared_sessions, issue 11).
+    // (cluster.shared_sessions).
     let expected = match ctx.store.backend() {
         opik_mcp::config::Backend::Sqlite => 2,
         opik_mcp::config::Backend::Postgres => 3,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Three replicas sharing sessions through PostgreSQL (cluster.shared_sessions, issue 11) behind
+# Three replicas sharing sessions through PostgreSQL (cluster.shared_sessions) behind
 # a per-request round-robin proxy (`opik-mcp-bench proxy`, no affinity): every request of a
 # session lands on a different replica. Then the project's load tool (strict: 0 errors,
 # 0 misrouted replies, 100 sessions, both transports) and the real TypeScript and Python SDK

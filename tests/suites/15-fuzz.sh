@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bounded fuzzing on stable (issue 10): the proptest harnesses in tests/fuzz/ and the
+# Bounded fuzzing on stable: the proptest harnesses in tests/fuzz/ and the
 # /messages query property, FUZZ_CASES cases per property (default 3000), within 60 s.
 # Long runs: scripts/fuzz-long.sh.
 set -uo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Short soak gate (issue 10): scripts/soak.sh for 75 s after 75 s of warm-up load (see the
+# Short soak gate: scripts/soak.sh for 75 s after 75 s of warm-up load (see the
 # script: caches that fill with the audit file), sampling every 5 s, through the full
 # pipeline (API key + JWT auth, rate limits, metrics, SQLite audit). Fails on a failed load
 # round, a lost audit record, RSS drift beyond ±5% under load, or sessions, tasks or fds

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Supply chain (issue 10): cargo-deny (licences allow-list, bans, sources; advisories when
+# Supply chain: cargo-deny (licences allow-list, bans, sources; advisories when
 # the advisory database can be fetched) and cargo-machete (unused dependencies), per
 # deny.toml. Tools are installed once from crates into $HOME/.cache/cargo-tools; if an
 # install fails or takes over 5 minutes, that check is skipped with a message.

@@ -1,4 +1,4 @@
-//! Shared sessions (issue 11): three in-process replicas on one fresh PostgreSQL database,
+//! Shared sessions: three in-process replicas on one fresh PostgreSQL database,
 //! every request of a session sent to a different replica.
 
 mod binding;

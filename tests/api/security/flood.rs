@@ -1,4 +1,4 @@
-//! Thousands of connections from one principal (issue 10, hostile clients): 2,000 concurrent
+//! Thousands of connections from one principal (hostile clients): 2,000 concurrent
 //! sockets with the same API key, half opening sessions and half opening SSE streams, all held
 //! open. The principal's limits bound what it gets; the server never answers 5xx and another
 //! principal is served meanwhile; closed streams leave no sessions.
