@@ -2,6 +2,7 @@
 //! touches both poem and rmcp.
 
 mod encode;
+mod fast_decode;
 mod forward;
 pub mod headers;
 pub mod jsonrpc;
