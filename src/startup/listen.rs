@@ -45,7 +45,11 @@ fn bind_error(bind: &str, hint: &str, e: std::io::Error) -> anyhow::Error {
 pub(super) async fn bind_all(
     settings: &Settings,
     tls: Option<&Arc<TlsReloader>>,
-) -> anyhow::Result<(PublicAcceptor, SocketAddr, Option<(TcpAcceptor, SocketAddr)>)> {
+) -> anyhow::Result<(
+    PublicAcceptor,
+    SocketAddr,
+    Option<(TcpAcceptor, SocketAddr)>,
+)> {
     let bind = settings.server.bind_address();
     let (tcp, addr) = bind_listener(&bind, "--sse-port / SSE_PORT").await?;
     let acceptor = match tls {

@@ -9,8 +9,8 @@ use crate::{
     auth::JwksCache,
     config::Settings,
     http::{
-        AppState, AppStateInner, admin::build_admin_app, build_app, readiness::Readiness,
-        listener::PublicAcceptor, serve::serve, tls::TlsReloader,
+        AppState, AppStateInner, admin::build_admin_app, build_app, listener::PublicAcceptor,
+        readiness::Readiness, serve::serve, tls::TlsReloader,
     },
     mcp::McpEngine,
     openapi,

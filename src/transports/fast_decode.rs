@@ -49,11 +49,12 @@ pub(super) fn decode_request(body: &[u8]) -> Option<ClientJsonRpcMessage> {
         "tools/list" => typed::<ListToolsRequest>(body, ClientRequest::ListToolsRequest),
         "tools/call" => typed::<CallToolRequest>(body, ClientRequest::CallToolRequest),
         "initialize" => typed::<InitializeRequest>(body, ClientRequest::InitializeRequest),
-        "resources/list" => typed::<ListResourcesRequest>(body, ClientRequest::ListResourcesRequest),
-        "resources/templates/list" => typed::<ListResourceTemplatesRequest>(
-            body,
-            ClientRequest::ListResourceTemplatesRequest,
-        ),
+        "resources/list" => {
+            typed::<ListResourcesRequest>(body, ClientRequest::ListResourcesRequest)
+        }
+        "resources/templates/list" => {
+            typed::<ListResourceTemplatesRequest>(body, ClientRequest::ListResourceTemplatesRequest)
+        }
         "resources/read" => typed::<ReadResourceRequest>(body, ClientRequest::ReadResourceRequest),
         "prompts/list" => typed::<ListPromptsRequest>(body, ClientRequest::ListPromptsRequest),
         "prompts/get" => typed::<GetPromptRequest>(body, ClientRequest::GetPromptRequest),

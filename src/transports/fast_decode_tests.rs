@@ -1,4 +1,4 @@
-use rmcp::model::{ClientJsonRpcMessage, GetExtensions, JsonRpcMessage, Meta};
+use rmcp::model::{ClientJsonRpcMessage, GetExtensions, JsonRpcMessage, RequestMetaObject};
 
 use super::decode_request;
 
@@ -55,7 +55,8 @@ fn generic(body: &str) -> Result<ClientJsonRpcMessage, serde_json::Error> {
 
 /// Same JSON, same request variant, same `_meta`.
 fn assert_same(body: &str, fast: &ClientJsonRpcMessage) {
-    let slow = generic(body).unwrap_or_else(|e| panic!("fast path accepted what rmcp refuses: {body}: {e}"));
+    let slow = generic(body)
+        .unwrap_or_else(|e| panic!("fast path accepted what rmcp refuses: {body}: {e}"));
     assert_eq!(
         serde_json::to_value(fast).expect("serialize"),
         serde_json::to_value(&slow).expect("serialize"),
@@ -71,8 +72,8 @@ fn assert_same(body: &str, fast: &ClientJsonRpcMessage) {
     );
     assert_eq!(f.request.method(), s.request.method(), "{body}");
     assert_eq!(
-        f.request.extensions().get::<Meta>(),
-        s.request.extensions().get::<Meta>(),
+        f.request.extensions().get::<RequestMetaObject>(),
+        s.request.extensions().get::<RequestMetaObject>(),
         "{body}"
     );
 }
