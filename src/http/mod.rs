@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod client;
 pub mod conn_limit;
+pub mod listener;
 pub mod middleware;
 pub mod serve;
 pub mod tls;

@@ -51,7 +51,7 @@ use poem::{
     Endpoint, EndpointExt, IntoEndpoint, Response,
     endpoint::BoxEndpoint,
     http::uri::Scheme,
-    listener::{Acceptor, BoxAcceptor},
+    listener::Acceptor,
     web::{LocalAddr, RemoteAddr},
 };
 use tokio::{
@@ -102,13 +102,14 @@ type SharedEndpoint = Arc<BoxEndpoint<'static, Response>>;
 
 /// Serve `ep` on `acceptor` until `signal`, then drain: stop accepting, ask every connection
 /// to finish, and drop those still open after `grace`.
-pub async fn serve<E>(
-    mut acceptor: BoxAcceptor,
+pub async fn serve<A, E>(
+    mut acceptor: A,
     ep: E,
     limits: ConnLimits,
     signal: impl Future<Output = ()>,
     grace: Duration,
 ) where
+    A: Acceptor,
     E: IntoEndpoint,
     E::Endpoint: 'static,
 {

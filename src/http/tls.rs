@@ -318,6 +318,24 @@ impl AsyncWrite for TlsIo {
         }
     }
 
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut().poll_ready(cx) {
+            Poll::Ready(Ok(s)) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// rustls' stream writes vectors into one TLS record stream; true before the handshake
+    /// too, since hyper asks once, when the connection starts.
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut().poll_ready(cx) {
             Poll::Ready(Ok(s)) => Pin::new(s).poll_flush(cx),

@@ -4,9 +4,12 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
-use poem::listener::{Acceptor, AcceptorExt, BoxAcceptor, Listener, TcpAcceptor, TcpListener};
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 
-use crate::{config::Settings, http::tls::TlsReloader};
+use crate::{
+    config::Settings,
+    http::{listener::PublicAcceptor, tls::TlsReloader},
+};
 
 /// Bind a listener; port 0 picks a free port.
 pub(super) async fn bind_listener(
@@ -42,12 +45,16 @@ fn bind_error(bind: &str, hint: &str, e: std::io::Error) -> anyhow::Error {
 pub(super) async fn bind_all(
     settings: &Settings,
     tls: Option<&Arc<TlsReloader>>,
-) -> anyhow::Result<(BoxAcceptor, SocketAddr, Option<(TcpAcceptor, SocketAddr)>)> {
+) -> anyhow::Result<(
+    PublicAcceptor,
+    SocketAddr,
+    Option<(TcpAcceptor, SocketAddr)>,
+)> {
     let bind = settings.server.bind_address();
     let (tcp, addr) = bind_listener(&bind, "--sse-port / SSE_PORT").await?;
     let acceptor = match tls {
-        Some(reloader) => reloader.acceptor(tcp).boxed(),
-        None => tcp.boxed(),
+        Some(reloader) => PublicAcceptor::Tls(reloader.acceptor(tcp)),
+        None => PublicAcceptor::Tcp(tcp),
     };
     let admin = if settings.admin.enabled {
         Some(bind_listener(&settings.admin.bind_address(), "OPIK_MCP_ADMIN__PORT").await?)

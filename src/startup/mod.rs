@@ -2,15 +2,15 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use poem::listener::{AcceptorExt, BoxAcceptor, TcpAcceptor};
+use poem::listener::TcpAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::JwksCache,
     config::Settings,
     http::{
-        AppState, AppStateInner, admin::build_admin_app, build_app, readiness::Readiness,
-        serve::serve, tls::TlsReloader,
+        AppState, AppStateInner, admin::build_admin_app, build_app, listener::PublicAcceptor,
+        readiness::Readiness, serve::serve, tls::TlsReloader,
     },
     mcp::McpEngine,
     openapi,
@@ -33,7 +33,7 @@ const METRICS_UPKEEP: Duration = Duration::from_secs(5);
 
 /// The HTTP service, bound and ready to run.
 pub struct Application {
-    acceptor: BoxAcceptor,
+    acceptor: PublicAcceptor,
     addr: SocketAddr,
     admin: Option<(TcpAcceptor, SocketAddr)>,
     state: AppState,
@@ -241,7 +241,7 @@ impl Application {
             tracing::info!(address = %addr, "admin listening");
             let app = build_admin_app(state.clone());
             let stop = admin_stop.clone().cancelled_owned();
-            tokio::spawn(serve(acceptor.boxed(), app, limits, stop, grace))
+            tokio::spawn(serve(acceptor, app, limits, stop, grace))
         });
         tokio::spawn(metrics_upkeep(state.prometheus.clone(), admin_stop.clone()));
         let app = build_app(state.clone());

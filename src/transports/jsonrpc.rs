@@ -37,6 +37,9 @@ pub fn decode_lenient(body: &[u8]) -> Result<ClientJsonRpcMessage, RpcError> {
             .into());
         }
     }
+    if let Some(msg) = super::fast_decode::decode_request(body) {
+        return Ok(msg);
+    }
     let msg = serde_json::from_slice::<ClientJsonRpcMessage>(body).map_err(|e| {
         match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(_) => ApiError::InvalidRequest(format!("not a valid MCP JSON-RPC message: {e}")),

@@ -2,6 +2,7 @@
 //! touches both poem and rmcp.
 
 mod encode;
+mod fast_decode;
 mod forward;
 pub mod headers;
 pub mod jsonrpc;
@@ -18,7 +19,7 @@ use futures::{Stream, StreamExt};
 use rmcp::model::{ClientJsonRpcMessage, GetExtensions};
 use tokio_util::sync::CancellationToken;
 
-pub(crate) use encode::{endpoint_frame, message_frame, to_json};
+pub(crate) use encode::{endpoint_frame, json_body, message_frame, to_json};
 
 use crate::{
     app::{ClientIp, LogContext},

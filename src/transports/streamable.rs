@@ -141,19 +141,20 @@ fn reply_response(
         Some(id) => builder.header(SESSION_HEADER, id.as_ref()),
         None => builder,
     };
-    let json = super::to_json(reply).unwrap_or_else(|_| b"{}".to_vec());
+    let body = |before: &'static [u8], after: &'static [u8]| {
+        super::json_body(reply, before, after)
+            .unwrap_or_else(|_| poem::Body::from([before, b"{}", after].concat()))
+    };
     if state.settings.server.json_response {
-        builder.content_type("application/json").body(json)
+        builder
+            .content_type("application/json")
+            .body(body(b"", b""))
     } else {
-        let mut event = Vec::with_capacity(json.len() + 24);
-        event.extend_from_slice(b"event: message\ndata: ");
-        event.extend_from_slice(&json);
-        event.extend_from_slice(b"\n\n");
         builder
             .content_type("text/event-stream")
             .header("cache-control", "no-cache")
             .header("x-accel-buffering", "no")
-            .body(event)
+            .body(body(b"event: message\ndata: ", b"\n\n"))
     }
 }
 
