@@ -11,6 +11,7 @@ use sqlx::{Arguments, Database, Encode, QueryBuilder, Type, error::BoxDynError};
 use uuid::Uuid;
 
 use super::{AuditQuery, AuditRecord, SessionQuery, SessionState, StoreError};
+use crate::events::Outcome;
 
 /// The columns of an audit row, in the order both backends select and insert them.
 pub(crate) const AUDIT_COLUMNS: &str = "id, occurred_at, kind, session_hash, subject, method, \
@@ -155,6 +156,11 @@ where
     }
     if let Some(o) = q.outcome {
         qb.push(" AND outcome = ").push_bind(o.as_str());
+        if o != Outcome::Ok {
+            // The outcome index is partial (failures only): a planner cannot tell that a bound
+            // parameter differs from 'ok', so the query states the index's condition itself.
+            qb.push(" AND outcome <> 'ok'");
+        }
     }
     if let Some(k) = q.kind {
         qb.push(" AND kind = ").push_bind(k.as_str());
@@ -253,5 +259,27 @@ mod tests {
         assert_eq!(four.matches('$').count(), 4 * columns);
         assert!(four.contains(&format!("${}), (${}", 2 * columns, 2 * columns + 1)));
         assert!(std::ptr::eq(four, PG.get(4)), "built once");
+    }
+
+    #[test]
+    fn failure_outcome_filters_state_the_partial_index_condition_and_ok_does_not() {
+        let sql = |outcome| {
+            let q = AuditQuery {
+                outcome: Some(outcome),
+                ..AuditQuery::default()
+            };
+            audit_select::<sqlx::Sqlite, _>(&q, 10, |t| t.timestamp_micros())
+                .expect("query")
+                .into_string()
+        };
+        for failure in [
+            Outcome::ToolError,
+            Outcome::ProtocolError,
+            Outcome::Denied,
+            Outcome::RateLimited,
+        ] {
+            assert!(sql(failure).contains("AND outcome <> 'ok'"), "{failure:?}");
+        }
+        assert!(!sql(Outcome::Ok).contains("<>"), "{}", sql(Outcome::Ok));
     }
 }
