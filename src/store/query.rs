@@ -34,7 +34,8 @@ const LENGTHS: usize = MAX_CHUNK.trailing_zeros() as usize + 1;
 /// while more are left). A multi-row INSERT's text depends on its row count, and sqlx caches
 /// prepared statements by text: one statement per batch length was parsed again for most
 /// batches (small batches vary in length), about 18,000 instructions per record. With these
-/// lengths a batch takes at most ten statements, each parsed once per connection.
+/// lengths every batch uses at most ten distinct statement texts, each parsed once per
+/// connection.
 pub(crate) fn audit_chunks<T>(mut records: &[T]) -> impl Iterator<Item = &[T]> {
     std::iter::from_fn(move || {
         if records.is_empty() {
