@@ -13,11 +13,14 @@ use super::{
     model::parse_outcome,
     page_limit, paginate,
     query::{self, SESSION_COLUMNS},
-    sqlite::INSERT_CHUNK,
 };
 use crate::config::DatabaseSettings;
 
 static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The audit INSERTs, with PostgreSQL's numbered placeholders.
+static AUDIT_INSERT: query::AuditInsertSql =
+    query::AuditInsertSql::new(|sql, n| sql.push_str(&format!("${n}")));
 
 /// PostgreSQL store.
 #[derive(Clone, Debug)]
@@ -77,9 +80,12 @@ impl PgStore {
                 _ => None,
             })
             .collect();
-        for chunk in audits.chunks(INSERT_CHUNK) {
-            let mut qb = query::audit_insert::<Postgres, _, _>(chunk, |t| t, |v| Json(v.clone()));
-            qb.build().execute(&mut *tx).await?;
+        for chunk in query::audit_chunks(&audits) {
+            let args = query::audit_arguments::<Postgres, _, _>(chunk, |t| t, Json)
+                .map_err(sqlx::Error::Encode)?;
+            sqlx::query_with(AUDIT_INSERT.get(chunk.len()), args)
+                .execute(&mut *tx)
+                .await?;
         }
         for op in ops {
             if let Op::SessionActivity(a) = op {

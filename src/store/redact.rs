@@ -14,7 +14,6 @@
 //! rules do not matter: we only ever hash `serde_json`'s own output).
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// What replaces a secret value.
 pub const REDACTED: &str = "[REDACTED]";
@@ -156,7 +155,7 @@ fn write_canonical(value: &Value, out: &mut String) {
 
 /// SHA-256 (hex) of the canonical JSON of `value`.
 pub fn digest(value: &Value) -> String {
-    hex::encode(Sha256::digest(canonical_json(value).as_bytes()))
+    super::model::sha256_hex(canonical_json(value).as_bytes())
 }
 
 #[cfg(test)]

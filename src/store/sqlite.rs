@@ -18,8 +18,8 @@ use crate::config::DatabaseSettings;
 
 static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 
-/// Rows per multi-row INSERT: 1000 x 17 columns stays under SQLite's 32766 bind parameters.
-pub(crate) const INSERT_CHUNK: usize = 1000;
+/// The audit INSERTs, with SQLite's positional placeholders.
+static AUDIT_INSERT: query::AuditInsertSql = query::AuditInsertSql::new(|sql, _| sql.push('?'));
 
 /// SQLite store (a pool over one file).
 #[derive(Clone, Debug)]
@@ -87,9 +87,12 @@ impl SqliteStore {
                 _ => None,
             })
             .collect();
-        for chunk in audits.chunks(INSERT_CHUNK) {
-            let mut qb = query::audit_insert::<Sqlite, _, _>(chunk, micros, |v| v.to_string());
-            qb.build().execute(&mut *tx).await?;
+        for chunk in query::audit_chunks(&audits) {
+            let args = query::audit_arguments::<Sqlite, _, _>(chunk, micros, |v| v.to_string())
+                .map_err(sqlx::Error::Encode)?;
+            sqlx::query_with(AUDIT_INSERT.get(chunk.len()), args)
+                .execute(&mut *tx)
+                .await?;
         }
         for op in ops {
             if let Op::SessionActivity(a) = op {

@@ -85,11 +85,11 @@ fn activity(hash: &str, seen: DateTime<Utc>, requests: i64, ended: Option<&str>)
 
 pub async fn migrations_apply_on_an_empty_database_and_are_idempotent(ctx: Ctx) {
     let first = ctx.store.migrate().await.expect("first run");
-    // Both get the OAuth broker's tables; PostgreSQL also the shared-session tables
-    // (cluster.shared_sessions).
+    // Both get the OAuth broker's tables and the partial outcome index; PostgreSQL also the
+    // shared-session tables (cluster.shared_sessions).
     let expected = match ctx.store.backend() {
-        opik_mcp::config::Backend::Sqlite => 2,
-        opik_mcp::config::Backend::Postgres => 3,
+        opik_mcp::config::Backend::Sqlite => 3,
+        opik_mcp::config::Backend::Postgres => 4,
     };
     assert_eq!(
         first.len(),
@@ -213,6 +213,11 @@ pub async fn audit_filters_combine_subject_tool_outcome_kind_session_and_time(ct
     assert_eq!(
         all_ids(store, q(|q| q.outcome = Some(Outcome::RateLimited))).await,
         expect(&|r| r.outcome == Outcome::RateLimited)
+    );
+    // `ok` is not in the partial outcome index: its listing walks the time index instead.
+    assert_eq!(
+        all_ids(store, q(|q| q.outcome = Some(Outcome::Ok))).await,
+        expect(&|r| r.outcome == Outcome::Ok)
     );
     assert_eq!(
         all_ids(store, q(|q| q.kind = Some(RecordKind::Security))).await,
