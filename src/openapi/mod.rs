@@ -127,3 +127,29 @@ fn merge_operations(doc: &mut serde_json::Value, api: &serde_json::Value) {
     }
     mcp::insert_absent(doc, api);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each page holds its own merged document once and the explorer options after it: the
+    /// page shell is shared by both listeners' documents.
+    #[test]
+    fn each_explorer_page_inlines_its_own_merged_document() {
+        let settings = Settings::default();
+        let public = public_docs(&settings).expect("the public document builds");
+        let admin = admin_docs(true, false).expect("the admin document builds");
+        for (docs, other) in [(&public, &admin), (&admin, &public)] {
+            let page = std::str::from_utf8(docs.html()).expect("UTF-8");
+            let json = std::str::from_utf8(docs.json()).expect("UTF-8");
+            let other = std::str::from_utf8(other.json()).expect("UTF-8");
+            assert_eq!(page.matches(json).count(), 1);
+            assert!(!page.contains(other));
+            assert!(page.contains("SwaggerUIBundle"));
+        }
+        let page = std::str::from_utf8(public.html()).expect("UTF-8");
+        let json = std::str::from_utf8(public.json()).expect("UTF-8");
+        let options = page.find("requestInterceptor").expect("explorer options");
+        assert!(options > page.find(json).expect("document") + json.len());
+    }
+}
