@@ -12,18 +12,17 @@ pub struct Docs {
     json: Bytes,
     yaml: Bytes,
     html: Bytes,
-    /// Where the page's part after the inlined document starts in `html`.
-    tail_at: usize,
 }
 
-/// poem-openapi's Swagger UI page cut around the document it inlines: about 1.5 MB of bundled
-/// script and style, the same for every document. Rendering it (poem-openapi rescans the whole
-/// page once per placeholder) and swapping the document in by searching it took about half of
-/// start-up, twice (one page per listener), so it is rendered once per process and each page
-/// is the two halves around its own document.
+/// poem-openapi's Swagger UI page and where the document it inlines sits in it: about 1.5 MB
+/// of bundled script and style, the same for every document. Rendering it (poem-openapi
+/// rescans the whole page once per placeholder) and swapping the document in by searching it
+/// took about half of start-up, twice (one page per listener), so it is rendered once per
+/// process and each page is copied once, around its own document.
 struct Shell {
-    head: String,
-    tail: String,
+    page: String,
+    at: usize,
+    end: usize,
 }
 
 static SHELL: std::sync::OnceLock<Shell> = std::sync::OnceLock::new();
@@ -37,37 +36,55 @@ impl Shell {
         if let Some(shell) = SHELL.get() {
             return Ok(shell);
         }
-        let shell = Self::cut(&svc.swagger_ui_html(), generated)?;
+        let shell = Self::cut(svc.swagger_ui_html(), generated)?;
         Ok(SHELL.get_or_init(|| shell))
     }
 
-    /// `page` without `document`, which it inlines once, after the bundled script (so the
-    /// search starts from the end).
-    fn cut(page: &str, document: &str) -> anyhow::Result<Self> {
+    /// `page`, which inlines `document` once, after the bundled script (so the search starts
+    /// from the end).
+    fn cut(page: String, document: &str) -> anyhow::Result<Self> {
         let at = page
             .rfind(document)
             .context("the Swagger UI page does not inline the generated document")?;
         Ok(Self {
-            head: page[..at].to_owned(),
-            tail: page[at + document.len()..].to_owned(),
+            end: at + document.len(),
+            at,
+            page,
         })
     }
 
-    /// The page inlining `document`, and where its tail starts.
-    fn page(&self, document: &str) -> (String, usize) {
-        let mut page = String::with_capacity(self.head.len() + document.len() + self.tail.len());
-        page.push_str(&self.head);
-        page.push_str(document);
-        let tail_at = page.len();
-        page.push_str(&self.tail);
-        (page, tail_at)
+    /// The page inlining `document`, with `options` (Swagger UI options: JavaScript object
+    /// members) after its last fixed one, as poem-openapi's page has no hook for options.
+    fn page(&self, document: &str, options: Option<&str>) -> anyhow::Result<String> {
+        const ANCHOR: &str = "deepLinking: true,";
+        const INDENT: &str = "\n        ";
+        let tail = &self.page[self.end..];
+        let (before, after) = match options {
+            // In the part after the document (the document could hold the same text).
+            Some(_) => tail.split_at(
+                tail.find(ANCHOR).with_context(|| {
+                    format!("the Swagger UI page has no {ANCHOR:?} to add options after")
+                })? + ANCHOR.len(),
+            ),
+            None => (tail, ""),
+        };
+        let options = options.map(|o| [INDENT, o]).unwrap_or_default();
+        let len = self.at + document.len() + tail.len() + options.concat().len();
+        let mut page = String::with_capacity(len);
+        page.push_str(&self.page[..self.at]);
+        for part in [document, before].into_iter().chain(options).chain([after]) {
+            page.push_str(part);
+        }
+        Ok(page)
     }
 }
 
 impl Docs {
-    /// Render `svc`'s document after `extend` adds the hand-written parts.
+    /// Render `svc`'s document after `extend` adds the hand-written parts, and its explorer
+    /// page with `explorer_options` (Swagger UI options, JavaScript object members).
     pub fn build<T: OpenApi>(
         svc: &OpenApiService<T, ()>,
+        explorer_options: Option<&str>,
         extend: impl FnOnce(&mut Value),
     ) -> anyhow::Result<Self> {
         let generated = svc.spec();
@@ -79,32 +96,12 @@ impl Docs {
         let yaml = serde_yaml::to_string(&doc)?;
         // poem-openapi's Swagger UI page inlines `spec()` and offers no way to pass another
         // document, so the merged one goes where the generated one was.
-        let (html, tail_at) = Shell::get(svc, &generated)?.page(&json);
+        let html = Shell::get(svc, &generated)?.page(&json, explorer_options)?;
         Ok(Self {
             json: json.into(),
             yaml: yaml.into(),
             html: html.into(),
-            tail_at,
         })
-    }
-
-    /// Add Swagger UI options (JavaScript object members) to the explorer page.
-    pub fn with_explorer_options(mut self, options: &str) -> anyhow::Result<Self> {
-        // poem-openapi's page has no hook for options; they go after its last fixed one, which
-        // is in the part after the document (the document could hold the same text).
-        const ANCHOR: &str = "deepLinking: true,";
-        let (page, tail) = self.html.split_at(self.tail_at);
-        let tail = std::str::from_utf8(tail).context("the Swagger UI page's tail")?;
-        anyhow::ensure!(
-            tail.contains(ANCHOR),
-            "the Swagger UI page has no {ANCHOR:?} to add options after"
-        );
-        let tail = tail.replacen(ANCHOR, &format!("{ANCHOR}\n        {options}"), 1);
-        let mut html = Vec::with_capacity(page.len() + tail.len());
-        html.extend_from_slice(page);
-        html.extend_from_slice(tail.as_bytes());
-        self.html = html.into();
-        Ok(self)
     }
 
     /// The document as JSON.
@@ -146,20 +143,33 @@ impl Docs {
 mod tests {
     use super::Shell;
 
+    const PAGE: &str = "<script>bundle</script>let spec = {\"a\":1};\n  deepLinking: true,\n})";
+
     #[test]
     fn a_page_is_cut_around_its_document_and_refilled_with_another() {
-        let shell = Shell::cut(
-            "<script>bundle</script>let spec = {\"a\":1};\nrest",
-            "{\"a\":1}",
-        )
-        .expect("the document is in the page");
-        let (page, tail_at) = shell.page("{\"b\":2}");
-        assert_eq!(page, "<script>bundle</script>let spec = {\"b\":2};\nrest");
-        assert_eq!(&page[tail_at..], ";\nrest");
+        let shell = Shell::cut(PAGE.into(), "{\"a\":1}").expect("the document is in the page");
+        let page = shell.page("{\"b\":2}", None).expect("no options");
+        assert_eq!(page, PAGE.replace("{\"a\":1}", "{\"b\":2}"));
     }
 
     #[test]
-    fn a_page_without_the_document_is_refused() {
-        assert!(Shell::cut("<script>bundle</script>let spec = {};", "{\"a\":1}").is_err());
+    fn explorer_options_go_after_the_last_fixed_option() {
+        let shell = Shell::cut(PAGE.into(), "{\"a\":1}").expect("the document is in the page");
+        // The same text in the document is not where options go.
+        let page = shell
+            .page("{\"deepLinking: true,\":2}", Some("x: 1,"))
+            .expect("options");
+        assert_eq!(
+            page,
+            "<script>bundle</script>let spec = {\"deepLinking: true,\":2};\n  deepLinking: true,\
+             \n        x: 1,\n})"
+        );
+    }
+
+    #[test]
+    fn a_page_without_the_document_or_the_anchor_is_refused() {
+        assert!(Shell::cut("<script>bundle</script>let spec = {};".into(), "{\"a\":1}").is_err());
+        let shell = Shell::cut("let spec = {};".into(), "{}").expect("the document is in the page");
+        assert!(shell.page("{}", Some("x: 1,")).is_err());
     }
 }

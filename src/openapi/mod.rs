@@ -83,7 +83,8 @@ pub fn admin_service() -> OpenApiService<ProbesApi, ()> {
 /// The public listener's document (generated + MCP fragment + the routes `settings` mount).
 pub fn public_docs(settings: &Settings) -> anyhow::Result<Docs> {
     let mcp_path = settings.server.mcp_path.clone();
-    Docs::build(&public_service(), |doc| {
+    let options = examples::explorer_options(&settings.server.mcp_path);
+    Docs::build(&public_service(), Some(&options), |doc| {
         mcp::insert_absent(doc, &mcp::common());
         mcp::merge(doc, &mcp::fragment(&mcp_path));
         mcp::merge(doc, &extra::well_known(settings));
@@ -91,8 +92,7 @@ pub fn public_docs(settings: &Settings) -> anyhow::Result<Docs> {
         mcp::merge(doc, &broker::public(settings));
         mcp::merge(doc, &extra::meta(false));
         extra::declare_errors(doc, &extra::public_errors());
-    })?
-    .with_explorer_options(&examples::explorer_options(&settings.server.mcp_path))
+    })
 }
 
 /// The admin listener's document; `with_admin_api` when the audit admin API is mounted,
@@ -106,7 +106,7 @@ pub fn admin_docs(with_admin_api: bool, with_grants_api: bool) -> anyhow::Result
         None
     };
     let grants_api = with_grants_api.then(broker::admin).transpose()?;
-    Docs::build(&admin_service(), |doc| {
+    Docs::build(&admin_service(), None, |doc| {
         for api in [&admin_api, &grants_api].into_iter().flatten() {
             merge_operations(doc, api);
         }
@@ -149,7 +149,9 @@ mod tests {
         }
         let page = std::str::from_utf8(public.html()).expect("UTF-8");
         let json = std::str::from_utf8(public.json()).expect("UTF-8");
-        let options = page.find("requestInterceptor").expect("explorer options");
-        assert!(options > page.find(json).expect("document") + json.len());
+        // The bundled script names the same options: the last occurrence is ours.
+        let options = examples::explorer_options(&settings.server.mcp_path);
+        let at = page.rfind(&options).expect("explorer options");
+        assert!(at > page.find(json).expect("document") + json.len());
     }
 }
