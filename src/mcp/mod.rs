@@ -62,6 +62,12 @@ impl McpEngine {
     /// Build the engine from validated settings.
     pub fn new(settings: Arc<Settings>, observers: Observers) -> Result<Arc<Self>, OpikError> {
         let opik = settings.opik.client()?;
+        Ok(Self::with_opik(settings, observers, opik))
+    }
+
+    /// [`Self::new`] with the Opik client built already (start-up builds it on another
+    /// thread: it loads the system's CA certificates).
+    pub fn with_opik(settings: Arc<Settings>, observers: Observers, opik: OpikClient) -> Arc<Self> {
         let router = tools::router(&settings);
         // One tool per job: classic twins of consolidated tools stay routable, unlisted.
         let listed = Arc::new(tools::surface::listed_tools(
@@ -75,7 +81,7 @@ impl McpEngine {
             settings.opik.completion_cache_ttl(),
             settings.opik.completion_timeout(),
         );
-        Ok(Arc::new(Self {
+        Arc::new(Self {
             settings,
             opik,
             router,
@@ -85,7 +91,7 @@ impl McpEngine {
             limits,
             observers,
             completions,
-        }))
+        })
     }
 
     /// The scope each tool needs.

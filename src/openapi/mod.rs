@@ -83,7 +83,8 @@ pub fn admin_service() -> OpenApiService<ProbesApi, ()> {
 /// The public listener's document (generated + MCP fragment + the routes `settings` mount).
 pub fn public_docs(settings: &Settings) -> anyhow::Result<Docs> {
     let mcp_path = settings.server.mcp_path.clone();
-    Docs::build(&public_service(), |doc| {
+    let options = examples::explorer_options(&settings.server.mcp_path);
+    Docs::build(&public_service(), Some(&options), |doc| {
         mcp::insert_absent(doc, &mcp::common());
         mcp::merge(doc, &mcp::fragment(&mcp_path));
         mcp::merge(doc, &extra::well_known(settings));
@@ -91,8 +92,7 @@ pub fn public_docs(settings: &Settings) -> anyhow::Result<Docs> {
         mcp::merge(doc, &broker::public(settings));
         mcp::merge(doc, &extra::meta(false));
         extra::declare_errors(doc, &extra::public_errors());
-    })?
-    .with_explorer_options(&examples::explorer_options(&settings.server.mcp_path))
+    })
 }
 
 /// The admin listener's document; `with_admin_api` when the audit admin API is mounted,
@@ -106,7 +106,7 @@ pub fn admin_docs(with_admin_api: bool, with_grants_api: bool) -> anyhow::Result
         None
     };
     let grants_api = with_grants_api.then(broker::admin).transpose()?;
-    Docs::build(&admin_service(), |doc| {
+    Docs::build(&admin_service(), None, |doc| {
         for api in [&admin_api, &grants_api].into_iter().flatten() {
             merge_operations(doc, api);
         }
@@ -126,4 +126,32 @@ fn merge_operations(doc: &mut serde_json::Value, api: &serde_json::Value) {
         }
     }
     mcp::insert_absent(doc, api);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each page holds its own merged document once and the explorer options after it: the
+    /// page shell is shared by both listeners' documents.
+    #[test]
+    fn each_explorer_page_inlines_its_own_merged_document() {
+        let settings = Settings::default();
+        let public = public_docs(&settings).expect("the public document builds");
+        let admin = admin_docs(true, false).expect("the admin document builds");
+        for (docs, other) in [(&public, &admin), (&admin, &public)] {
+            let page = std::str::from_utf8(docs.html()).expect("UTF-8");
+            let json = std::str::from_utf8(docs.json()).expect("UTF-8");
+            let other = std::str::from_utf8(other.json()).expect("UTF-8");
+            assert_eq!(page.matches(json).count(), 1);
+            assert!(!page.contains(other));
+            assert!(page.contains("SwaggerUIBundle"));
+        }
+        let page = std::str::from_utf8(public.html()).expect("UTF-8");
+        let json = std::str::from_utf8(public.json()).expect("UTF-8");
+        // The bundled script names the same options: the last occurrence is ours.
+        let options = examples::explorer_options(&settings.server.mcp_path);
+        let at = page.rfind(&options).expect("explorer options");
+        assert!(at > page.find(json).expect("document") + json.len());
+    }
 }

@@ -58,8 +58,10 @@ impl Application {
         extra_observers: Vec<Arc<dyn Observer>>,
     ) -> anyhow::Result<Self> {
         check_exposure(&settings)?;
-        check_tool_names(&settings)?;
         let settings = Arc::new(per_replica_quotas(settings));
+        let opik = parts::off_thread(&settings, |s| s.opik.client());
+        let public_docs = parts::off_thread(&settings, openapi::public_docs);
+        check_tool_names(&settings)?;
         // Before anything that reports a metric (the JWKS fetch below).
         let prometheus = telemetry::metrics::install();
         let tls = (settings.tls.enabled())
@@ -74,7 +76,8 @@ impl Application {
         let persistence =
             Persistence::start(&settings, instance_id(&addr.port().to_string())).await?;
         let observers = observers_with(persistence.as_ref(), extra_observers);
-        let engine = McpEngine::new(Arc::clone(&settings), observers.clone())?;
+        let opik = parts::joined(opik).await?;
+        let engine = McpEngine::with_opik(Arc::clone(&settings), observers.clone(), opik);
         let registry = SessionRegistry::new(
             Arc::clone(&engine),
             engines.clone(),
@@ -103,11 +106,8 @@ impl Application {
         let state = AppState::new(AppStateInner {
             limits: Arc::new(HttpLimits::new(&settings.rate_limit)),
             sessions: crate::app::Sessions::new(Arc::clone(&registry), cluster.clone()),
-            public_docs: openapi::public_docs(&settings)?,
-            admin_docs: openapi::admin_docs(
-                persistence.is_some() && settings.audit.admin_token.is_some(),
-                broker.is_some() && settings.audit.admin_token.is_some(),
-            )?,
+            public_docs: parts::joined(public_docs).await?,
+            admin_docs: parts::admin_docs(&settings, persistence.is_some(), broker.is_some())?,
             settings,
             engine,
             registry,

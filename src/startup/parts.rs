@@ -1,5 +1,6 @@
 //! The parts `Application` assembles, one step each: the JWKS cache, the shared sessions, the
-//! readiness checks, the authenticator, the connection limits.
+//! readiness checks, the authenticator, the connection limits; and the work it hands to other
+//! threads meanwhile.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -7,7 +8,7 @@ use anyhow::Context;
 
 use super::checks::{jwks_check, opik_check, store_check};
 use crate::{
-    app::readiness::Readiness,
+    app::{Docs, readiness::Readiness},
     auth::{Authenticator, JwksCache},
     cluster::Cluster,
     config::Settings,
@@ -86,6 +87,13 @@ pub(super) fn authenticator(
     Ok(Arc::new(auth))
 }
 
+/// The admin listener's document: the audit trail's and the broker's admin APIs are in it
+/// when they are mounted (`store`, `broker`, and `audit.admin_token` set).
+pub(super) fn admin_docs(settings: &Settings, store: bool, broker: bool) -> anyhow::Result<Docs> {
+    let token = settings.audit.admin_token.is_some();
+    crate::openapi::admin_docs(store && token, broker && token)
+}
+
 /// The connection limits of both listeners.
 pub(super) fn conn_limits(settings: &Settings) -> ConnLimits {
     ConnLimits {
@@ -94,5 +102,30 @@ pub(super) fn conn_limits(settings: &Settings) -> ConnLimits {
         http2_max_header_list_size: u32::try_from(settings.limits.max_header_bytes)
             .unwrap_or(u32::MAX),
         max_connections_per_ip: settings.limits.max_connections_per_ip,
+    }
+}
+
+/// Run `build` on a blocking thread now, for start-up to [`joined`] later: the Opik client
+/// (it loads and parses the system's CA certificates) and the public document (it renders the
+/// Swagger UI page) take a few ms each, while binding and opening the store mostly wait.
+pub(super) fn off_thread<T: Send + 'static>(
+    settings: &Arc<Settings>,
+    build: impl FnOnce(&Settings) -> T + Send + 'static,
+) -> tokio::task::JoinHandle<T> {
+    let settings = Arc::clone(settings);
+    tokio::task::spawn_blocking(move || build(&settings))
+}
+
+/// What an [`off_thread`] task built, its error as start-up's (a panic goes on unwinding, as
+/// it did when the work ran on start-up's own thread).
+pub(super) async fn joined<T, E: Into<anyhow::Error>>(
+    task: tokio::task::JoinHandle<Result<T, E>>,
+) -> anyhow::Result<T> {
+    match task.await {
+        Ok(built) => built.map_err(Into::into),
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => Err(anyhow::Error::new(e).context("a start-up task was cancelled")),
+        },
     }
 }

@@ -21,6 +21,8 @@ pub(crate) mod surface;
 mod trace_actions;
 mod traces;
 
+use std::sync::OnceLock;
+
 use rmcp::handler::server::router::tool::ToolRouter;
 
 use super::McpServer;
@@ -71,9 +73,17 @@ pub fn toolset_of(name: &str) -> Option<Toolset> {
     TOOLSETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// The router of every tool of every group, before toolset filtering, with every schema in
-/// the strict-portable form and compact output schemas.
-fn full_router() -> ToolRouter<McpServer> {
+/// The router of every tool of every group, before toolset filtering, built once per process:
+/// generating and rewriting every schema is a large part of start-up, and the configuration
+/// checks, the metrics labels, the scopes and each engine all need the same router.
+fn full_router() -> &'static ToolRouter<McpServer> {
+    static FULL: OnceLock<ToolRouter<McpServer>> = OnceLock::new();
+    FULL.get_or_init(build_full_router)
+}
+
+/// [`full_router`]'s router, with every schema in the strict-portable form and compact
+/// output schemas.
+fn build_full_router() -> ToolRouter<McpServer> {
     let mut router = McpServer::info_router()
         + McpServer::projects_router()
         + McpServer::traces_router()
@@ -105,7 +115,7 @@ pub fn all_tools() -> Vec<rmcp::model::Tool> {
 
 /// The router of every enabled tool.
 pub(crate) fn router(settings: &Settings) -> ToolRouter<McpServer> {
-    let mut router = full_router();
+    let mut router = full_router().clone();
     let names: Vec<String> = router
         .list_all()
         .into_iter()
@@ -137,5 +147,16 @@ mod tests {
                 "{n} is in TOOLSETS but not a tool"
             );
         }
+    }
+
+    #[test]
+    fn filtering_one_deployment_leaves_the_shared_router_whole() {
+        let mut settings = Settings::default();
+        settings.opik.toolsets = "core".parse().expect("a toolset list");
+        let core = router(&settings).list_all().len();
+        assert!(core < TOOLSETS.len(), "core alone lists {core} tools");
+        assert_eq!(all_tools().len(), TOOLSETS.len());
+        settings.opik.toolsets = "all".parse().expect("a toolset list");
+        assert_eq!(router(&settings).list_all().len(), TOOLSETS.len());
     }
 }
