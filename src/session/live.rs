@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 pub(crate) use super::kinds::Inflight;
 use super::{
     ClientInfo, Observers, Origin, SendError, SharedLink, StreamAttachError, TransportKind,
+    lazy::LazyEngine,
 };
 use crate::domain::SessionId;
 
@@ -70,6 +71,8 @@ pub struct Session {
     /// A local copy of a session another replica created (its opening and end are that
     /// replica's to report).
     adopted: AtomicBool,
+    /// Started by the first queued message.
+    pub(crate) engine: LazyEngine,
 }
 
 impl std::fmt::Debug for Session {
@@ -109,6 +112,7 @@ impl Session {
             observers,
             link: OnceLock::new(),
             adopted: AtomicBool::new(false),
+            engine: LazyEngine::default(),
         }
     }
 
@@ -133,16 +137,23 @@ impl Session {
         if let JsonRpcMessage::Request(r) = &msg
             && let ClientRequest::InitializeRequest(i) = &r.request
         {
-            *self.client.lock().unwrap_or_else(|p| p.into_inner()) = Some(ClientInfo {
-                name: i.params.client_info.name.clone(),
-                version: i.params.client_info.version.clone(),
-                protocol_version: i.params.protocol_version.to_string(),
-            });
+            self.remember_client(i);
         }
         self.inbound.try_send(Box::new(msg)).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
             mpsc::error::TrySendError::Closed(_) => SendError::Closed,
-        })
+        })?;
+        self.engine.start();
+        Ok(())
+    }
+
+    /// Keep what the client said about itself in `initialize`.
+    fn remember_client(&self, i: &rmcp::model::InitializeRequest) {
+        *self.client.lock().unwrap_or_else(|p| p.into_inner()) = Some(ClientInfo {
+            name: i.params.client_info.name.clone(),
+            version: i.params.client_info.version.clone(),
+            protocol_version: i.params.protocol_version.to_string(),
+        });
     }
 
     /// Where the session came from.
@@ -180,12 +191,7 @@ impl Session {
             ClientRequest::ReadResourceRequest(rr) => (Some(rr.params.uri.clone()), None),
             ClientRequest::GetPromptRequest(g) => (Some(g.params.name.clone()), None),
             ClientRequest::InitializeRequest(i) => {
-                let info = ClientInfo {
-                    name: i.params.client_info.name.clone(),
-                    version: i.params.client_info.version.clone(),
-                    protocol_version: i.params.protocol_version.to_string(),
-                };
-                *self.client.lock().unwrap_or_else(|p| p.into_inner()) = Some(info);
+                self.remember_client(i);
                 (None, None)
             }
             _ => (None, None),
@@ -296,6 +302,7 @@ impl Session {
         self.track(&msg);
         self.observers.message_received(self, &msg);
         permit.send(Box::new(msg));
+        self.engine.start();
     }
 
     /// Register interest in the reply to request `id`, before sending the request.
@@ -357,6 +364,7 @@ impl Session {
     /// End the session: cancel its engine and drop its stream and waiters.
     pub(crate) fn close(&self) {
         self.cancel.cancel();
+        self.engine.disarm();
         self.stream.lock().unwrap_or_else(|p| p.into_inner()).take();
         self.held.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.pending

@@ -1,12 +1,13 @@
 //! Sessions shared by both HTTP transports (and stdio): one registry, idle TTL, a cap, and
 //! per-session reply routing.
 //!
-//! Each session runs its own rmcp service over an in-process (Sink, Stream) pair. Inbound
-//! messages go through a bounded queue; outbound messages are routed by [`SessionSink`]:
-//! a reply whose id has a waiting HTTP request goes to that request only, everything else to
-//! the session's own stream. Nothing is ever broadcast.
+//! Each session runs its own rmcp service (started by its first message) over an in-process
+//! (Sink, Stream) pair. Inbound messages go through a bounded queue; outbound messages are
+//! routed by [`SessionSink`]: a reply whose id has a waiting HTTP request goes to that request
+//! only, everything else to the session's own stream. Nothing is ever broadcast.
 
 mod kinds;
+mod lazy;
 mod live;
 mod observed;
 mod registry;

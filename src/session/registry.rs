@@ -12,7 +12,7 @@ use std::{
 
 use dashmap::DashMap;
 use futures::StreamExt;
-use rmcp::{RoleServer, ServiceExt, service::DynService};
+use rmcp::{RoleServer, ServiceExt, model::ClientJsonRpcMessage, service::DynService};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -133,7 +133,7 @@ impl SessionRegistry {
         })
     }
 
-    /// Create a session and start its MCP engine.
+    /// Create a session; its MCP engine starts with its first message.
     pub fn create(
         self: &Arc<Self>,
         transport: TransportKind,
@@ -186,7 +186,7 @@ impl SessionRegistry {
         Ok(session)
     }
 
-    /// Register a session and spawn its engine (the slot is already reserved). If another
+    /// Register a session and arm its engine (the slot is already reserved). If another
     /// task registered the same id first, its session wins and the slot is given back.
     fn start(
         self: &Arc<Self>,
@@ -224,23 +224,22 @@ impl SessionRegistry {
                 v.insert(Arc::clone(&session));
             }
         }
-        let handler = self.new_handler();
-        let sink = SessionSink::new(Arc::clone(&session));
-        let registry = Arc::clone(self);
-        tokio::spawn(async move {
-            match handler
-                .serve_with_ct((sink, ReceiverStream::new(rx).map(|m| *m)), ct)
-                .await
-            {
-                Ok(running) => {
-                    let _ = running.waiting().await;
+        // Started by the first queued message: an idle stream holds no engine. Weak
+        // references, so the armed engine keeps neither its session nor the registry alive.
+        let (weak_session, registry) = (Arc::downgrade(&session), Arc::downgrade(self));
+        session.engine.arm(Box::new(move || {
+            let (Some(session), Some(registry)) = (weak_session.upgrade(), registry.upgrade())
+            else {
+                return;
+            };
+            let handler = registry.new_handler();
+            tokio::spawn(async move {
+                if let Err(e) = serve(handler, session, rx, ct).await {
+                    tracing::debug!(session = %id.log_tag(), error = %e, "engine did not start");
                 }
-                Err(e) => {
-                    tracing::debug!(session = %id.log_tag(), error = %e, "engine did not start")
-                }
-            }
-            registry.end(&id, EndReason::EngineStopped);
-        });
+                registry.end(&id, EndReason::EngineStopped);
+            });
+        }));
         session
     }
 
@@ -257,16 +256,7 @@ impl SessionRegistry {
             origin,
             self.observers.clone(),
         ));
-        let handler = self.new_handler();
-        let sink = SessionSink::new(Arc::clone(&session));
-        tokio::spawn(async move {
-            if let Ok(running) = handler
-                .serve_with_ct((sink, ReceiverStream::new(rx).map(|m| *m)), ct)
-                .await
-            {
-                let _ = running.waiting().await;
-            }
-        });
+        tokio::spawn(serve(self.new_handler(), Arc::clone(&session), rx, ct));
         session
     }
 
@@ -378,6 +368,21 @@ impl SessionRegistry {
             }
         }
     }
+}
+
+/// Run a session's engine until it stops; an error when its handshake failed.
+async fn serve(
+    handler: Box<dyn DynService<RoleServer>>,
+    session: Arc<Session>,
+    rx: mpsc::Receiver<Box<ClientJsonRpcMessage>>,
+    ct: CancellationToken,
+) -> Result<(), rmcp::service::ServerInitializeError> {
+    let inbound = ReceiverStream::new(rx).map(|m| *m);
+    let running = handler
+        .serve_with_ct((SessionSink::new(session), inbound), ct)
+        .await?;
+    let _ = running.waiting().await;
+    Ok(())
 }
 
 fn prune(ended: &mut HashMap<SessionId, (Instant, EndReason)>, older_than: Duration) {
