@@ -3,6 +3,7 @@
 pub mod access_log;
 mod auth;
 mod cors;
+mod guard;
 pub mod host;
 mod limits;
 mod metrics;
@@ -12,12 +13,11 @@ mod request_id;
 mod route;
 
 pub use access_log::{AccessLog, LogContext};
-pub use auth::Authenticate;
 pub use cors::{ALLOW_HEADERS, ALLOW_METHODS, Cors, EXPOSE_HEADERS};
+pub use guard::McpGuard;
 pub use limits::RequestLimits;
 pub use metrics::HttpMetrics;
 pub use origin::HostOriginCheck;
-pub use ratelimit::{IpRateLimit, PrincipalRateLimit};
 pub use request_id::{REQUEST_ID_HEADER, RequestId, RequestIdLayer};
 pub use route::{ClassifyRoute, route_of};
 // Worked out with the quotas it keys (the OAuth broker needs it too); the middlewares call
