@@ -1,5 +1,5 @@
 //! The MCP routes (`/sse`, `/messages`, the Streamable HTTP path) behind their checks
-//! ([`middleware::McpGuard`]), dispatched on the route [`middleware::ClassifyRoute`] found.
+//! ([`middleware::McpGuard`]), dispatched on the route [`middleware::Edge`] classified.
 //!
 //! Why not only poem's `Route`: it moves each matched endpoint's future (here the checks and
 //! the transport handler, several kilobytes) to the heap on every request, and `poem::get`/
@@ -10,14 +10,14 @@
 
 use std::future::Future;
 
-use futures::{FutureExt, future::Either};
+use futures::FutureExt;
 use poem::{
     Endpoint, Request, Response, Result, Route,
     error::MethodNotAllowedError,
     http::{Method, StatusCode},
 };
 
-use super::{app_state, middleware};
+use super::{AppState, app_state, middleware, plain_shape};
 use crate::{
     error::ApiError,
     telemetry::labels,
@@ -57,9 +57,12 @@ impl McpRoutes {
         Self { guard }
     }
 
-    /// `req` on route `which`: the checks, then the transport.
+    /// `req` on route `which`: the checks, then the transport. The transport's future is
+    /// boxed: it is the largest part, and without it the future of the whole chain (which
+    /// poem moves to the heap, copying it twice) stays small; it is copied once here instead.
     fn call(&self, req: Request, which: McpRoute) -> impl Future<Output = Response> + Send + '_ {
-        self.guard.call(req, move |req| handle(which, req))
+        self.guard
+            .call(req, move |req| Box::pin(handle(which, req)))
     }
 
     /// The endpoint that serves `which` inside poem's `Route`.
@@ -135,21 +138,26 @@ impl Endpoint for Guarded {
     }
 }
 
-/// The public routes: MCP requests straight to [`McpRoutes`], the others to `other`.
+/// The public routes behind the [`middleware::Edge`]: the Host syntax check (one valid `Host`,
+/// no absolute-form target: 400), the state attached, then MCP requests straight to
+/// [`McpRoutes`] and the others to `other`, whose errors poem raises itself (no route, wrong
+/// method) get our body shape ([`plain_shape`]).
 pub(super) struct Dispatch {
     mcp: McpRoutes,
     /// Whether the Streamable HTTP path is one poem's router matches as it is written (else
     /// that route is left to `other`).
     direct_mcp_path: bool,
     other: Route,
+    state: AppState,
 }
 
 impl Dispatch {
-    pub(super) fn new(mcp: McpRoutes, mcp_path: &str, other: Route) -> Self {
+    pub(super) fn new(mcp: McpRoutes, state: AppState, other: Route) -> Self {
         Self {
             mcp,
-            direct_mcp_path: is_plain_path(mcp_path),
+            direct_mcp_path: is_plain_path(&state.settings.server.mcp_path),
             other,
+            state,
         }
     }
 }
@@ -157,13 +165,22 @@ impl Dispatch {
 impl Endpoint for Dispatch {
     type Output = Response;
 
-    fn call(&self, req: Request) -> impl Future<Output = Result<Response>> + Send {
+    // An `async fn`: see `middleware::Edge`'s `call`.
+    async fn call(&self, mut req: Request) -> Result<Response> {
+        if let Some(refused) = middleware::host::syntax_refusal(&req) {
+            return Ok(refused);
+        }
+        req.extensions_mut().insert(self.state.clone());
         let which = McpRoute::of(middleware::route_of(&req))
             .filter(|w| *w != McpRoute::Streamable || self.direct_mcp_path);
-        match which {
-            Some(which) => Either::Left(self.mcp.call(req, which).map(Ok)),
-            None => Either::Right(self.other.call(req)),
-        }
+        Ok(match which {
+            Some(which) => self.mcp.call(req, which).await,
+            None => self
+                .other
+                .call(req)
+                .await
+                .unwrap_or_else(|e| plain_shape(&e)),
+        })
     }
 }
 

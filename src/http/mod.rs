@@ -14,21 +14,19 @@ pub mod wellknown;
 // the tests that name them here.
 pub use crate::app::{AppState, AppStateInner, readiness};
 
-use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route,
-    middleware::CatchPanic, web::Data,
-};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Response, Route, web::Data};
 
 use crate::{error::ApiError, openapi};
 use mcp_routes::McpRoute;
 
 /// Build the public poem application.
 ///
-/// Middleware order, outermost first (STYLE.md §12): route classification (once, into the
-/// request extensions, read by every later layer) → catch-panic → request-id → access-log → metrics → request limits (timeout + header size;
-/// body size is enforced where the body is read, 413) → Host syntax (one valid `Host`, no
-/// absolute-form target: 400) → routes. On the MCP routes:
-/// Host/Origin check → CORS → rate limit per client IP → auth → rate limit per principal
+/// Middleware order, outermost first (STYLE.md §12), in one endpoint ([`middleware::Edge`]):
+/// route classification (once, into the request extensions, read by every later step) →
+/// catch-panic → request-id → access-log → metrics → request limits (timeout + header size;
+/// body size is enforced where the body is read, 413); then ([`mcp_routes::Dispatch`]) Host
+/// syntax (one valid `Host`, no absolute-form target: 400) → routes. On the MCP routes
+/// ([`middleware::McpGuard`]): Host/Origin check → CORS → rate limit per client IP → auth → rate limit per principal
 /// (and SSE stream caps) → handler. Rate limiting is split around auth: the per-IP quota
 /// caps floods of bad credentials before any verification work, and the per-principal quota
 /// needs the authenticated principal as its key. CORS sits outside auth so preflights (which
@@ -71,16 +69,8 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
     };
     let routes = state.public_docs.attach(routes);
 
-    mcp_routes::Dispatch::new(mcp, &mcp_path, routes)
-        .catch_all_error(|e| async move { plain_shape(&e) })
-        .data(state)
-        .around(middleware::host::check_syntax)
-        .with(limits)
-        .with(middleware::HttpMetrics)
-        .with(middleware::AccessLog::new())
-        .with(middleware::RequestIdLayer)
-        .with(CatchPanic::new().with_handler(panic_response))
-        .with(middleware::ClassifyRoute::new(&mcp_path))
+    mcp_routes::Dispatch::new(mcp, state, routes)
+        .with(middleware::Edge::new(&mcp_path, limits))
         .into_endpoint()
 }
 
@@ -99,10 +89,6 @@ pub(crate) fn plain_shape(e: &poem::Error) -> Response {
         crate::error::set_allow(&mut resp, "GET");
     }
     resp
-}
-
-pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
 }
 
 fn app_state(req: &Request) -> AppState {
