@@ -5,10 +5,9 @@
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Route,
     http::{HeaderValue, StatusCode},
-    middleware::CatchPanic,
 };
 
-use super::{AppState, middleware, panic_response, plain_shape};
+use super::{AppState, middleware, plain_shape};
 use crate::openapi;
 
 /// Build the admin poem application.
@@ -73,12 +72,9 @@ pub fn build_admin_app(state: AppState) -> impl Endpoint + 'static {
             Ok(resp)
         })
         .around(move |ep, req| hosts.clone().check(ep, req))
-        .with(limits)
+        // Inside the limits here, outside them before the layers were one: the state is only
+        // read by the routes.
         .data(state)
-        .with(middleware::HttpMetrics)
-        .with(middleware::AccessLog::new().quiet())
-        .with(middleware::RequestIdLayer)
-        .with(CatchPanic::new().with_handler(panic_response))
-        .with(middleware::ClassifyRoute::new(&mcp_path))
+        .with(middleware::Edge::new(&mcp_path, limits).quiet())
         .into_endpoint()
 }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod client;
 pub mod conn_limit;
 pub mod listener;
+mod mcp_routes;
 pub mod middleware;
 pub mod serve;
 pub mod tls;
@@ -14,24 +15,19 @@ pub mod wellknown;
 // the tests that name them here.
 pub use crate::app::{AppState, AppStateInner, readiness};
 
-use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, endpoint::make,
-    middleware::CatchPanic, web::Data,
-};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Response, Route, web::Data};
 
-use crate::{
-    error::ApiError,
-    openapi,
-    transports::{sse, streamable},
-};
+use crate::{error::ApiError, openapi};
+use mcp_routes::McpRoute;
 
 /// Build the public poem application.
 ///
-/// Middleware order, outermost first (STYLE.md §12): route classification (once, into the
-/// request extensions, read by every later layer) → catch-panic → request-id → access-log → metrics → request limits (timeout + header size;
-/// body size is enforced where the body is read, 413) → Host syntax (one valid `Host`, no
-/// absolute-form target: 400) → routes. On the MCP routes:
-/// Host/Origin check → CORS → rate limit per client IP → auth → rate limit per principal
+/// Middleware order, outermost first (STYLE.md §12), in one endpoint ([`middleware::Edge`]):
+/// route classification (once, into the request extensions, read by every later step) →
+/// catch-panic → request-id → access-log → metrics → request limits (timeout + header size;
+/// body size is enforced where the body is read, 413); then ([`mcp_routes::Dispatch`]) Host
+/// syntax (one valid `Host`, no absolute-form target: 400) → routes. On the MCP routes
+/// ([`middleware::McpGuard`]): Host/Origin check → CORS → rate limit per client IP → auth → rate limit per principal
 /// (and SSE stream caps) → handler. Rate limiting is split around auth: the per-IP quota
 /// caps floods of bad credentials before any verification work, and the per-principal quota
 /// needs the authenticated principal as its key. CORS sits outside auth so preflights (which
@@ -48,42 +44,13 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
         max_header_bytes: s.limits.max_header_bytes,
         timeout: s.limits.request_timeout(),
     };
-    let guard = McpGuard {
-        state: state.clone(),
-        cors,
-        origin: origin_check,
-    };
+    let mcp =
+        mcp_routes::McpRoutes::new(middleware::McpGuard::new(state.clone(), cors, origin_check));
 
     let routes = Route::new()
-        .at(
-            "/sse",
-            guard.wrap(
-                poem::get(make(|req: Request| async move {
-                    let state = app_state(&req);
-                    sse::open_stream(&req, state).await
-                }))
-                .catch_all_error(rpc_shape),
-            ),
-        )
-        .at(
-            "/messages",
-            guard.wrap(
-                poem::post(make(|mut req: Request| async move {
-                    let body = req.take_body();
-                    let state = app_state(&req);
-                    sse::post_message(req, body, state).await
-                }))
-                .catch_all_error(rpc_shape),
-            ),
-        )
-        .at(
-            &mcp_path,
-            guard.wrap(make(|mut req: Request| async move {
-                let body = req.take_body();
-                let state = app_state(&req);
-                streamable::endpoint(req, body, state).await
-            })),
-        )
+        .at("/sse", mcp.at(McpRoute::Sse))
+        .at("/messages", mcp.at(McpRoute::Messages))
+        .at(&mcp_path, mcp.at(McpRoute::Streamable))
         .nest("/", openapi::public_service());
     // The browser client (`server.serve_client`, on a loopback bind by default), outside
     // auth: the page itself holds no data; it asks the user for a token.
@@ -103,35 +70,9 @@ pub fn build_app(state: AppState) -> impl Endpoint + 'static {
     };
     let routes = state.public_docs.attach(routes);
 
-    routes
-        .catch_all_error(|e| async move { plain_shape(&e) })
-        .data(state)
-        .around(middleware::host::check_syntax)
-        .with(limits)
-        .with(middleware::HttpMetrics)
-        .with(middleware::AccessLog::new())
-        .with(middleware::RequestIdLayer)
-        .with(CatchPanic::new().with_handler(panic_response))
-        .with(middleware::ClassifyRoute::new(&mcp_path))
+    mcp_routes::Dispatch::new(mcp, state, routes)
+        .with(middleware::Edge::new(&mcp_path, limits))
         .into_endpoint()
-}
-
-/// The middlewares every MCP route gets, innermost last: Host/Origin → CORS → per-IP rate
-/// limit → auth → per-principal rate limit → handler.
-struct McpGuard {
-    state: AppState,
-    cors: middleware::Cors,
-    origin: middleware::HostOriginCheck,
-}
-
-impl McpGuard {
-    fn wrap<E: Endpoint + 'static>(&self, ep: E) -> impl Endpoint + 'static {
-        ep.with(middleware::PrincipalRateLimit(self.state.clone()))
-            .with(middleware::Authenticate(self.state.clone()))
-            .with(middleware::IpRateLimit(self.state.clone()))
-            .with(self.cors.clone())
-            .with(self.origin.clone())
-    }
 }
 
 /// An error poem raised outside the MCP routes (no route, wrong method…) as the `Error`
@@ -149,15 +90,6 @@ pub(crate) fn plain_shape(e: &poem::Error) -> Response {
         crate::error::set_allow(&mut resp, "GET");
     }
     resp
-}
-
-/// An error poem raised on an MCP route (wrong method) as a JSON-RPC error.
-async fn rpc_shape(e: poem::Error) -> Response {
-    ApiError::from_poem(&e).into_rpc_response(None)
-}
-
-pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
 }
 
 fn app_state(req: &Request) -> AppState {

@@ -10,15 +10,14 @@
 
 use std::{sync::Arc, time::Instant};
 
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
-use tracing::Instrument;
+use poem::{Request, Response, http::Method};
 
 use super::RequestId;
 pub use crate::app::LogContext;
-use crate::telemetry::labels::McpMethod;
+use crate::telemetry::labels::{McpMethod, Route};
 
-/// The middleware (the route comes from [`super::ClassifyRoute`]).
-#[derive(Default)]
+/// The access log's level (the route comes from [`super::Edge`]).
+#[derive(Default, Clone)]
 pub struct AccessLog {
     quiet: bool,
 }
@@ -33,26 +32,7 @@ impl AccessLog {
     pub fn quiet(self) -> Self {
         Self { quiet: true }
     }
-}
 
-impl<E: Endpoint> Middleware<E> for AccessLog {
-    type Output = AccessLogEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        AccessLogEndpoint {
-            inner: ep,
-            quiet: self.quiet,
-        }
-    }
-}
-
-/// The endpoint wrapped by [`AccessLog`].
-pub struct AccessLogEndpoint<E> {
-    inner: E,
-    quiet: bool,
-}
-
-impl<E> AccessLogEndpoint<E> {
     /// Whether the access event passes the log filter (checked per request: the filter can
     /// be changed at run time).
     fn enabled(&self) -> bool {
@@ -62,26 +42,16 @@ impl<E> AccessLogEndpoint<E> {
             tracing::enabled!(target: "opik_mcp::access", tracing::Level::INFO)
         }
     }
-}
 
-impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, mut req: Request) -> Result<Self::Output> {
-        let rid = RequestId::of(&req).cloned().unwrap_or_else(RequestId::mint);
-        let span = tracing::info_span!("request", request_id = %rid);
+    /// Start the event of `req`: `None` when it would be filtered out, so its fields (hashes,
+    /// the shared context the handlers fill) are not built; they cost more than the rest of a
+    /// `ping` (docs/performance.md).
+    pub(super) fn start(&self, req: &mut Request, route: Route) -> Option<Logged> {
         if !self.enabled() {
-            // The event would be filtered out: skip its fields (hashes, the shared context
-            // the handlers fill), which cost more than the rest of a `ping` (docs/performance.md). The
-            // span stays, so other events of the request keep their request id.
-            return Ok(match self.inner.call(req).instrument(span).await {
-                Ok(r) => r.into_response(),
-                Err(e) => e.into_response(),
-            });
+            return None;
         }
         let start = Instant::now();
         let method = req.method().clone();
-        let route = super::route_of(&req);
         // The credential is logged only as a short hash.
         let auth = req.headers().get("authorization").map(|v| {
             let v = String::from_utf8_lossy(v.as_bytes());
@@ -89,10 +59,35 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
         });
         let ctx = Arc::new(LogContext::default());
         req.extensions_mut().insert(Arc::clone(&ctx));
-        let resp = match self.inner.call(req).instrument(span).await {
-            Ok(r) => r.into_response(),
-            Err(e) => e.into_response(),
-        };
+        Some(Logged {
+            start,
+            method,
+            route,
+            auth,
+            ctx,
+        })
+    }
+}
+
+/// The fields of one access event gathered before the request went on.
+pub(super) struct Logged {
+    start: Instant,
+    method: Method,
+    route: Route,
+    auth: Option<String>,
+    ctx: Arc<LogContext>,
+}
+
+impl Logged {
+    /// Write the event of the request, answered with `resp`.
+    pub(super) fn finish(self, log: &AccessLog, rid: &RequestId, resp: &Response) {
+        let Self {
+            start,
+            method,
+            route,
+            auth,
+            ctx,
+        } = self;
         let f = ctx.fields();
         macro_rules! access {
             ($level:expr) => {
@@ -113,11 +108,10 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
                 )
             };
         }
-        if self.quiet {
+        if log.quiet {
             access!(tracing::Level::DEBUG);
         } else {
             access!(tracing::Level::INFO);
         }
-        Ok(resp)
     }
 }

@@ -3,7 +3,7 @@
 //! binding) and, through them, the MCP engine (tool scopes).
 
 use poem::{
-    Endpoint, IntoResponse, Middleware, Request, Response, Result,
+    IntoResponse, Request, Response,
     http::{HeaderValue, header::CONNECTION},
 };
 
@@ -16,66 +16,46 @@ use crate::{
     session::{SecurityEvent, SecurityEventKind},
 };
 
-/// The auth layer.
-pub struct Authenticate(pub AppState);
-
-impl<E: Endpoint> Middleware<E> for Authenticate {
-    type Output = AuthenticateEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        AuthenticateEndpoint {
-            inner: ep,
-            state: self.0.clone(),
+/// Authenticate `req`: the accepted principal goes into its extensions; `Err` is the
+/// refusal (401/403), answered once the body is drained.
+pub(super) async fn authenticate(
+    state: &AppState,
+    req: &mut Request,
+) -> std::result::Result<(), Response> {
+    let ip = client_ip(req, &state.settings.rate_limit);
+    let result = state
+        .auth
+        .authenticate(req.headers(), req.uri().query(), ip)
+        .await;
+    match result {
+        Ok(principal) => {
+            if state.auth.mode() != AuthMode::None {
+                emit(
+                    state,
+                    req,
+                    SecurityEventKind::Authenticated,
+                    Some(&principal),
+                    "ok",
+                    None,
+                );
+            }
+            req.extensions_mut().insert(principal);
+            Ok(())
         }
-    }
-}
-
-/// The endpoint wrapped by [`Authenticate`].
-pub struct AuthenticateEndpoint<E> {
-    inner: E,
-    state: AppState,
-}
-
-impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, mut req: Request) -> Result<Self::Output> {
-        let state = &self.state;
-        let ip = client_ip(&req, &state.settings.rate_limit);
-        let result = state
-            .auth
-            .authenticate(req.headers(), req.uri().query(), ip)
-            .await;
-        match result {
-            Ok(principal) => {
-                if state.auth.mode() != AuthMode::None {
-                    emit(
-                        state,
-                        &req,
-                        SecurityEventKind::Authenticated,
-                        Some(&principal),
-                        "ok",
-                        None,
-                    );
-                }
-                req.extensions_mut().insert(principal);
-                Ok(self.inner.call(req).await?.into_response())
+        Err(e) => {
+            let tag = presented_credential(req);
+            let kind = match e.is_forbidden() {
+                true => SecurityEventKind::Forbidden,
+                false => SecurityEventKind::AuthenticationFailed,
+            };
+            emit(state, req, kind, None, e.reason(), tag.as_deref());
+            let drained = drain_body(req).await;
+            let mut resp = RpcError(to_api_error(state, e), None).into_response();
+            if !drained {
+                resp.headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
             }
-            Err(e) => {
-                let tag = presented_credential(&req);
-                let kind = match e.is_forbidden() {
-                    true => SecurityEventKind::Forbidden,
-                    false => SecurityEventKind::AuthenticationFailed,
-                };
-                emit(state, &req, kind, None, e.reason(), tag.as_deref());
-                let drained = drain_body(&mut req).await;
-                let mut resp = RpcError(to_api_error(state, e), None).into_response();
-                if !drained {
-                    resp.headers_mut()
-                        .insert(CONNECTION, HeaderValue::from_static("close"));
-                }
-                Ok(resp)
-            }
+            Err(resp)
         }
     }
 }

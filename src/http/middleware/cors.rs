@@ -4,7 +4,7 @@
 //! must pass untouched: poem's `Cors` decides on the origin alone and would refuse them.
 
 use poem::{
-    Endpoint, IntoResponse, Middleware, Request, Response, Result,
+    Request, Response,
     http::{HeaderValue, Method, StatusCode, header},
 };
 
@@ -81,61 +81,51 @@ impl Cors {
     }
 }
 
-impl<E: Endpoint> Middleware<E> for Cors {
-    type Output = CorsEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        CorsEndpoint {
-            inner: ep,
-            cors: self.clone(),
-        }
-    }
-}
-
-/// The endpoint wrapped by [`Cors`].
-pub struct CorsEndpoint<E> {
-    inner: E,
-    cors: Cors,
-}
-
-impl<E: Endpoint> Endpoint for CorsEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, req: Request) -> Result<Self::Output> {
-        let origin = req.headers().get(header::ORIGIN).cloned();
+impl Cors {
+    /// Before the request goes on: `Err` with the answer to a preflight (or its refusal);
+    /// otherwise the `Origin` to echo in [`Cors::after`] when the request is a cross-origin
+    /// one that is allowed.
+    pub(super) fn before(
+        &self,
+        req: &Request,
+    ) -> std::result::Result<Option<HeaderValue>, Response> {
+        let origin = req.headers().get(header::ORIGIN);
         let cross_allowed = origin
-            .as_ref()
             .and_then(|o| o.to_str().ok())
-            .is_some_and(|o| self.cors.check.cors_allows(o));
+            .is_some_and(|o| self.check.cors_allows(o));
         let is_preflight = req.method() == Method::OPTIONS
             && req
                 .headers()
                 .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
         if is_preflight {
-            return Ok(match (&origin, cross_allowed) {
-                (Some(o), true) => self.cors.preflight(&req, o),
+            return Err(match (origin, cross_allowed) {
+                (Some(o), true) => self.preflight(req, o),
                 _ => refuse(
-                    &req,
+                    req,
                     ApiError::Forbidden("CORS preflight from an origin that is not allowed".into()),
                 ),
             });
         }
-        let mut resp = self.inner.call(req).await?.into_response();
-        if let (Some(o), true) = (origin, cross_allowed) {
-            let h = resp.headers_mut();
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+        Ok(origin.filter(|_| cross_allowed).cloned())
+    }
+
+    /// The CORS headers of a response to an allowed cross-origin request.
+    pub(super) fn after(&self, resp: &mut Response, origin: Option<HeaderValue>) {
+        let Some(o) = origin else {
+            return;
+        };
+        let h = resp.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSE_HEADERS),
+        );
+        h.append(header::VARY, HeaderValue::from_static("Origin"));
+        if self.allow_credentials {
             h.insert(
-                header::ACCESS_CONTROL_EXPOSE_HEADERS,
-                HeaderValue::from_static(EXPOSE_HEADERS),
+                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
             );
-            h.append(header::VARY, HeaderValue::from_static("Origin"));
-            if self.cors.allow_credentials {
-                h.insert(
-                    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                    HeaderValue::from_static("true"),
-                );
-            }
         }
-        Ok(resp)
     }
 }

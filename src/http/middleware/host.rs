@@ -8,7 +8,7 @@
 //! `:authority` must agree with a `Host` sent beside it; and the value must be
 //! `reg-name[:port]`, `IPv4[:port]` or `[IPv6][:port]` with nothing else around it.
 //!
-//! [`check_syntax`] applies this to every request of a listener; the MCP routes' Host/Origin
+//! [`syntax_refusal`] applies this to every request of the public listener; the MCP routes' Host/Origin
 //! check and the admin listener's host check read the parsed name from [`authority`].
 
 use std::{
@@ -129,14 +129,12 @@ pub fn parse(value: &str) -> Option<Authority> {
     })
 }
 
-/// Refuse, with `400`, a request whose authority is missing, doubled or malformed (on the MCP
-/// routes with a JSON-RPC body). Use with `.around(..)`.
-pub async fn check_syntax<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Response> {
-    if let Err(why) = authority(&req) {
-        tracing::debug!(reason = %why, "request refused: bad Host");
-        return Ok(refuse(&req, ApiError::InvalidRequest(why)));
-    }
-    Ok(ep.call(req).await?.into_response())
+/// The `400` of a request whose authority is missing, doubled or malformed (on the MCP
+/// routes with a JSON-RPC body).
+pub fn syntax_refusal(req: &Request) -> Option<Response> {
+    let why = authority(req).err()?;
+    tracing::debug!(reason = %why, "request refused: bad Host");
+    Some(refuse(req, ApiError::InvalidRequest(why)))
 }
 
 /// The admin listener's DNS-rebinding guard: a browser tricked into calling the admin port

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use poem::{Request, Response, http::Uri};
 
 use super::refuse;
-use crate::error::ApiError;
+use crate::{error::ApiError, telemetry::labels::Route};
 
 /// Header-size and request-time bounds.
 #[derive(Clone, Debug)]
@@ -18,47 +18,22 @@ pub struct RequestLimits {
     pub timeout: Duration,
 }
 
-impl<E: Endpoint> Middleware<E> for RequestLimits {
-    type Output = RequestLimitsEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        RequestLimitsEndpoint {
-            inner: ep,
-            limits: self.clone(),
-        }
-    }
-}
-
-/// The endpoint wrapped by [`RequestLimits`].
-pub struct RequestLimitsEndpoint<E> {
-    inner: E,
-    limits: RequestLimits,
-}
-
-impl<E: Endpoint> Endpoint for RequestLimitsEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, req: Request) -> Result<Self::Output> {
-        let l = &self.limits;
+impl RequestLimits {
+    /// The `431` of a request whose headers are larger than allowed.
+    pub(super) fn refusal(&self, req: &Request) -> Option<Response> {
         let size: usize = req
             .headers()
             .iter()
             .map(|(k, v)| k.as_str().len() + v.len() + 4)
             .sum();
-        if size > l.max_header_bytes {
-            return Ok(refuse(&req, ApiError::HeadersTooLarge(l.max_header_bytes)));
-        }
-        let path = req.uri().path().to_owned();
-        let route = super::route_of(&req);
-        match tokio::time::timeout(l.timeout, self.inner.call(req)).await {
-            Ok(r) => Ok(r?.into_response()),
-            Err(_) => {
-                tracing::warn!(http.path = %path, timeout_s = l.timeout.as_secs(), "request timed out");
-                Ok(super::refuse_on(
-                    route,
-                    ApiError::RequestTimeout(l.timeout.as_secs()),
-                ))
-            }
-        }
+        (size > self.max_header_bytes)
+            .then(|| refuse(req, ApiError::HeadersTooLarge(self.max_header_bytes)))
+    }
+
+    /// The `408` of a request to `uri` on `route` that got no response in time (logged).
+    pub(super) fn timed_out(&self, uri: &Uri, route: Route) -> Response {
+        let timeout_s = self.timeout.as_secs();
+        tracing::warn!(http.path = %uri.path(), timeout_s, "request timed out");
+        super::refuse_on(route, ApiError::RequestTimeout(timeout_s))
     }
 }

@@ -11,38 +11,39 @@ use std::{
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::combinators::BoxBody;
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use poem::{Request, Response};
 
-use crate::telemetry::{labels::HttpMethod, metrics};
+use crate::telemetry::{
+    labels::{HttpMethod, Route},
+    metrics,
+};
 
-/// The middleware (the route comes from [`super::ClassifyRoute`]).
-pub struct HttpMetrics;
+/// One request measured: counted in flight from [`Measure::start`] until
+/// [`Measure::finish`], which records it and counts its body as it is sent.
+pub(super) struct Measure {
+    start: Instant,
+    route: Route,
+    method: HttpMethod,
+    in_flight: metrics::InFlight,
+}
 
-impl<E: Endpoint> Middleware<E> for HttpMetrics {
-    type Output = HttpMetricsEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        HttpMetricsEndpoint { inner: ep }
+impl Measure {
+    pub(super) fn start(req: &Request, route: Route) -> Self {
+        Self {
+            start: Instant::now(),
+            route,
+            method: HttpMethod::of(req.method()),
+            in_flight: metrics::http_in_flight(route),
+        }
     }
-}
 
-/// The endpoint wrapped by [`HttpMetrics`].
-pub struct HttpMetricsEndpoint<E> {
-    inner: E,
-}
-
-impl<E: Endpoint> Endpoint for HttpMetricsEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, req: Request) -> Result<Self::Output> {
-        let start = Instant::now();
-        let route = super::route_of(&req);
-        let method = HttpMethod::of(req.method());
-        let in_flight = metrics::http_in_flight(route);
-        let mut resp = match self.inner.call(req).await {
-            Ok(r) => r.into_response(),
-            Err(e) => e.into_response(),
-        };
+    pub(super) fn finish(self, mut resp: Response) -> Response {
+        let Self {
+            start,
+            route,
+            method,
+            in_flight,
+        } = self;
         drop(in_flight);
         metrics::http_request(route, method, resp.status().as_u16(), start.elapsed());
         let body = BoxBody::from(resp.take_body());
@@ -51,7 +52,7 @@ impl<E: Endpoint> Endpoint for HttpMetricsEndpoint<E> {
             counter: metrics::http_bytes_out(route),
         };
         resp.set_body(poem::Body::from(BoxBody::new(counted)));
-        Ok(resp)
+        resp
     }
 }
 

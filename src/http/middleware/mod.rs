@@ -3,6 +3,8 @@
 pub mod access_log;
 mod auth;
 mod cors;
+mod edge;
+mod guard;
 pub mod host;
 mod limits;
 mod metrics;
@@ -12,14 +14,13 @@ mod request_id;
 mod route;
 
 pub use access_log::{AccessLog, LogContext};
-pub use auth::Authenticate;
 pub use cors::{ALLOW_HEADERS, ALLOW_METHODS, Cors, EXPOSE_HEADERS};
+pub use edge::Edge;
+pub use guard::McpGuard;
 pub use limits::RequestLimits;
-pub use metrics::HttpMetrics;
 pub use origin::HostOriginCheck;
-pub use ratelimit::{IpRateLimit, PrincipalRateLimit};
-pub use request_id::{REQUEST_ID_HEADER, RequestId, RequestIdLayer};
-pub use route::{ClassifyRoute, route_of};
+pub use request_id::{REQUEST_ID_HEADER, RequestId};
+pub use route::route_of;
 // Worked out with the quotas it keys (the OAuth broker needs it too); the middlewares call
 // it from here.
 pub use crate::ratelimit::client_ip;

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use poem::{IntoResponse, Request, Response};
 
 use super::host::{self, is_loopback_name};
 use crate::{
@@ -125,33 +125,14 @@ fn host_name(authority: &str) -> &str {
     }
 }
 
-impl<E: Endpoint> Middleware<E> for HostOriginCheck {
-    type Output = HostOriginEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        HostOriginEndpoint {
-            inner: ep,
-            check: self.clone(),
-        }
-    }
-}
-
-/// The endpoint wrapped by [`HostOriginCheck`].
-pub struct HostOriginEndpoint<E> {
-    inner: E,
-    check: HostOriginCheck,
-}
-
-impl<E: Endpoint> Endpoint for HostOriginEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, req: Request) -> Result<Self::Output> {
-        if let Err((kind, e)) = self.check.check(&req) {
-            metrics::origin_rejected(kind);
-            tracing::warn!(reason = %e, "request refused by Host/Origin check");
-            return Ok(RpcError(e, None).into_response());
-        }
-        Ok(self.inner.call(req).await?.into_response())
+impl HostOriginCheck {
+    /// The refusal of `req` (counted and logged), or `None` when it passes. The first step of
+    /// [`super::McpGuard`].
+    pub(super) fn refusal(&self, req: &Request) -> Option<Response> {
+        let (kind, e) = self.check(req).err()?;
+        metrics::origin_rejected(kind);
+        tracing::warn!(reason = %e, "request refused by Host/Origin check");
+        Some(RpcError(e, None).into_response())
     }
 }
 

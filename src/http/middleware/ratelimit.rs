@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 
 use futures::StreamExt;
 use poem::{
-    Body, Endpoint, IntoResponse, Middleware, Request, Response, Result,
+    Body, IntoResponse, Request, Response,
     http::{HeaderValue, Method},
 };
 
@@ -20,46 +20,6 @@ use crate::{
     ratelimit::{Decision, StreamPermit},
     session::{SecurityEvent, SecurityEventKind},
 };
-
-/// Per-IP quota (before authentication).
-pub struct IpRateLimit(pub AppState);
-
-/// Per-principal quota, SSE stream cap and SSE lifetime cap (after authentication).
-pub struct PrincipalRateLimit(pub AppState);
-
-/// The endpoint wrapped by [`IpRateLimit`].
-pub struct IpRateLimitEndpoint<E> {
-    inner: E,
-    state: AppState,
-}
-
-/// The endpoint wrapped by [`PrincipalRateLimit`].
-pub struct PrincipalRateLimitEndpoint<E> {
-    inner: E,
-    state: AppState,
-}
-
-impl<E: Endpoint> Middleware<E> for IpRateLimit {
-    type Output = IpRateLimitEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        IpRateLimitEndpoint {
-            inner: ep,
-            state: self.0.clone(),
-        }
-    }
-}
-
-impl<E: Endpoint> Middleware<E> for PrincipalRateLimit {
-    type Output = PrincipalRateLimitEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        PrincipalRateLimitEndpoint {
-            inner: ep,
-            state: self.0.clone(),
-        }
-    }
-}
 
 fn limited(
     state: &AppState,
@@ -90,22 +50,21 @@ fn limited(
     .into_response()
 }
 
-impl<E: Endpoint> Endpoint for IpRateLimitEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, mut req: Request) -> Result<Self::Output> {
-        let state = &self.state;
-        let ip = client_ip(&req, &state.settings.rate_limit);
-        // Handed on to the transports (session-binding events name the client).
-        req.extensions_mut().insert(crate::app::ClientIp(ip));
-        if state.settings.rate_limit.exempt_loopback && ip.is_some_and(|ip| ip.is_loopback()) {
-            return Ok(self.inner.call(req).await?.into_response());
+/// The per-IP quota (before authentication): records the client address for the
+/// transports, then the refusal when the quota is spent.
+pub(super) fn ip_admit(state: &AppState, req: &mut Request) -> Option<Response> {
+    let ip = client_ip(req, &state.settings.rate_limit);
+    // Handed on to the transports (session-binding events name the client).
+    req.extensions_mut().insert(crate::app::ClientIp(ip));
+    if state.settings.rate_limit.exempt_loopback && ip.is_some_and(|ip| ip.is_loopback()) {
+        return None;
+    }
+    let key = ip_key(ip);
+    match state.limits.check_ip(&key) {
+        Decision::Limited { limit, retry_after } => {
+            Some(limited(state, req, None, "per_ip", limit, retry_after))
         }
-        let key = ip_key(ip);
-        if let Decision::Limited { limit, retry_after } = state.limits.check_ip(&key) {
-            return Ok(limited(state, &req, None, "per_ip", limit, retry_after));
-        }
-        Ok(self.inner.call(req).await?.into_response())
+        _ => None,
     }
 }
 
@@ -127,62 +86,76 @@ fn opens_stream(req: &Request) -> bool {
     req.method() == Method::GET && matches!(route_of(req), Route::Sse | Route::Mcp)
 }
 
-impl<E: Endpoint> Endpoint for PrincipalRateLimitEndpoint<E> {
-    type Output = Response;
+/// What the per-principal quota admitted a request with: the quota's headers and the SSE
+/// stream slot, applied by [`principal_finish`].
+pub(super) struct Admitted {
+    decision: Decision,
+    permit: Option<StreamPermit>,
+}
 
-    async fn call(&self, req: Request) -> Result<Self::Output> {
-        let state = &self.state;
-        let principal = match req.extensions().get::<Principal>() {
-            Some(p) => p.clone(),
-            None => Principal::anonymous(client_ip(&req, &state.settings.rate_limit)),
-        };
-        let key: Arc<str> = Arc::from(principal.id());
-        let exempt = crate::ratelimit::exempt(&state.settings.rate_limit, &principal);
-        let decision = match exempt {
-            true => Decision::Unlimited,
-            false => state.limits.check_principal(&key),
-        };
-        if let Decision::Limited { limit, retry_after } = decision {
-            return Ok(limited(
-                state,
-                &req,
-                Some(&principal),
-                "per_principal",
-                limit,
-                retry_after,
-            ));
-        }
-        let permit = match !exempt && opens_stream(&req) {
-            true => match state.limits.streams.acquire(&key) {
-                Some(p) => Some(p),
-                None => {
-                    emit_cap(state, &req, &principal);
-                    let max = state.limits.streams.max();
-                    return Ok(
-                        RpcError(ApiError::TooMany("SSE streams", max), None).into_response()
-                    );
-                }
-            },
-            false => None,
-        };
-        let mut resp = self.inner.call(req).await?.into_response();
-        if let Decision::Allowed {
+/// The per-principal quota and SSE stream cap (after authentication): `Err` with the
+/// refusal.
+pub(super) fn principal_admit(
+    state: &AppState,
+    req: &Request,
+) -> std::result::Result<Admitted, Response> {
+    let principal = match req.extensions().get::<Principal>() {
+        Some(p) => p.clone(),
+        None => Principal::anonymous(client_ip(req, &state.settings.rate_limit)),
+    };
+    let key: Arc<str> = Arc::from(principal.id());
+    let exempt = crate::ratelimit::exempt(&state.settings.rate_limit, &principal);
+    let decision = match exempt {
+        true => Decision::Unlimited,
+        false => state.limits.check_principal(&key),
+    };
+    if let Decision::Limited { limit, retry_after } = decision {
+        return Err(limited(
+            state,
+            req,
+            Some(&principal),
+            "per_principal",
             limit,
-            remaining,
-            reset_secs,
-        } = decision
-        {
-            let h = resp.headers_mut();
-            h.insert("x-ratelimit-limit", HeaderValue::from(limit));
-            h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
-            h.insert("x-ratelimit-reset", HeaderValue::from(reset_secs));
-        }
-        if is_event_stream(&resp) {
-            let lifetime = state.settings.limits.sse_max_lifetime();
-            resp = capped_stream(resp, permit, lifetime);
-        }
-        Ok(resp)
+            retry_after,
+        ));
     }
+    let permit = match !exempt && opens_stream(req) {
+        true => match state.limits.streams.acquire(&key) {
+            Some(p) => Some(p),
+            None => {
+                emit_cap(state, req, &principal);
+                let max = state.limits.streams.max();
+                return Err(RpcError(ApiError::TooMany("SSE streams", max), None).into_response());
+            }
+        },
+        false => None,
+    };
+    Ok(Admitted { decision, permit })
+}
+
+/// The response of an admitted request: the quota's `x-ratelimit-*` headers, and an SSE
+/// body capped in lifetime that holds the stream slot.
+pub(super) fn principal_finish(
+    state: &AppState,
+    mut resp: Response,
+    admitted: Admitted,
+) -> Response {
+    if let Decision::Allowed {
+        limit,
+        remaining,
+        reset_secs,
+    } = admitted.decision
+    {
+        let h = resp.headers_mut();
+        h.insert("x-ratelimit-limit", HeaderValue::from(limit));
+        h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+        h.insert("x-ratelimit-reset", HeaderValue::from(reset_secs));
+    }
+    if is_event_stream(&resp) {
+        let lifetime = state.settings.limits.sse_max_lifetime();
+        resp = capped_stream(resp, admitted.permit, lifetime);
+    }
+    resp
 }
 
 fn emit_cap(state: &AppState, req: &Request, p: &Principal) {

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result, http::HeaderValue};
+use poem::{Request, Response, http::HeaderValue};
 
 /// The header carrying the id, both ways.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -34,7 +34,7 @@ impl RequestId {
         ok.then(|| Self(value.into()))
     }
 
-    /// The id of `req` (set by [`RequestIdLayer`]), if any.
+    /// The id of `req` (set by [`super::Edge`]), if any.
     pub fn of(req: &Request) -> Option<&Self> {
         req.extensions().get::<Self>()
     }
@@ -51,39 +51,19 @@ impl std::fmt::Display for RequestId {
     }
 }
 
-/// The middleware.
-pub struct RequestIdLayer;
-
-impl<E: Endpoint> Middleware<E> for RequestIdLayer {
-    type Output = RequestIdEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        RequestIdEndpoint(ep)
-    }
+/// The id of `req`: its `X-Request-Id` when sane, else a fresh one.
+pub(super) fn of_request(req: &Request) -> RequestId {
+    req.headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(RequestId::accept)
+        .unwrap_or_else(RequestId::mint)
 }
 
-/// The endpoint wrapped by [`RequestIdLayer`].
-pub struct RequestIdEndpoint<E>(E);
-
-impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, mut req: Request) -> Result<Self::Output> {
-        let id = req
-            .headers()
-            .get(REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(RequestId::accept)
-            .unwrap_or_else(RequestId::mint);
-        req.extensions_mut().insert(id.clone());
-        let mut resp = match self.0.call(req).await {
-            Ok(r) => r.into_response(),
-            Err(e) => e.into_response(),
-        };
-        if let Ok(v) = HeaderValue::from_str(id.as_str()) {
-            resp.headers_mut().insert(REQUEST_ID_HEADER, v);
-        }
-        Ok(resp)
+/// Return the id on the response.
+pub(super) fn stamp(resp: &mut Response, id: &RequestId) {
+    if let Ok(v) = HeaderValue::from_str(id.as_str()) {
+        resp.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
 }
 
