@@ -85,6 +85,10 @@ impl Cors {
     /// Before the request goes on: `Err` with the answer to a preflight (or its refusal);
     /// otherwise the `Origin` to echo in [`Cors::after`] when the request is a cross-origin
     /// one that is allowed.
+    #[expect(
+        clippy::result_large_err,
+        reason = "the Err is the response poem sends as is; boxing it would only add an allocation"
+    )]
     pub(super) fn before(
         &self,
         req: &Request,
