@@ -6,6 +6,8 @@
 //! The recorder is `metrics-exporter-prometheus` without its HTTP listener: the admin
 //! listener renders it at `/metrics`.
 
+mod http_handles;
+
 use std::{sync::OnceLock, time::Duration};
 
 use metrics::{Unit, counter, gauge, histogram};
@@ -166,6 +168,11 @@ const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 5
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
+/// Whether [`install`] has run (a recorder is global from then on).
+pub(super) fn installed() -> bool {
+    HANDLE.get().is_some()
+}
+
 /// Install the Prometheus recorder (once per process; later calls return the same handle),
 /// describe every metric and publish the build info. If another recorder is already global
 /// (embedding), the handle still renders, but only this crate's defaults.
@@ -218,11 +225,8 @@ fn publish_defaults() {
 
 /// One answered HTTP request.
 pub fn http_request(route: Route, method: HttpMethod, status: u16, elapsed: Duration) {
-    counter!(HTTP_REQUESTS, "route" => route.as_str(), "method" => method.as_str(),
-        "status" => status.to_string())
-    .increment(1);
-    histogram!(HTTP_DURATION, "route" => route.as_str(), "method" => method.as_str())
-        .record(elapsed.as_secs_f64());
+    http_handles::requests(route, method, status).increment(1);
+    http_handles::duration(route, method).record(elapsed.as_secs_f64());
 }
 
 /// Counts a request as in flight until dropped.
@@ -236,7 +240,7 @@ impl Drop for InFlight {
 
 /// Mark a request in flight on `route`.
 pub fn http_in_flight(route: Route) -> InFlight {
-    let g = gauge!(HTTP_IN_FLIGHT, "route" => route.as_str());
+    let g = http_handles::in_flight(route);
     g.increment(1.0);
     InFlight(g)
 }
@@ -248,7 +252,7 @@ pub fn tls_reload(result: TlsResult) {
 
 /// The counter of response bytes for `route` (resolved once per response).
 pub fn http_bytes_out(route: Route) -> metrics::Counter {
-    counter!(HTTP_BYTES_OUT, "route" => route.as_str())
+    http_handles::bytes_out(route)
 }
 
 /// The server closed a connection on its own, for `reason`.

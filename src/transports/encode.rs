@@ -69,6 +69,27 @@ pub(crate) fn message_frame(msg: &ServerJsonRpcMessage) -> Bytes {
     }
 }
 
+/// One SSE event as up to three pieces, empty pieces last.
+pub(crate) type FrameParts = [Bytes; 3];
+
+/// [`message_frame`] as the pieces it is written from: a `tools/list` reply's cached result is
+/// shared into the stream, not copied into the frame (an event-stream parser reads bytes, not
+/// chunks, so where the event splits does not matter to it).
+pub(crate) fn message_frame_parts(msg: &ServerJsonRpcMessage) -> FrameParts {
+    if let JsonRpcMessage::Response(r) = msg
+        && let ServerResult::ListToolsResult(list) = &r.result
+        && let Ok(result) = tools_result(list)
+    {
+        let mut head = Vec::with_capacity(64);
+        head.extend_from_slice(br#"data: {"jsonrpc":"2.0","id":"#);
+        if serde_json::to_writer(&mut head, &r.id).is_ok() {
+            head.extend_from_slice(br#","result":"#);
+            return [Bytes::from(head), result, Bytes::from_static(b"}\n\n")];
+        }
+    }
+    [message_frame(msg), Bytes::new(), Bytes::new()]
+}
+
 /// The `endpoint` event that opens a legacy SSE stream.
 pub(crate) fn endpoint_frame(endpoint: &str) -> Bytes {
     Bytes::from(format!("event: endpoint\ndata: {endpoint}\n\n"))
@@ -257,6 +278,23 @@ mod tests {
                 assert_eq!(bytes, [before, &json, after].concat());
                 assert_eq!(hint.exact(), Some(bytes.len() as u64));
             }
+        }
+    }
+
+    #[test]
+    fn frame_parts_join_to_the_whole_frame() {
+        for msg in [
+            tools_reply(NumberOrString::Number(3), &["one", "two"]),
+            tools_reply(NumberOrString::String("x".into()), &[]),
+            error_reply("line\nbreak"),
+        ] {
+            let parts = message_frame_parts(&msg);
+            assert_eq!(parts.concat(), message_frame(&msg).to_vec());
+            let first_empty = parts.iter().position(Bytes::is_empty).unwrap_or(3);
+            assert!(
+                parts[first_empty..].iter().all(Bytes::is_empty),
+                "empty pieces last"
+            );
         }
     }
 }

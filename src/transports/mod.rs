@@ -19,7 +19,7 @@ use futures::{Stream, StreamExt};
 use rmcp::model::{ClientJsonRpcMessage, GetExtensions};
 use tokio_util::sync::CancellationToken;
 
-pub(crate) use encode::{endpoint_frame, json_body, message_frame, to_json};
+pub(crate) use encode::{FrameParts, endpoint_frame, json_body, message_frame_parts, to_json};
 
 use crate::{
     app::{ClientIp, LogContext},
@@ -131,15 +131,35 @@ pub(crate) fn sse_response(
     keep_alive: Duration,
     kind: StreamKind,
 ) -> poem::Response {
+    let events = events.map(|frame| [frame, Bytes::new(), Bytes::new()]);
+    sse_response_parts(events, stop, keep_alive, kind)
+}
+
+/// [`sse_response`] for events given as up to three pieces each (see
+/// [`encode::message_frame_parts`]): the pieces of one event go out one after the other, never
+/// split by a keep-alive or by `stop`.
+pub(crate) fn sse_response_parts(
+    events: impl Stream<Item = FrameParts> + Send + 'static,
+    stop: CancellationToken,
+    keep_alive: Duration,
+    kind: StreamKind,
+) -> poem::Response {
     let open = metrics::sse_stream_opened(kind);
     let mut events = events
         .take_until(async move { stop.cancelled_owned().await })
         .boxed();
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive);
+    let mut rest: FrameParts = Default::default();
     let body = futures::stream::poll_fn(move |cx| {
         let _open = &open;
+        if let Some(piece) = rest.iter_mut().find(|p| !p.is_empty()) {
+            return Poll::Ready(Some(Ok(std::mem::take(piece))));
+        }
         if let Poll::Ready(next) = events.poll_next_unpin(cx) {
-            return Poll::Ready(next.map(Ok::<_, std::io::Error>));
+            return Poll::Ready(next.map(|[first, second, third]| {
+                rest = [second, third, Bytes::new()];
+                Ok::<_, std::io::Error>(first)
+            }));
         }
         tick.poll_tick(cx).map(|_| {
             metrics::sse_keepalive();

@@ -4,11 +4,14 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures::{StreamExt, stream};
 use poem::{Body, Request, Response, http::StatusCode};
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{STREAM_BUFFER, endpoint_frame, headers, jsonrpc, message_frame, sse_response};
+use super::{
+    STREAM_BUFFER, endpoint_frame, headers, jsonrpc, message_frame_parts, sse_response_parts,
+};
 use crate::{
     app::AppState,
     app::Sessions,
@@ -59,12 +62,13 @@ pub async fn open_stream(req: &Request, state: AppState) -> Response {
         sessions: state.sessions.clone(),
         id: session.id().clone(),
     };
-    let first = stream::once(async move { endpoint_frame(&endpoint) });
+    let first =
+        stream::once(async move { [endpoint_frame(&endpoint), Bytes::new(), Bytes::new()] });
     let messages = ReceiverStream::new(rx).map(move |m| {
         let _keep = &guard;
-        message_frame(&m)
+        message_frame_parts(&m)
     });
-    sse_response(
+    sse_response_parts(
         first.chain(messages),
         state.draining.clone(),
         state.settings.server.keep_alive(),
