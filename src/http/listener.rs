@@ -5,21 +5,15 @@
 //! writes, so hyper fell back to copying every response body into its own write buffer: a
 //! 20 KB `tools/list` reply was copied once more on every request (docs/performance.md).
 
-use std::{
-    io,
-    pin::Pin,
-    task::{Context, Poll},
-};
+use std::io;
 
 use poem::{
     http::uri::Scheme,
     listener::{Acceptor, TcpAcceptor},
     web::{LocalAddr, RemoteAddr},
 };
-use tokio::{
-    io::{AsyncRead, AsyncWrite, ReadBuf},
-    net::TcpStream,
-};
+use tokio::net::TcpStream;
+use tokio_util::either::Either;
 
 use super::tls::{TlsAcceptor, TlsIo};
 
@@ -45,78 +39,16 @@ impl Acceptor for PublicAcceptor {
         match self {
             Self::Tcp(a) => {
                 let (io, local, remote, scheme) = a.accept().await?;
-                Ok((ConnIo::Tcp(io), local, remote, scheme))
+                Ok((Either::Left(io), local, remote, scheme))
             }
             Self::Tls(a) => {
                 let (io, local, remote, scheme) = a.accept().await?;
-                Ok((ConnIo::Tls(io), local, remote, scheme))
+                Ok((Either::Right(io), local, remote, scheme))
             }
         }
     }
 }
 
-/// One accepted connection's stream.
-pub enum ConnIo {
-    /// Plain TCP.
-    Tcp(TcpStream),
-    /// TLS over TCP.
-    Tls(TlsIo),
-}
-
-impl AsyncRead for ConnIo {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Self::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-            Self::Tls(s) => Pin::new(s).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for ConnIo {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Self::Tcp(s) => Pin::new(s).poll_write(cx, buf),
-            Self::Tls(s) => Pin::new(s).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Self::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Self::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-        }
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            Self::Tcp(s) => s.is_write_vectored(),
-            Self::Tls(s) => s.is_write_vectored(),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Self::Tcp(s) => Pin::new(s).poll_flush(cx),
-            Self::Tls(s) => Pin::new(s).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Self::Tcp(s) => Pin::new(s).poll_shutdown(cx),
-            Self::Tls(s) => Pin::new(s).poll_shutdown(cx),
-        }
-    }
-}
+/// One accepted connection's stream: plain TCP (`Left`) or TLS over TCP (`Right`).
+/// tokio-util's `Either` forwards every read and write method, vectored writes included.
+pub type ConnIo = Either<TcpStream, TlsIo>;

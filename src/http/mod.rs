@@ -93,14 +93,15 @@ pub(crate) fn plain_shape(e: &poem::Error) -> Response {
 }
 
 fn app_state(req: &Request) -> AppState {
-    // `.data(state)` is applied to the whole route tree in `build_app`.
+    // `mcp_routes::Dispatch` inserts the state into every public request (`.data(state)` on
+    // the admin listener).
     #[expect(
         clippy::expect_used,
-        reason = "AppState is attached to every route in build_app"
+        reason = "AppState is attached to every request before routing"
     )]
     req.data::<AppState>()
         .cloned()
-        .expect("AppState attached in build_app")
+        .expect("AppState attached before routing")
 }
 
 /// Extract the state in `#[handler]` functions.
