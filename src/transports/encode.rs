@@ -1,12 +1,14 @@
 //! Server messages to bytes: JSON bodies and SSE frames, each written once into its final
-//! buffer. A `tools/list` result is serialized once per distinct tool list and then copied:
-//! it is the same few tens of KiB for every caller with the same scopes, and serializing it
-//! was about half of a `tools/list` request's instructions (docs/performance.md).
+//! buffer. A `tools/list` result is serialized once per distinct tool list and then shared
+//! into response bodies and SSE events (copied only where one buffer is needed, the replay
+//! log): it is the same few tens of KiB for every caller with the same scopes, and
+//! serializing it was about half of a `tools/list` request's instructions
+//! (docs/performance.md).
 
 use std::sync::Mutex;
 
 use bytes::Bytes;
-use rmcp::model::{JsonRpcMessage, ListToolsResult, ServerJsonRpcMessage, ServerResult};
+use rmcp::model::{JsonRpcMessage, ListToolsResult, RequestId, ServerJsonRpcMessage, ServerResult};
 
 /// Distinct tool lists remembered (one per scope combination in practice).
 const CACHED_LISTS: usize = 8;
@@ -26,15 +28,11 @@ pub(crate) fn json_body(
     before: &'static [u8],
     after: &'static [u8],
 ) -> serde_json::Result<poem::Body> {
-    if let JsonRpcMessage::Response(r) = msg
-        && let ServerResult::ListToolsResult(list) = &r.result
-    {
+    if let Some((id, list)) = tools_reply(msg) {
         let result = tools_result(list)?;
         let mut head = Vec::with_capacity(before.len() + 48);
         head.extend_from_slice(before);
-        head.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
-        serde_json::to_writer(&mut head, &r.id)?;
-        head.extend_from_slice(br#","result":"#);
+        write_reply_head(&mut head, id)?;
         let parts = [
             Bytes::from(head),
             result,
@@ -76,14 +74,12 @@ pub(crate) type FrameParts = [Bytes; 3];
 /// shared into the stream, not copied into the frame (an event-stream parser reads bytes, not
 /// chunks, so where the event splits does not matter to it).
 pub(crate) fn message_frame_parts(msg: &ServerJsonRpcMessage) -> FrameParts {
-    if let JsonRpcMessage::Response(r) = msg
-        && let ServerResult::ListToolsResult(list) = &r.result
+    if let Some((id, list)) = tools_reply(msg)
         && let Ok(result) = tools_result(list)
     {
         let mut head = Vec::with_capacity(64);
-        head.extend_from_slice(br#"data: {"jsonrpc":"2.0","id":"#);
-        if serde_json::to_writer(&mut head, &r.id).is_ok() {
-            head.extend_from_slice(br#","result":"#);
+        head.extend_from_slice(b"data: ");
+        if write_reply_head(&mut head, id).is_ok() {
             return [Bytes::from(head), result, Bytes::from_static(b"}\n\n")];
         }
     }
@@ -96,22 +92,37 @@ pub(crate) fn endpoint_frame(endpoint: &str) -> Bytes {
 }
 
 fn write_json(buf: &mut Vec<u8>, msg: &ServerJsonRpcMessage) -> serde_json::Result<()> {
-    if let JsonRpcMessage::Response(r) = msg
-        && let ServerResult::ListToolsResult(list) = &r.result
-    {
-        // `JsonRpcResponse` serializes its fields in this order; `ServerResult` is untagged.
+    if let Some((id, list)) = tools_reply(msg) {
         let result = tools_result(list)?;
         // One allocation of the final size instead of doubling from 512 bytes (each
         // doubling copied what was written so far: ~30 KiB more copying per reply).
         buf.reserve(result.len() + 64);
-        buf.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
-        serde_json::to_writer(&mut *buf, &r.id)?;
-        buf.extend_from_slice(br#","result":"#);
+        write_reply_head(buf, id)?;
         buf.extend_from_slice(&result);
         buf.push(b'}');
         return Ok(());
     }
     serde_json::to_writer(buf, msg)
+}
+
+/// The id and the list of a `tools/list` reply (the one message written from the cache).
+fn tools_reply(msg: &ServerJsonRpcMessage) -> Option<(&RequestId, &ListToolsResult)> {
+    match msg {
+        JsonRpcMessage::Response(r) => match &r.result {
+            ServerResult::ListToolsResult(list) => Some((&r.id, list)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A reply's JSON up to its result, which the caller writes after it, then `}`:
+/// `JsonRpcResponse` serializes its fields in this order; `ServerResult` is untagged.
+fn write_reply_head(buf: &mut Vec<u8>, id: &RequestId) -> serde_json::Result<()> {
+    buf.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    serde_json::to_writer(&mut *buf, id)?;
+    buf.extend_from_slice(br#","result":"#);
+    Ok(())
 }
 
 /// The JSON of `list`, from the cache when an equal list was serialized before. Equality is
