@@ -23,9 +23,27 @@ pub(crate) const SESSION_COLUMNS: &str = "session_hash, transport, protocol_vers
     client_name, client_version, client_addr, instance_id, created_at, last_seen_at, ended_at, \
     end_reason, request_count, error_count";
 
+/// How many columns [`AUDIT_COLUMNS`] names (one bind parameter each per row).
+const AUDIT_COLUMN_COUNT: usize = {
+    let bytes = AUDIT_COLUMNS.as_bytes();
+    let (mut i, mut commas) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] == b',' {
+            commas += 1;
+        }
+        i += 1;
+    }
+    commas + 1
+};
+
 /// Most rows in one multi-row INSERT: 512 × 17 columns stays under SQLite's 32766 bind
 /// parameters (and PostgreSQL's 65535).
 pub(crate) const MAX_CHUNK: usize = 512;
+
+const _: () = assert!(
+    MAX_CHUNK * AUDIT_COLUMN_COUNT <= 32766,
+    "SQLite's bind limit"
+);
 
 /// Distinct chunk lengths: 1, 2, 4 … [`MAX_CHUNK`].
 const LENGTHS: usize = MAX_CHUNK.trailing_zeros() as usize + 1;
@@ -69,7 +87,7 @@ impl AuditInsertSql {
     pub(crate) fn get(&'static self, rows: usize) -> &'static str {
         debug_assert!(rows.is_power_of_two() && rows <= MAX_CHUNK);
         self.texts[rows.ilog2() as usize].get_or_init(|| {
-            let columns = AUDIT_COLUMNS.split(',').count();
+            let columns = AUDIT_COLUMN_COUNT;
             let mut sql = format!("INSERT INTO audit ({AUDIT_COLUMNS}) VALUES ");
             for row in 0..rows {
                 sql.push_str(if row == 0 { "(" } else { ", (" });
@@ -105,7 +123,7 @@ where
     Option<i64>: Encode<'r, DB> + Type<DB>,
 {
     let mut args = <DB as Database>::Arguments::default();
-    args.reserve(chunk.len() * AUDIT_COLUMNS.split(',').count(), 0);
+    args.reserve(chunk.len() * AUDIT_COLUMN_COUNT, 0);
     for &r in chunk {
         args.add(r.id)?;
         args.add(time(r.occurred_at))?;
@@ -282,5 +300,11 @@ mod tests {
             assert!(sql(failure).contains("AND outcome <> 'ok'"), "{failure:?}");
         }
         assert!(!sql(Outcome::Ok).contains("<>"), "{}", sql(Outcome::Ok));
+    }
+
+    #[test]
+    fn the_column_count_is_the_column_list_s() {
+        assert_eq!(AUDIT_COLUMN_COUNT, AUDIT_COLUMNS.split(',').count());
+        assert_eq!(AUDIT_COLUMN_COUNT, 17);
     }
 }
