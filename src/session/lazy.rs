@@ -8,32 +8,49 @@
 //!
 //! [`Session`]: super::Session
 
-use std::sync::Mutex;
+use std::sync::{
+    Mutex,
+    atomic::{AtomicBool, Ordering},
+};
 
 /// Starts the engine; run at most once.
 pub(crate) type EngineStart = Box<dyn FnOnce() + Send>;
 
 /// The not-yet-started engine of a session.
 #[derive(Default)]
-pub(crate) struct LazyEngine(Mutex<Option<EngineStart>>);
+pub(crate) struct LazyEngine {
+    start: Mutex<Option<EngineStart>>,
+    /// Whether `start` may hold a closure: every message after the first checks only this
+    /// flag instead of taking the lock.
+    armed: AtomicBool,
+}
 
 impl LazyEngine {
     /// Arm the engine: `start` runs on the first [`Self::start`].
     pub(crate) fn arm(&self, start: EngineStart) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(start);
+        *self.start.lock().unwrap_or_else(|p| p.into_inner()) = Some(start);
+        self.armed.store(true, Ordering::Release);
     }
 
     /// Start the engine if it has not started yet.
     pub(crate) fn start(&self) {
-        let start = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(start) = start {
+        if !self.armed.load(Ordering::Acquire) {
+            return;
+        }
+        if let Some(start) = self.take() {
             start();
         }
     }
 
     /// Drop an engine that never started (the session ended first).
     pub(crate) fn disarm(&self) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.take();
+    }
+
+    fn take(&self) -> Option<EngineStart> {
+        let mut slot = self.start.lock().unwrap_or_else(|p| p.into_inner());
+        self.armed.store(false, Ordering::Release);
+        slot.take()
     }
 }
 
