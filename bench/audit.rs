@@ -23,7 +23,7 @@ use opik_mcp::{
     config::{Settings, TransportMode},
     session::Outcome,
     startup::Application,
-    store::{AuditRecord, Op, Persistence, RecordKind},
+    store::{AuditRecord, Op, Persistence, RecordKind, SessionActivity, SessionOpened},
 };
 use serde_json::{Value, json};
 use sqlx::{Connection, Executor, PgConnection};
@@ -68,18 +68,61 @@ fn record(i: u64) -> Op {
     })
 }
 
-/// Records/s from submit to commit.
-async fn writer_throughput(settings: &Settings) -> f64 {
+/// Sessions whose activity the mixed workload updates (a busy server's flush: one update per
+/// active session per interval).
+const WRITER_SESSIONS: u64 = 100;
+
+fn session_hash(n: u64) -> String {
+    format!("{n:064x}")
+}
+
+/// Op `i` of the mixed workload: every tenth op updates one of the sessions' activity.
+fn mixed_op(i: u64) -> Op {
+    if i % 10 != 9 {
+        return record(i);
+    }
+    Op::SessionActivity(SessionActivity {
+        session_hash: session_hash(i / 10 % WRITER_SESSIONS),
+        last_seen_at: chrono::Utc::now(),
+        request_count: (i / 10) as i64,
+        error_count: 0,
+        protocol_version: Some("2025-11-25".into()),
+        client_name: Some("bench".into()),
+        client_version: None,
+        ended: None,
+    })
+}
+
+/// Ops/s from submit to commit: audit records only, or (`mixed`) with a session update for
+/// every nine records, spread over [`WRITER_SESSIONS`] sessions opened first.
+async fn writer_throughput(settings: &Settings, mixed: bool) -> f64 {
     let p = Persistence::start(settings, "bench".into())
         .await
         .expect("persistence")
         .expect("enabled");
     let sink = p.sink();
+    let mut opened = 0;
+    if mixed {
+        for n in 0..WRITER_SESSIONS {
+            sink.submit(Op::SessionOpened(SessionOpened {
+                session_hash: session_hash(n),
+                transport: "streamable-http".into(),
+                subject: Some("bench".into()),
+                client_addr: None,
+                instance_id: "bench".into(),
+                created_at: chrono::Utc::now(),
+            }));
+        }
+        opened = WRITER_SESSIONS;
+        while sink.status().written < opened {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
     let start = Instant::now();
     for i in 0..WRITER_RECORDS {
-        sink.submit(record(i));
+        sink.submit(if mixed { mixed_op(i) } else { record(i) });
     }
-    while sink.status().written < WRITER_RECORDS {
+    while sink.status().written < opened + WRITER_RECORDS {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let rate = WRITER_RECORDS as f64 / start.elapsed().as_secs_f64();
@@ -271,12 +314,20 @@ async fn main() {
     }
     let sqlite_url = format!("sqlite://{}", dir.path().join("bench.db").display());
 
-    println!("## audit writer throughput ({WRITER_RECORDS} records, batch 500)");
-    let sqlite = writer_throughput(&base_settings(dir.path(), &sqlite_url)).await;
-    println!("| SQLite (WAL, synchronous=FULL) | {sqlite:.0} records/s |");
+    println!("## audit writer throughput ({WRITER_RECORDS} ops, batch 500)");
+    println!(
+        "| backend | audit records only | 1 in 10 a session update ({WRITER_SESSIONS} sessions) |"
+    );
+    let sqlite = writer_throughput(&base_settings(dir.path(), &sqlite_url), false).await;
+    let mixed_url = format!("sqlite://{}", dir.path().join("mixed.db").display());
+    let mixed = writer_throughput(&base_settings(dir.path(), &mixed_url), true).await;
+    println!("| SQLite (WAL, synchronous=FULL) | {sqlite:.0} ops/s | {mixed:.0} ops/s |");
     let pg = pg_database().await;
-    let rate = writer_throughput(&base_settings(dir.path(), &pg.url)).await;
-    println!("| PostgreSQL 15 (local) | {rate:.0} records/s |");
+    let rate = writer_throughput(&base_settings(dir.path(), &pg.url), false).await;
+    let pg_mixed = pg_database().await;
+    let mixed = writer_throughput(&base_settings(dir.path(), &pg_mixed.url), true).await;
+    drop_pg(pg_mixed).await;
+    println!("| PostgreSQL (local) | {rate:.0} ops/s | {mixed:.0} ops/s |");
 
     println!(
         "## MCP throughput, audit off vs on ({MCP_ROUNDS} alternating rounds of {MCP_ROUND:?})"

@@ -17,6 +17,7 @@ pub mod api;
 mod error;
 mod model;
 mod observer;
+mod pg_batch;
 mod postgres;
 mod query;
 mod redact;

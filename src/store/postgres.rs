@@ -11,16 +11,12 @@ use sqlx::{
 use super::{
     AuditQuery, AuditRecord, Op, Page, RecordKind, SessionQuery, SessionRow, StoreError,
     model::parse_outcome,
-    page_limit, paginate,
+    page_limit, paginate, pg_batch,
     query::{self, SESSION_COLUMNS},
 };
 use crate::config::DatabaseSettings;
 
 static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
-
-/// The audit INSERTs, with PostgreSQL's numbered placeholders.
-static AUDIT_INSERT: query::AuditInsertSql =
-    query::AuditInsertSql::new(|sql, n| sql.push_str(&format!("${n}")));
 
 /// PostgreSQL store.
 #[derive(Clone, Debug)]
@@ -54,68 +50,21 @@ impl PgStore {
         Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
     }
 
+    /// One transaction, at most three statements (`pg_batch`); the ops are idempotent, so a
+    /// retried batch leaves the same rows.
     pub(crate) async fn write_batch(&self, ops: &[Op]) -> Result<(), StoreError> {
+        let (mut opened, mut audits, mut activity) = (Vec::new(), Vec::new(), Vec::new());
+        for op in ops {
+            match op {
+                Op::SessionOpened(s) => opened.push(s),
+                Op::Audit(r) => audits.push(r),
+                Op::SessionActivity(a) => activity.push(a),
+            }
+        }
         let mut tx = self.pool.begin().await?;
-        for op in ops {
-            if let Op::SessionOpened(s) = op {
-                sqlx::query(
-                    "INSERT INTO sessions (session_hash, transport, subject, client_addr, \
-                     instance_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
-                     ON CONFLICT (session_hash) DO NOTHING",
-                )
-                .bind(&s.session_hash)
-                .bind(&s.transport)
-                .bind(&s.subject)
-                .bind(&s.client_addr)
-                .bind(&s.instance_id)
-                .bind(s.created_at)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        let audits: Vec<&AuditRecord> = ops
-            .iter()
-            .filter_map(|op| match op {
-                Op::Audit(r) => Some(r),
-                _ => None,
-            })
-            .collect();
-        for chunk in query::audit_chunks(&audits) {
-            let args = query::audit_arguments::<Postgres, _, _>(chunk, |t| t, Json)
-                .map_err(sqlx::Error::Encode)?;
-            sqlx::query_with(AUDIT_INSERT.get(chunk.len()), args)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for op in ops {
-            if let Op::SessionActivity(a) = op {
-                let (ended_at, reason) = match &a.ended {
-                    Some(e) => (Some(e.ended_at), Some(e.reason.as_str())),
-                    None => (None, None),
-                };
-                sqlx::query(
-                    "UPDATE sessions SET last_seen_at = GREATEST(last_seen_at, $1), \
-                     request_count = GREATEST(request_count, $2), \
-                     error_count = GREATEST(error_count, $3), \
-                     protocol_version = COALESCE(protocol_version, $4), \
-                     client_name = COALESCE(client_name, $5), \
-                     client_version = COALESCE(client_version, $6), \
-                     ended_at = COALESCE(ended_at, $7), end_reason = COALESCE(end_reason, $8) \
-                     WHERE session_hash = $9",
-                )
-                .bind(a.last_seen_at)
-                .bind(a.request_count)
-                .bind(a.error_count)
-                .bind(&a.protocol_version)
-                .bind(&a.client_name)
-                .bind(&a.client_version)
-                .bind(ended_at)
-                .bind(reason)
-                .bind(&a.session_hash)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
+        pg_batch::insert_sessions(&mut tx, &opened).await?;
+        pg_batch::insert_audit(&mut tx, &audits).await?;
+        pg_batch::update_sessions(&mut tx, &activity).await?;
         tx.commit().await?;
         Ok(())
     }

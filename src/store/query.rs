@@ -1,5 +1,6 @@
-//! The SQL both backends share: the audit trail's batched INSERT and the SELECTs of the admin
-//! API. Only the placeholder syntax (which `QueryBuilder` handles for the SELECTs, and each
+//! The SQL both backends share: the SELECTs of the admin API, and the audit trail's multi-row
+//! INSERT (used by SQLite; PostgreSQL binds one array per column instead, see `pg_batch`).
+//! Only the placeholder syntax (which `QueryBuilder` handles for the SELECTs, and the
 //! backend's [`AuditInsertSql`] for the INSERT) and the encodings differ (PostgreSQL binds
 //! `TIMESTAMPTZ` and `JSONB`, SQLite INTEGER microseconds and TEXT), so each backend passes
 //! its encoders.
