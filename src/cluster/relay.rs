@@ -308,6 +308,15 @@ impl Cluster {
         if channels.is_empty() {
             return Ok(());
         }
+        // One transaction without waiting for its commit to reach the disk: a `NOTIFY` gives
+        // its transaction an id, so each commit was a WAL flush, and notifying commits are
+        // serialized across the whole PostgreSQL server (one queue lock held through commit).
+        // Notifications are not durable anyway (a listener that is not connected never gets
+        // them), so a crash loses nothing the relay promised.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await?;
         // Statements of at most STATEMENT_BYTES, in order: a larger write spans several
         // segments and (sqlx sets no TCP_NODELAY) its tail waits for the server's delayed ACK,
         // about 40 ms. Parts of one message may then span statements: they still arrive in
@@ -328,10 +337,11 @@ impl Cluster {
             )
             .bind(&channels[start..end])
             .bind(&payloads[start..end])
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
             start = end;
         }
+        tx.commit().await?;
         metrics::cluster_event(ClusterEvent::Relayed, sent);
         Ok(())
     }
