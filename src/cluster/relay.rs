@@ -32,8 +32,9 @@ const TIDY_EVERY: u32 = 300;
 struct Relayed {
     /// Session hash.
     s: String,
+    /// Kept as text: it is read once, into its own type, by `decode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    m: Option<serde_json::Value>,
+    m: Option<Box<serde_json::value::RawValue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     r: Option<i64>,
     /// Key of a message sent in parts.
@@ -179,9 +180,12 @@ impl Cluster {
             }
             return;
         }
-        let text = match (note.m, note.r) {
-            (Some(m), _) => m.to_string(),
-            (None, Some(id)) => match sqlx::query_scalar::<_, String>(
+        if let Some(m) = &note.m {
+            self.push(&note.s, m.get());
+            return;
+        }
+        let text = match note.r {
+            Some(id) => match sqlx::query_scalar::<_, String>(
                 "DELETE FROM relay_messages WHERE id = $1 RETURNING payload",
             )
             .bind(id)
@@ -195,14 +199,14 @@ impl Cluster {
                     return;
                 }
             },
-            (None, None) => return,
+            None => return,
         };
         self.push(&note.s, &text);
     }
 
     /// Write one relayed message (JSON text) to the local stream of session `hash`.
     fn push(&self, hash: &str, text: &str) {
-        let Ok(msg) = serde_json::from_str::<ServerJsonRpcMessage>(text) else {
+        let Some(msg) = super::decode::server_message(text) else {
             tracing::warn!("unreadable relayed message");
             return;
         };
