@@ -5,15 +5,15 @@
 
 use std::sync::Arc;
 
-use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
+use rmcp::model::ClientJsonRpcMessage;
 use tokio::sync::mpsc;
 
 use crate::{
     cluster::Cluster,
     domain::SessionId,
     session::{
-        EndReason, Lookup, Origin, RegistryError, Session, SessionRegistry, StreamAttachError,
-        TransportKind,
+        EndReason, Lookup, Origin, Outbound, RegistryError, Session, SessionRegistry,
+        StreamAttachError, TransportKind,
     },
 };
 
@@ -102,7 +102,7 @@ impl Sessions {
         &self,
         session: &Arc<Session>,
         capacity: usize,
-    ) -> Result<mpsc::Receiver<Box<ServerJsonRpcMessage>>, StreamAttachError> {
+    ) -> Result<mpsc::Receiver<Box<Outbound>>, StreamAttachError> {
         let rx = session.attach_stream(capacity)?;
         if let Some(cluster) = &self.cluster {
             cluster.stream_attached(session).await;

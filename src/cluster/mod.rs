@@ -15,7 +15,6 @@
 //! - Each replica heartbeats in `cluster_instances`; a stale heartbeat means its SSE streams
 //!   are gone.
 
-mod decode;
 mod ending;
 mod records;
 mod relay;

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{Cluster, END_CHANNEL, records};
+use crate::session::Outbound;
 use crate::telemetry::{labels::ClusterEvent, metrics};
 
 /// Most messages sent in one round trip.
@@ -32,7 +33,7 @@ const TIDY_EVERY: u32 = 300;
 struct Relayed {
     /// Session hash.
     s: String,
-    /// Kept as text: it is read once, into its own type, by `decode`.
+    /// Kept as text: it goes to the stream as it came.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     m: Option<Box<serde_json::value::RawValue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,9 +207,17 @@ impl Cluster {
 
     /// Write one relayed message (JSON text) to the local stream of session `hash`.
     fn push(&self, hash: &str, text: &str) {
-        let Some(msg) = super::decode::server_message(text) else {
-            tracing::warn!("unreadable relayed message");
-            return;
+        // Written to the stream as it came; read into its type only if it is not one line of
+        // JSON (never the case for what a replica sends: compact JSON).
+        let msg = match Outbound::relayed(text) {
+            Some(item) => item,
+            None => match serde_json::from_str::<ServerJsonRpcMessage>(text) {
+                Ok(msg) => msg.into(),
+                Err(_) => {
+                    tracing::warn!("unreadable relayed message");
+                    return;
+                }
+            },
         };
         let session = self.streams.get(hash).and_then(|w| w.upgrade());
         match session {

@@ -55,9 +55,9 @@ pub struct Session {
     // front, and with the messages inline that is tens of KiB per idle session.
     inbound: mpsc::Sender<Box<ClientJsonRpcMessage>>,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<ServerJsonRpcMessage>>>,
-    stream: Mutex<Option<mpsc::Sender<Box<ServerJsonRpcMessage>>>>,
+    stream: Mutex<Option<mpsc::Sender<Box<super::Outbound>>>>,
     /// Messages for the stream while none is attached (bounded, see `live_stream.rs`).
-    held: Mutex<VecDeque<Box<ServerJsonRpcMessage>>>,
+    held: Mutex<VecDeque<Box<super::Outbound>>>,
     /// What the GET stream sent, for resumption.
     replay: super::ReplayLog,
     initialized: AtomicBool,

@@ -1,10 +1,10 @@
 //! The session's outbound stream (legacy SSE stream or Streamable HTTP GET): attach,
 //! push, and the messages kept while no stream is attached.
 
-use rmcp::model::ServerJsonRpcMessage;
 use tokio::sync::mpsc;
 
 use super::{Session, StreamAttachError};
+use crate::session::Outbound;
 
 /// Server messages kept for a stream that is not attached yet, at most (the oldest go first).
 /// A client opens its GET stream after `notifications/initialized` without waiting, so a
@@ -17,7 +17,7 @@ impl Session {
     pub fn attach_stream(
         &self,
         capacity: usize,
-    ) -> Result<mpsc::Receiver<Box<ServerJsonRpcMessage>>, StreamAttachError> {
+    ) -> Result<mpsc::Receiver<Box<Outbound>>, StreamAttachError> {
         let mut slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
         if slot.as_ref().is_some_and(|s| !s.is_closed()) {
             return Err(StreamAttachError::AlreadyOpen);
@@ -47,7 +47,8 @@ impl Session {
     /// attached (bounded: [`HELD_MAX`]). A full buffer means a consumer that does not read:
     /// it is detached (its stream ends) rather than letting memory grow. False when the
     /// message was dropped.
-    pub(crate) fn push_stream(&self, msg: ServerJsonRpcMessage) -> bool {
+    pub(crate) fn push_stream(&self, msg: impl Into<Outbound>) -> bool {
+        let msg = Box::new(msg.into());
         let mut slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
         if slot.as_ref().is_none_or(|tx| tx.is_closed()) {
             *slot = None;
@@ -56,7 +57,7 @@ impl Session {
         let Some(tx) = slot.as_ref() else {
             return false;
         };
-        match tx.try_send(Box::new(msg)) {
+        match tx.try_send(msg) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::warn!(session = %self.id.log_tag(), "slow SSE consumer: stream dropped");
@@ -72,12 +73,12 @@ impl Session {
 
     /// Keep `msg` for the next stream; false when it pushed the oldest out (or the session
     /// has ended).
-    fn hold(&self, msg: ServerJsonRpcMessage) -> bool {
+    fn hold(&self, msg: Box<Outbound>) -> bool {
         if self.cancel.is_cancelled() {
             return false;
         }
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        held.push_back(Box::new(msg));
+        held.push_back(msg);
         if held.len() > HELD_MAX {
             held.pop_front();
             return false;

@@ -10,6 +10,7 @@ mod kinds;
 mod lazy;
 mod live;
 mod observed;
+mod outbound;
 mod registry;
 mod replay;
 mod shared;
@@ -24,6 +25,7 @@ pub use crate::events::{
 };
 pub use kinds::{Lookup, RegistryError, SendError, StreamAttachError};
 pub use live::{ReplyWaiter, Session};
+pub use outbound::Outbound;
 pub use registry::{HandlerFactory, SessionRegistry};
 pub use replay::{GET_STREAM, ReplayLimits, ReplayLog, held_bytes as replay_held_bytes};
 pub use shared::SharedLink;

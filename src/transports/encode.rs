@@ -10,6 +10,8 @@ use std::sync::Mutex;
 use bytes::Bytes;
 use rmcp::model::{JsonRpcMessage, ListToolsResult, RequestId, ServerJsonRpcMessage, ServerResult};
 
+use crate::session::Outbound;
+
 /// Distinct tool lists remembered (one per scope combination in practice).
 const CACHED_LISTS: usize = 8;
 
@@ -84,6 +86,27 @@ pub(crate) fn message_frame_parts(msg: &ServerJsonRpcMessage) -> FrameParts {
         }
     }
     [message_frame(msg), Bytes::new(), Bytes::new()]
+}
+
+/// An outbound stream item as an event's pieces: a relayed message's JSON text goes out as it
+/// came (it has no line breaks: `Outbound::relayed`).
+pub(crate) fn outbound_frame_parts(item: &Outbound) -> FrameParts {
+    match item {
+        Outbound::Message(msg) => message_frame_parts(msg),
+        Outbound::Json(json) => [
+            Bytes::from_static(b"data: "),
+            json.clone(),
+            Bytes::from_static(b"\n\n"),
+        ],
+    }
+}
+
+/// An outbound stream item's JSON.
+pub(crate) fn outbound_json(item: &Outbound) -> serde_json::Result<Vec<u8>> {
+    match item {
+        Outbound::Message(msg) => to_json(msg),
+        Outbound::Json(json) => Ok(json.to_vec()),
+    }
 }
 
 /// The `endpoint` event that opens a legacy SSE stream.
@@ -233,6 +256,21 @@ mod tests {
             id,
             result: ServerResult::ListToolsResult(ListToolsResult::with_all_items(tools)),
         })
+    }
+
+    #[test]
+    fn a_relayed_item_is_one_event_of_its_text_and_its_json_is_the_text() {
+        let text = r#"{"jsonrpc":"2.0","id":3,"result":{"tools":[]}}"#;
+        let item = Outbound::relayed(text).expect("one line of JSON");
+        let frame: Vec<u8> = outbound_frame_parts(&item).concat();
+        assert_eq!(frame, format!("data: {text}\n\n").into_bytes());
+        assert_eq!(outbound_json(&item).expect("json"), text.as_bytes());
+        let reply = tools_reply(NumberOrString::Number(3), &["a"]);
+        let expected = message_frame_parts(&reply).concat();
+        assert_eq!(
+            outbound_frame_parts(&Outbound::Message(reply)).concat(),
+            expected
+        );
     }
 
     #[test]

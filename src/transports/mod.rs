@@ -19,7 +19,9 @@ use futures::{Stream, StreamExt};
 use rmcp::model::{ClientJsonRpcMessage, GetExtensions};
 use tokio_util::sync::CancellationToken;
 
-pub(crate) use encode::{FrameParts, endpoint_frame, json_body, message_frame_parts, to_json};
+pub(crate) use encode::{
+    FrameParts, endpoint_frame, json_body, outbound_frame_parts, outbound_json, to_json,
+};
 
 use crate::{
     app::{ClientIp, LogContext},

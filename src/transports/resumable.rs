@@ -13,13 +13,13 @@ use std::{
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use rmcp::model::{RequestId, ServerJsonRpcMessage};
+use rmcp::model::RequestId;
 use tokio::sync::{mpsc, oneshot};
 
 use super::forward::{Forwarded, await_reply};
 use crate::{
     app::AppState,
-    session::{ReplyWaiter, Session},
+    session::{Outbound, ReplyWaiter, Session},
     telemetry::labels::StreamKind,
 };
 
@@ -93,15 +93,12 @@ fn stream_response(
 
 /// The session's outbound messages as framed, logged SSE events.
 pub(crate) struct LiveEvents {
-    rx: mpsc::Receiver<Box<ServerJsonRpcMessage>>,
+    rx: mpsc::Receiver<Box<Outbound>>,
     session: Arc<Session>,
 }
 
 impl LiveEvents {
-    pub(crate) fn new(
-        rx: mpsc::Receiver<Box<ServerJsonRpcMessage>>,
-        session: Arc<Session>,
-    ) -> Self {
+    pub(crate) fn new(rx: mpsc::Receiver<Box<Outbound>>, session: Arc<Session>) -> Self {
         Self { rx, session }
     }
 }
@@ -112,7 +109,7 @@ impl Stream for LiveEvents {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
         self.rx.poll_recv(cx).map(|m| {
             m.map(|m| {
-                let json = super::to_json(&m).unwrap_or_else(|_| b"{}".to_vec());
+                let json = super::outbound_json(&m).unwrap_or_else(|_| b"{}".to_vec());
                 self.session.replay_log().frame(&json)
             })
         })

@@ -10,7 +10,7 @@ use poem::{Body, Request, Response, http::StatusCode};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::{
-    STREAM_BUFFER, endpoint_frame, headers, jsonrpc, message_frame_parts, sse_response_parts,
+    STREAM_BUFFER, endpoint_frame, headers, jsonrpc, outbound_frame_parts, sse_response_parts,
 };
 use crate::{
     app::AppState,
@@ -66,7 +66,7 @@ pub async fn open_stream(req: &Request, state: AppState) -> Response {
         stream::once(async move { [endpoint_frame(&endpoint), Bytes::new(), Bytes::new()] });
     let messages = ReceiverStream::new(rx).map(move |m| {
         let _keep = &guard;
-        message_frame_parts(&m)
+        outbound_frame_parts(&m)
     });
     sse_response_parts(
         first.chain(messages),

@@ -20,7 +20,7 @@ use self::framing::{Frame, StdioCodec};
 use super::jsonrpc;
 use crate::{
     error::{ApiError, codes},
-    session::{EndReason, Origin, Session, SessionRegistry, TransportKind},
+    session::{EndReason, Origin, Outbound, Session, SessionRegistry, TransportKind},
 };
 
 /// What a client that frames messages with `Content-Length` headers is told.
@@ -141,7 +141,7 @@ async fn read_lines<R: AsyncRead + Unpin>(
 /// sources are closed and drained (stopping at the first only would lose what the other
 /// still holds), or `output` fails.
 async fn write_lines<W: AsyncWrite + Unpin>(
-    mut engine: mpsc::Receiver<Box<ServerJsonRpcMessage>>,
+    mut engine: mpsc::Receiver<Box<Outbound>>,
     mut errors: mpsc::UnboundedReceiver<Vec<u8>>,
     answered: Arc<watch::Sender<HashSet<RequestId>>>,
     mut output: W,
@@ -150,19 +150,23 @@ async fn write_lines<W: AsyncWrite + Unpin>(
     while engine_open || errors_open {
         let mut line = tokio::select! {
             m = engine.recv(), if engine_open => match m {
-                Some(msg) => {
-                    let id = match &*msg {
-                        JsonRpcMessage::Response(r) => Some(&r.id),
-                        JsonRpcMessage::Error(e) => e.id.as_ref(),
-                        _ => None,
-                    };
-                    if let Some(id) = id {
-                        answered.send_modify(|ids| {
-                            ids.remove(id);
-                        });
+                // Relayed text (from other replicas: stdio has none) is written as it came.
+                Some(item) => match *item {
+                    Outbound::Json(json) => json.to_vec(),
+                    Outbound::Message(msg) => {
+                        let id = match &msg {
+                            JsonRpcMessage::Response(r) => Some(&r.id),
+                            JsonRpcMessage::Error(e) => e.id.as_ref(),
+                            _ => None,
+                        };
+                        if let Some(id) = id {
+                            answered.send_modify(|ids| {
+                                ids.remove(id);
+                            });
+                        }
+                        engine_line(&msg)
                     }
-                    engine_line(&msg)
-                }
+                },
                 None => {
                     engine_open = false;
                     continue;
