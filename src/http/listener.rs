@@ -39,7 +39,7 @@ impl Acceptor for PublicAcceptor {
         match self {
             Self::Tcp(a) => {
                 let (io, local, remote, scheme) = a.accept().await?;
-                no_delay(&io);
+                super::no_delay(&io);
                 Ok((Either::Left(io), local, remote, scheme))
             }
             Self::Tls(a) => {
@@ -47,15 +47,6 @@ impl Acceptor for PublicAcceptor {
                 Ok((Either::Right(io), local, remote, scheme))
             }
         }
-    }
-}
-
-/// Send small writes at once. An event stream writes an event as a few pieces; with Nagle's
-/// algorithm on, a last small piece waited for the client's delayed ACK of the previous one
-/// (about 40 ms) whenever they left in separate segments. A failure only costs latency.
-fn no_delay(stream: &TcpStream) {
-    if let Err(e) = stream.set_nodelay(true) {
-        tracing::debug!(error = %e, "could not set TCP_NODELAY");
     }
 }
 

@@ -231,10 +231,7 @@ impl Acceptor for TlsAcceptor {
 
     async fn accept(&mut self) -> io::Result<(Self::Io, LocalAddr, RemoteAddr, Scheme)> {
         let (stream, local, remote, _) = self.tcp.accept().await?;
-        // Small writes at once, as on plain TCP (`listener::no_delay` says why).
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
-        }
+        super::no_delay(&stream);
         let config = Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()));
         let acceptor = tokio_rustls::TlsAcceptor::from(config);
         let deadline = self.handshake_timeout;
