@@ -27,6 +27,7 @@ mod sessions;
 mod sink;
 mod spill;
 mod sqlite;
+mod sqlite_batch;
 mod writer;
 
 pub use error::StoreError;

@@ -1,17 +1,13 @@
-//! The SQL both backends share: the SELECTs of the admin API, and the audit trail's multi-row
-//! INSERT (used by SQLite; PostgreSQL binds one array per column instead, see `pg_batch`).
-//! Only the placeholder syntax (which `QueryBuilder` handles for the SELECTs, and the
-//! backend's [`AuditInsertSql`] for the INSERT) and the encodings differ (PostgreSQL binds
-//! `TIMESTAMPTZ` and `JSONB`, SQLite INTEGER microseconds and TEXT), so each backend passes
-//! its encoders.
-
-use std::sync::OnceLock;
+//! The SQL both backends share: the column lists and the SELECTs of the admin API. Only the
+//! placeholder syntax (which `QueryBuilder` handles) and the encodings differ (PostgreSQL
+//! binds `TIMESTAMPTZ`, SQLite INTEGER microseconds), so each backend passes its encoder.
+//! The batched writes are each backend's own: `sqlite_batch` and `pg_batch`.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Arguments, Database, Encode, QueryBuilder, Type, error::BoxDynError};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
-use super::{AuditQuery, AuditRecord, SessionQuery, SessionState, StoreError};
+use super::{AuditQuery, SessionQuery, SessionState, StoreError};
 use crate::events::Outcome;
 
 /// The columns of an audit row, in the order both backends select and insert them.
@@ -23,129 +19,6 @@ pub(crate) const AUDIT_COLUMNS: &str = "id, occurred_at, kind, session_hash, sub
 pub(crate) const SESSION_COLUMNS: &str = "session_hash, transport, protocol_version, subject, \
     client_name, client_version, client_addr, instance_id, created_at, last_seen_at, ended_at, \
     end_reason, request_count, error_count";
-
-/// How many columns [`AUDIT_COLUMNS`] names (one bind parameter each per row).
-const AUDIT_COLUMN_COUNT: usize = {
-    let bytes = AUDIT_COLUMNS.as_bytes();
-    let (mut i, mut commas) = (0, 0);
-    while i < bytes.len() {
-        if bytes[i] == b',' {
-            commas += 1;
-        }
-        i += 1;
-    }
-    commas + 1
-};
-
-/// Most rows in one multi-row INSERT: 512 × 17 columns stays under SQLite's 32766 bind
-/// parameters (and PostgreSQL's 65535).
-pub(crate) const MAX_CHUNK: usize = 512;
-
-const _: () = assert!(
-    MAX_CHUNK * AUDIT_COLUMN_COUNT <= 32766,
-    "SQLite's bind limit"
-);
-
-/// Distinct chunk lengths: 1, 2, 4 … [`MAX_CHUNK`].
-const LENGTHS: usize = MAX_CHUNK.trailing_zeros() as usize + 1;
-
-/// `records` cut into chunks whose lengths are powers of two, largest first (`MAX_CHUNK`
-/// while more are left). A multi-row INSERT's text depends on its row count, and sqlx caches
-/// prepared statements by text: one statement per batch length was parsed again for most
-/// batches (small batches vary in length), about 18,000 instructions per record. With these
-/// lengths every batch uses at most ten distinct statement texts, each parsed once per
-/// connection.
-pub(crate) fn audit_chunks<T>(mut records: &[T]) -> impl Iterator<Item = &[T]> {
-    std::iter::from_fn(move || {
-        if records.is_empty() {
-            return None;
-        }
-        let len = records.len().min(MAX_CHUNK);
-        let (chunk, rest) = records.split_at(1 << len.ilog2());
-        records = rest;
-        Some(chunk)
-    })
-}
-
-/// The text of the audit INSERT for each chunk length, built once per process.
-pub(crate) struct AuditInsertSql {
-    texts: [OnceLock<String>; LENGTHS],
-    /// Writes the placeholder of the `n`th (1-based) parameter.
-    placeholder: fn(&mut String, usize),
-}
-
-impl AuditInsertSql {
-    /// Statements with this backend's placeholder syntax.
-    pub(crate) const fn new(placeholder: fn(&mut String, usize)) -> Self {
-        Self {
-            texts: [const { OnceLock::new() }; LENGTHS],
-            placeholder,
-        }
-    }
-
-    /// `INSERT INTO audit … VALUES …` for `rows` rows (a length [`audit_chunks`] yields),
-    /// ignoring ids already stored (a retried batch).
-    pub(crate) fn get(&'static self, rows: usize) -> &'static str {
-        debug_assert!(rows.is_power_of_two() && rows <= MAX_CHUNK);
-        self.texts[rows.ilog2() as usize].get_or_init(|| {
-            let columns = AUDIT_COLUMN_COUNT;
-            let mut sql = format!("INSERT INTO audit ({AUDIT_COLUMNS}) VALUES ");
-            for row in 0..rows {
-                sql.push_str(if row == 0 { "(" } else { ", (" });
-                for column in 0..columns {
-                    if column > 0 {
-                        sql.push_str(", ");
-                    }
-                    (self.placeholder)(&mut sql, row * columns + column + 1);
-                }
-                sql.push(')');
-            }
-            sql.push_str(" ON CONFLICT (id) DO NOTHING");
-            sql
-        })
-    }
-}
-
-/// The arguments of [`AuditInsertSql::get`] for `chunk`, in column order. Text is bound by
-/// reference: PostgreSQL encodes it straight into the message, SQLite copies it once.
-pub(crate) fn audit_arguments<'r, DB, T, A>(
-    chunk: &[&'r AuditRecord],
-    time: impl Fn(DateTime<Utc>) -> T,
-    arguments: impl Fn(&'r serde_json::Value) -> A,
-) -> Result<<DB as Database>::Arguments, BoxDynError>
-where
-    DB: Database,
-    T: Encode<'r, DB> + Type<DB>,
-    Option<A>: Encode<'r, DB> + Type<DB>,
-    Uuid: Encode<'r, DB> + Type<DB>,
-    &'static str: Encode<'r, DB> + Type<DB>,
-    Option<&'r str>: Encode<'r, DB> + Type<DB>,
-    Option<i32>: Encode<'r, DB> + Type<DB>,
-    Option<i64>: Encode<'r, DB> + Type<DB>,
-{
-    let mut args = <DB as Database>::Arguments::default();
-    args.reserve(chunk.len() * AUDIT_COLUMN_COUNT, 0);
-    for &r in chunk {
-        args.add(r.id)?;
-        args.add(time(r.occurred_at))?;
-        args.add(r.kind.as_str())?;
-        args.add(r.session_hash.as_deref())?;
-        args.add(r.subject.as_deref())?;
-        args.add(r.method.as_deref())?;
-        args.add(r.name.as_deref())?;
-        args.add(r.arguments_digest.as_deref())?;
-        args.add(r.arguments.as_ref().map(&arguments))?;
-        args.add(r.outcome.as_str())?;
-        args.add(r.error_code)?;
-        args.add(r.http_status)?;
-        args.add(r.upstream_status)?;
-        args.add(r.latency_us)?;
-        args.add(r.request_id.as_deref())?;
-        args.add(r.client_addr.as_deref())?;
-        args.add(r.detail.as_deref())?;
-    }
-    Ok(args)
-}
 
 /// `SELECT … FROM audit` with the query's filters, keyset cursor, order and `limit + 1`.
 pub(crate) fn audit_select<DB, T>(
@@ -246,42 +119,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn audit_chunks_are_powers_of_two_in_order_and_cover_every_record() {
-        for n in [0, 1, 2, 3, 7, 42, 500, 512, 513, 1200, 8000] {
-            let records: Vec<usize> = (0..n).collect();
-            let chunks: Vec<&[usize]> = audit_chunks(&records).collect();
-            assert!(
-                chunks
-                    .iter()
-                    .all(|c| c.len().is_power_of_two() && c.len() <= MAX_CHUNK),
-                "{n}: {:?}",
-                chunks.iter().map(|c| c.len()).collect::<Vec<_>>()
-            );
-            assert_eq!(chunks.concat(), records, "{n}: order and coverage");
-            assert!(chunks.windows(2).all(|w| w[0].len() >= w[1].len()));
-        }
-    }
-
-    #[test]
-    fn audit_insert_text_has_one_placeholder_per_value() {
-        static PG: AuditInsertSql = AuditInsertSql::new(|sql, n| sql.push_str(&format!("${n}")));
-        let columns = AUDIT_COLUMNS.split(',').count();
-        let one = PG.get(1);
-        assert!(
-            one.starts_with("INSERT INTO audit (id, occurred_at,"),
-            "{one}"
-        );
-        assert!(
-            one.ends_with(&format!("${columns}) ON CONFLICT (id) DO NOTHING")),
-            "{one}"
-        );
-        let four = PG.get(4);
-        assert_eq!(four.matches('$').count(), 4 * columns);
-        assert!(four.contains(&format!("${}), (${}", 2 * columns, 2 * columns + 1)));
-        assert!(std::ptr::eq(four, PG.get(4)), "built once");
-    }
-
-    #[test]
     fn failure_outcome_filters_state_the_partial_index_condition_and_ok_does_not() {
         let sql = |outcome| {
             let q = AuditQuery {
@@ -301,11 +138,5 @@ mod tests {
             assert!(sql(failure).contains("AND outcome <> 'ok'"), "{failure:?}");
         }
         assert!(!sql(Outcome::Ok).contains("<>"), "{}", sql(Outcome::Ok));
-    }
-
-    #[test]
-    fn the_column_count_is_the_column_list_s() {
-        assert_eq!(AUDIT_COLUMN_COUNT, AUDIT_COLUMNS.split(',').count());
-        assert_eq!(AUDIT_COLUMN_COUNT, 17);
     }
 }

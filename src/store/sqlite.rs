@@ -13,13 +13,11 @@ use super::{
     model::parse_outcome,
     page_limit, paginate,
     query::{self, SESSION_COLUMNS},
+    sqlite_batch,
 };
 use crate::config::DatabaseSettings;
 
 static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
-
-/// The audit INSERTs, with SQLite's positional placeholders.
-static AUDIT_INSERT: query::AuditInsertSql = query::AuditInsertSql::new(|sql, _| sql.push('?'));
 
 /// SQLite store (a pool over one file).
 #[derive(Clone, Debug)]
@@ -87,10 +85,9 @@ impl SqliteStore {
                 _ => None,
             })
             .collect();
-        for chunk in query::audit_chunks(&audits) {
-            let args = query::audit_arguments::<Sqlite, _, _>(chunk, micros, |v| v.to_string())
-                .map_err(sqlx::Error::Encode)?;
-            sqlx::query_with(AUDIT_INSERT.get(chunk.len()), args)
+        for chunk in sqlite_batch::audit_chunks(&audits) {
+            let args = sqlite_batch::audit_arguments(chunk).map_err(sqlx::Error::Encode)?;
+            sqlx::query_with(sqlite_batch::audit_insert(chunk.len()), args)
                 .execute(&mut *tx)
                 .await?;
         }
