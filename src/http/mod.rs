@@ -4,10 +4,13 @@
 pub mod admin;
 pub mod client;
 pub mod conn_limit;
+mod idle_io;
 pub mod listener;
 mod mcp_routes;
 pub mod middleware;
+mod rewind;
 pub mod serve;
+pub mod stream_get;
 pub mod tls;
 pub mod wellknown;
 

@@ -28,20 +28,22 @@
 //!
 //! `limits.max_connections_per_ip` ([`PerIpConnections`]) bounds the connections one client
 //! address holds, so no single address can hold every socket.
+//!
+//! A connection whose first request opens an event stream has that request answered without
+//! hyper ([`stream_get`]: an idle stream then holds none of hyper's buffers), and goes to
+//! hyper after it.
 
 use std::{
     convert::Infallible,
     future::Future,
-    io,
-    pin::Pin,
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, Ordering},
     },
-    task::{Context, Poll},
     time::Duration,
 };
 
+use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
@@ -50,18 +52,22 @@ use hyper_util::{
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, Response,
     endpoint::BoxEndpoint,
-    http::uri::Scheme,
+    http::{request::Parts, uri::Scheme},
     listener::Acceptor,
     web::{LocalAddr, RemoteAddr},
 };
 use tokio::{
-    io::{AsyncRead, AsyncWrite, ReadBuf},
+    io::{AsyncRead, AsyncWrite},
     sync::mpsc,
-    time::Instant,
 };
 use tokio_util::sync::CancellationToken;
 
-use super::conn_limit::{ConnSlot, PerIpConnections};
+use super::{
+    conn_limit::{ConnSlot, PerIpConnections},
+    idle_io::{Activity, IdleIo},
+    rewind::Rewind,
+    stream_get::{self, After, First, HyperBody, StreamPaths},
+};
 use crate::telemetry::{labels::ConnClose, metrics};
 
 /// Pause after a failed `accept` (e.g. out of file descriptors), so the loop does not spin.
@@ -101,11 +107,12 @@ impl ConnLimits {
 type SharedEndpoint = Arc<BoxEndpoint<'static, Response>>;
 
 /// Serve `ep` on `acceptor` until `signal`, then drain: stop accepting, ask every connection
-/// to finish, and drop those still open after `grace`.
+/// to finish, and drop those still open after `grace`. A connection whose first request is a
+/// `GET` on one of `streams` has that request answered by [`stream_get`].
 pub async fn serve<A, E>(
     mut acceptor: A,
     ep: E,
-    limits: ConnLimits,
+    (limits, streams): (ConnLimits, StreamPaths),
     signal: impl Future<Output = ()>,
     grace: Duration,
 ) where
@@ -133,7 +140,10 @@ pub async fn serve<A, E>(
                             from this address (limits.max_connections_per_ip)");
                         continue;
                     };
-                    let conn = Conn { local, remote, scheme, ep: Arc::clone(&ep), limits, slot };
+                    let conn = Conn {
+                        local, remote, scheme, ep: Arc::clone(&ep), limits,
+                        streams: streams.clone(), slot,
+                    };
                     let stop = (draining.clone(), hard_stop.clone(), alive.clone());
                     tokio::spawn(conn.run(io, stop));
                 }
@@ -167,6 +177,7 @@ struct Conn {
     scheme: Scheme,
     ep: SharedEndpoint,
     limits: ConnLimits,
+    streams: StreamPaths,
     /// This connection's place in the per-address count, freed when the task ends.
     slot: ConnSlot,
 }
@@ -180,31 +191,73 @@ impl Conn {
         Io: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
         let activity = Activity::new();
-        let io = TokioIo::new(IdleIo {
+        let io = IdleIo {
             inner: io,
             activity: Arc::clone(&activity),
-        });
-        let builder = self.limits.builder();
-        let (peer, limits, _slot) = (self.remote.clone(), self.limits, self.slot);
+        };
+        let (peer, limits) = (self.remote.clone(), self.limits);
         let first = Arc::new(AtomicBool::new(false));
-        let service = Arc::new(Service {
-            local: self.local,
-            remote: self.remote,
-            scheme: self.scheme,
-            ep: self.ep,
-        });
-        let seen = Arc::clone(&first);
+        let no_request = first_request_missed(Arc::clone(&first), limits.header_read_timeout);
+        tokio::select! {
+            () = self.serve(io, first, draining) => {}
+            () = activity.idle_for(limits.idle_timeout) => {
+                metrics::connection_closed(ConnClose::Idle);
+                tracing::info!(remote_addr = %peer, "closing idle connection");
+            }
+            () = no_request => {
+                metrics::connection_closed(ConnClose::NoRequest);
+                tracing::debug!(remote_addr = %peer, "closing a connection that sent no request \
+                    head in time (limits.header_read_timeout_secs)");
+            }
+            () = hard_stop.cancelled() => {}
+        }
+    }
+
+    /// The connection's requests: a first one opening an event stream here
+    /// ([`stream_get`]), the rest (all of them on other connections) with hyper. Draining, a
+    /// connection still waiting for its first bytes ends; an open response finishes first.
+    async fn serve<Io>(self, mut io: IdleIo<Io>, first: Arc<AtomicBool>, draining: CancellationToken)
+    where
+        Io: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        // The slot is held until the connection is done.
+        let Self { local, remote, scheme, ep, limits, streams, slot: _slot } = self;
+        let peer = remote.clone();
+        let service = Arc::new(Service { local, remote, scheme, ep });
+        let mut prefix = Bytes::new();
+        if !streams.is_empty() {
+            let read = tokio::select! {
+                read = stream_get::read_first(&mut io, &streams) => read,
+                () = draining.cancelled() => return,
+            };
+            let after = match read {
+                Ok(First::Other(read)) => Ok(After::Hyper(read)),
+                Ok(First::Stream(head)) => {
+                    first.store(true, Ordering::Release);
+                    let close = stream_get::wants_close(&head.headers);
+                    let resp = service.call_head(head).await;
+                    stream_get::respond(&mut io, resp, close).await
+                }
+                Err(e) => Err(e),
+            };
+            match after {
+                Ok(After::Hyper(read)) if !draining.is_cancelled() => prefix = read,
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::debug!(remote_addr = %peer, error = %e, "connection ended");
+                    return;
+                }
+            }
+        }
+        let io = TokioIo::new(Rewind::new(prefix, io));
+        let builder = limits.builder();
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
             // hyper calls the service once a request head is complete.
-            seen.store(true, Ordering::Release);
+            first.store(true, Ordering::Release);
             Arc::clone(&service).call(req)
         });
         let conn = builder.serve_connection_with_upgrades(io, service);
         tokio::pin!(conn);
-        let idle = activity.idle_for(limits.idle_timeout);
-        tokio::pin!(idle);
-        let no_request = first_request_missed(first, limits.header_read_timeout);
-        tokio::pin!(no_request);
         tokio::select! {
             res = conn.as_mut() => {
                 if let Err(e) = res {
@@ -213,26 +266,10 @@ impl Conn {
                 }
                 return;
             }
-            () = &mut idle => {
-                metrics::connection_closed(ConnClose::Idle);
-                tracing::info!(remote_addr = %peer, "closing idle connection");
-                return;
-            }
-            () = &mut no_request => {
-                metrics::connection_closed(ConnClose::NoRequest);
-                tracing::debug!(remote_addr = %peer, "closing a connection that sent no request \
-                    head in time (limits.header_read_timeout_secs)");
-                return;
-            }
             () = draining.cancelled() => {}
         }
         conn.as_mut().graceful_shutdown();
-        tokio::select! {
-            _ = conn => {}
-            () = idle => {}
-            () = no_request => {}
-            () = hard_stop.cancelled() => {}
-        }
+        let _ = conn.await;
     }
 }
 
@@ -253,9 +290,6 @@ struct Service {
     ep: SharedEndpoint,
 }
 
-/// The response body poem hands hyper.
-type HyperBody = http_body_util::combinators::BoxBody<bytes::Bytes, io::Error>;
-
 impl Service {
     /// One request: hyper's request becomes poem's (with addresses and scheme) and poem's
     /// response goes back, exactly as `poem::Server` does it.
@@ -272,101 +306,16 @@ impl Service {
         let resp = self.ep.get_response(req.into()).await;
         Ok(hyper::Response::from(resp))
     }
-}
 
-/// When a connection last moved a byte, in milliseconds since it was accepted.
-struct Activity {
-    start: Instant,
-    last_ms: AtomicU64,
-}
-
-impl Activity {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            start: Instant::now(),
-            last_ms: AtomicU64::new(0),
-        })
-    }
-
-    fn touch(&self) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_ms.store(ms, Ordering::Relaxed);
-    }
-
-    fn last(&self) -> Instant {
-        self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
-    }
-
-    /// Resolves once nothing has been read or written for `limit`.
-    async fn idle_for(self: Arc<Self>, limit: Duration) {
-        loop {
-            let deadline = self.last() + limit;
-            if Instant::now() >= deadline {
-                return;
-            }
-            tokio::time::sleep_until(deadline).await;
-        }
-    }
-}
-
-/// The connection's IO, stamping [`Activity`] on every byte read or written.
-struct IdleIo<T> {
-    inner: T,
-    activity: Arc<Activity>,
-}
-
-impl<T: AsyncRead + Unpin> AsyncRead for IdleIo<T> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let before = buf.filled().len();
-        let res = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if matches!(res, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            this.activity.touch();
-        }
-        res
-    }
-}
-
-impl<T: AsyncWrite + Unpin> AsyncWrite for IdleIo<T> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let res = Pin::new(&mut this.inner).poll_write(cx, buf);
-        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
-            this.activity.touch();
-        }
-        res
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let res = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
-            this.activity.touch();
-        }
-        res
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    /// The same for a request head read by [`stream_get`] (a `GET`: no body).
+    async fn call_head(&self, head: Parts) -> hyper::Response<HyperBody> {
+        let parts = (
+            head,
+            self.local.clone(),
+            self.remote.clone(),
+            self.scheme.clone(),
+        );
+        let req = poem::Request::from_parts(parts.into(), poem::Body::empty());
+        hyper::Response::from(self.ep.get_response(req).await)
     }
 }

@@ -10,7 +10,7 @@ use crate::{
     config::Settings,
     http::{
         AppState, AppStateInner, admin::build_admin_app, build_app, listener::PublicAcceptor,
-        readiness::Readiness, serve::serve, tls::TlsReloader,
+        readiness::Readiness, serve::serve, stream_get::StreamPaths, tls::TlsReloader,
     },
     mcp::McpEngine,
     openapi,
@@ -241,14 +241,16 @@ impl Application {
             tracing::info!(address = %addr, "admin listening");
             let app = build_admin_app(state.clone());
             let stop = admin_stop.clone().cancelled_owned();
-            tokio::spawn(serve(acceptor, app, limits, stop, grace))
+            let conns = (limits, StreamPaths::default());
+            tokio::spawn(serve(acceptor, app, conns, stop, grace))
         });
         tokio::spawn(metrics_upkeep(state.prometheus.clone(), admin_stop.clone()));
         let app = build_app(state.clone());
+        let streams = StreamPaths::new(["/sse", state.settings.server.mcp_path.as_str()]);
         serve(
             self.acceptor,
             app,
-            limits,
+            (limits, streams),
             draining.cancelled_owned(),
             grace,
         )

@@ -45,6 +45,7 @@ mod security;
 mod sessions;
 mod shutdown;
 mod sse;
+mod stream_first;
 mod streamable;
 mod subscriptions;
 mod tool_inventory;
