@@ -1,12 +1,12 @@
 //! A connection's IO stamping when it last moved a byte, for `limits.idle_connection_secs`
-//! (hyper has no such timer).
+//! (hyper has no such timer), and the timer of that and the first-request deadline.
 
 use std::{
     io,
     pin::Pin,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     task::{Context, Poll},
     time::Duration,
@@ -40,16 +40,42 @@ impl Activity {
         self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
     }
 
-    /// Resolves once nothing has been read or written for `limit`.
-    pub async fn idle_for(self: Arc<Self>, limit: Duration) {
+    /// Resolves when the connection is to be closed: nothing read or written for `idle`, or
+    /// — until `first` is set — no request head complete within `first_deadline` of the
+    /// accept. One timer serves both: a task keeps room for each timer it holds.
+    pub async fn expired(
+        self: Arc<Self>,
+        idle: Duration,
+        first: Arc<AtomicBool>,
+        first_deadline: Duration,
+    ) -> Expired {
+        let no_request_at = self.start + first_deadline;
         loop {
-            let deadline = self.last() + limit;
-            if Instant::now() >= deadline {
-                return;
+            let idle_at = self.last() + idle;
+            let waiting_first = !first.load(Ordering::Acquire);
+            let now = Instant::now();
+            if waiting_first && now >= no_request_at {
+                return Expired::NoRequest;
             }
-            tokio::time::sleep_until(deadline).await;
+            if now >= idle_at {
+                return Expired::Idle;
+            }
+            let next = if waiting_first {
+                idle_at.min(no_request_at)
+            } else {
+                idle_at
+            };
+            tokio::time::sleep_until(next).await;
         }
     }
+}
+
+/// Which of a connection's deadlines passed.
+pub enum Expired {
+    /// Nothing read or written for `limits.idle_connection_secs`.
+    Idle,
+    /// No first request head within `limits.header_read_timeout_secs` of the accept.
+    NoRequest,
 }
 
 /// The connection's IO, stamping [`Activity`] on every byte read or written.

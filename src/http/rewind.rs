@@ -87,10 +87,10 @@ mod tests {
         let inner: &[u8] = b" world";
         let mut io = Rewind::new(Bytes::from_static(b"hello"), inner);
         let mut small = [0u8; 3];
-        io.read_exact(&mut small).await.unwrap();
+        io.read_exact(&mut small).await.expect("in-memory IO");
         assert_eq!(&small, b"hel");
         let mut rest = String::new();
-        io.read_to_string(&mut rest).await.unwrap();
+        io.read_to_string(&mut rest).await.expect("in-memory IO");
         assert_eq!(rest, "lo world");
         assert!(io.prefix.is_none(), "the prefix is dropped once read");
     }

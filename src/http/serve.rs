@@ -64,7 +64,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     conn_limit::{ConnSlot, PerIpConnections},
-    idle_io::{Activity, IdleIo},
+    idle_io::{Activity, Expired, IdleIo},
     rewind::Rewind,
     stream_get::{self, After, First, HyperBody, StreamPaths},
 };
@@ -183,103 +183,155 @@ struct Conn {
 }
 
 impl Conn {
-    async fn run<Io>(
+    /// The connection's task. Built by a plain function so that the task holds only what it
+    /// needs: an async fn keeps its arguments for its whole life, and a task keeps room for
+    /// the largest state it can reach for as long as it runs — an open stream's lifetime.
+    fn run<Io>(
         self,
         io: Io,
-        (draining, hard_stop, _alive): (CancellationToken, CancellationToken, mpsc::Sender<()>),
-    ) where
-        Io: AsyncRead + AsyncWrite + Send + Unpin + 'static,
-    {
-        let activity = Activity::new();
-        let io = IdleIo {
-            inner: io,
-            activity: Arc::clone(&activity),
-        };
-        let (peer, limits) = (self.remote.clone(), self.limits);
-        let first = Arc::new(AtomicBool::new(false));
-        let no_request = first_request_missed(Arc::clone(&first), limits.header_read_timeout);
-        tokio::select! {
-            () = self.serve(io, first, draining) => {}
-            () = activity.idle_for(limits.idle_timeout) => {
-                metrics::connection_closed(ConnClose::Idle);
-                tracing::info!(remote_addr = %peer, "closing idle connection");
-            }
-            () = no_request => {
-                metrics::connection_closed(ConnClose::NoRequest);
-                tracing::debug!(remote_addr = %peer, "closing a connection that sent no request \
-                    head in time (limits.header_read_timeout_secs)");
-            }
-            () = hard_stop.cancelled() => {}
-        }
-    }
-
-    /// The connection's requests: a first one opening an event stream here
-    /// ([`stream_get`]), the rest (all of them on other connections) with hyper. Draining, a
-    /// connection still waiting for its first bytes ends; an open response finishes first.
-    async fn serve<Io>(self, mut io: IdleIo<Io>, first: Arc<AtomicBool>, draining: CancellationToken)
+        (draining, hard_stop, alive): (CancellationToken, CancellationToken, mpsc::Sender<()>),
+    ) -> impl Future<Output = ()> + Send + 'static
     where
         Io: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        // The slot is held until the connection is done.
-        let Self { local, remote, scheme, ep, limits, streams, slot: _slot } = self;
-        let peer = remote.clone();
-        let service = Arc::new(Service { local, remote, scheme, ep });
-        let mut prefix = Bytes::new();
-        if !streams.is_empty() {
-            let read = tokio::select! {
-                read = stream_get::read_first(&mut io, &streams) => read,
-                () = draining.cancelled() => return,
-            };
-            let after = match read {
-                Ok(First::Other(read)) => Ok(After::Hyper(read)),
-                Ok(First::Stream(head)) => {
-                    first.store(true, Ordering::Release);
-                    let close = stream_get::wants_close(&head.headers);
-                    let resp = service.call_head(head).await;
-                    stream_get::respond(&mut io, resp, close).await
-                }
-                Err(e) => Err(e),
-            };
-            match after {
-                Ok(After::Hyper(read)) if !draining.is_cancelled() => prefix = read,
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::debug!(remote_addr = %peer, error = %e, "connection ended");
-                    return;
-                }
-            }
-        }
-        let io = TokioIo::new(Rewind::new(prefix, io));
-        let builder = limits.builder();
-        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            // hyper calls the service once a request head is complete.
-            first.store(true, Ordering::Release);
-            Arc::clone(&service).call(req)
+        let Self {
+            local,
+            remote,
+            scheme,
+            ep,
+            limits,
+            streams,
+            slot,
+        } = self;
+        let service = Arc::new(Service {
+            local,
+            remote,
+            scheme,
+            ep,
         });
-        let conn = builder.serve_connection_with_upgrades(io, service);
-        tokio::pin!(conn);
-        tokio::select! {
-            res = conn.as_mut() => {
-                if let Err(e) = res {
-                    // Header deadline, resets, malformed requests: the client's doing.
-                    tracing::debug!(remote_addr = %peer, error = %e, "connection ended");
-                }
-                return;
+        async move {
+            // Both held until the connection is done: its place in the per-address count,
+            // and the sender `serve`'s drain waits on.
+            let _held = (slot, alive);
+            let activity = Activity::new();
+            let io = IdleIo {
+                inner: io,
+                activity: Arc::clone(&activity),
+            };
+            let first = Arc::new(AtomicBool::new(false));
+            let expired = activity.expired(
+                limits.idle_timeout,
+                Arc::clone(&first),
+                limits.header_read_timeout,
+            );
+            let peer = &service.remote;
+            tokio::select! {
+                () = requests(io, Arc::clone(&service), (streams, limits), first, draining) => {}
+                expired = expired => match expired {
+                    Expired::Idle => {
+                        metrics::connection_closed(ConnClose::Idle);
+                        tracing::info!(remote_addr = %peer, "closing idle connection");
+                    }
+                    Expired::NoRequest => {
+                        metrics::connection_closed(ConnClose::NoRequest);
+                        tracing::debug!(remote_addr = %peer, "closing a connection that sent no \
+                            request head in time (limits.header_read_timeout_secs)");
+                    }
+                },
+                () = hard_stop.cancelled() => {}
             }
-            () = draining.cancelled() => {}
         }
-        conn.as_mut().graceful_shutdown();
-        let _ = conn.await;
     }
 }
 
-/// Resolves when `deadline` passes before the connection's first request head was complete;
-/// never resolves once it was.
-async fn first_request_missed(first: Arc<AtomicBool>, deadline: Duration) {
-    tokio::time::sleep(deadline).await;
-    if first.load(Ordering::Acquire) {
-        std::future::pending::<()>().await;
+/// The connection's requests: a first one opening an event stream here ([`stream_get`]), the
+/// rest (all of them on other connections) with hyper. Draining, a connection still waiting
+/// for its first bytes ends; an open response finishes first.
+async fn requests<Io>(
+    mut io: IdleIo<Io>,
+    service: Arc<Service>,
+    (streams, limits): (StreamPaths, ConnLimits),
+    first: Arc<AtomicBool>,
+    draining: CancellationToken,
+) where
+    Io: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    let mut prefix = Bytes::new();
+    if !streams.is_empty() {
+        let read = tokio::select! {
+            read = stream_get::read_first(&mut io, &streams) => read,
+            () = draining.cancelled() => return,
+        };
+        // The head is used up before the first await below: the task keeps no room for it
+        // (nor for the endpoint's ≈ 2 KB future, boxed) while the stream is open.
+        let (close, call) = match read {
+            Ok(First::Other(read)) => (false, Err(read)),
+            Ok(First::Stream(head)) => {
+                first.store(true, Ordering::Release);
+                let close = stream_get::wants_close(&head.headers);
+                (close, Ok(Box::pin(Arc::clone(&service).call_head(head))))
+            }
+            Err(e) => {
+                tracing::debug!(remote_addr = %service.remote, error = %e, "connection ended");
+                return;
+            }
+        };
+        let after = match call {
+            Ok(call) => stream_get::respond(&mut io, call.await, close).await,
+            Err(read) => Ok(After::Hyper(read)),
+        };
+        match after {
+            Ok(After::Hyper(read)) if !draining.is_cancelled() => prefix = read,
+            Ok(_) => return,
+            Err(e) => {
+                tracing::debug!(remote_addr = %service.remote, error = %e, "connection ended");
+                return;
+            }
+        }
     }
+    // Boxed: hyper's connection state is large, and a task's size is its largest state,
+    // which an open stream (above) would otherwise carry too.
+    Box::pin(with_hyper(
+        Rewind::new(prefix, io),
+        service,
+        limits,
+        first,
+        draining,
+    ))
+    .await;
+}
+
+/// The connection's requests from here on, with hyper.
+async fn with_hyper<Io>(
+    io: Io,
+    service: Arc<Service>,
+    limits: ConnLimits,
+    first: Arc<AtomicBool>,
+    draining: CancellationToken,
+) where
+    Io: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    let peer = service.remote.clone();
+    let builder = limits.builder();
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        // hyper calls the service once a request head is complete.
+        first.store(true, Ordering::Release);
+        Arc::clone(&service).call(req)
+    });
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        res = conn.as_mut() => {
+            if let Err(e) = res {
+                // Header deadline, resets, malformed requests: the client's doing.
+                tracing::debug!(remote_addr = %peer, error = %e, "connection ended");
+            }
+            return;
+        }
+        () = draining.cancelled() => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
 }
 
 /// What hyper calls for each request of a connection.
@@ -308,7 +360,7 @@ impl Service {
     }
 
     /// The same for a request head read by [`stream_get`] (a `GET`: no body).
-    async fn call_head(&self, head: Parts) -> hyper::Response<HyperBody> {
+    async fn call_head(self: Arc<Self>, head: Parts) -> hyper::Response<HyperBody> {
         let parts = (
             head,
             self.local.clone(),

@@ -17,7 +17,16 @@
 //! Anything else (HTTP/1.0, HTTP/2, a head split over reads, pipelined requests, bad syntax)
 //! is left to hyper, which reads the same bytes first ([`super::rewind::Rewind`]).
 
-use std::{fmt::Write as _, io, io::IoSlice, sync::Arc, time::SystemTime};
+use std::{
+    fmt::Write as _,
+    future::Future,
+    io,
+    io::IoSlice,
+    pin::Pin,
+    sync::Arc,
+    task::{Poll, ready},
+    time::SystemTime,
+};
 
 use bytes::{Bytes, BytesMut};
 use futures::FutureExt as _;
@@ -27,7 +36,7 @@ use poem::http::{
     HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Version, header,
     request::Parts,
 };
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 /// The response body poem hands hyper (and this module).
 pub type HyperBody = http_body_util::combinators::BoxBody<Bytes, io::Error>;
@@ -68,14 +77,24 @@ pub enum First {
     Other(Bytes),
 }
 
-/// Read once from a new connection and classify what came.
-pub async fn read_first<Io: AsyncRead + Unpin>(io: &mut Io, paths: &StreamPaths) -> io::Result<First> {
-    let mut buf = BytesMut::with_capacity(FIRST_READ);
-    io.read_buf(&mut buf).await?;
-    Ok(match stream_head(&buf, paths) {
-        Some(parts) => First::Stream(parts),
-        None => First::Other(buf.freeze()),
+/// Read once from a new connection and classify what came. The read goes into a buffer on
+/// the stack, for the time of one poll: a stream keeps nothing of it, and what goes to hyper
+/// is copied at its size.
+pub async fn read_first<Io: AsyncRead + Unpin>(
+    io: &mut Io,
+    paths: &StreamPaths,
+) -> io::Result<First> {
+    std::future::poll_fn(|cx| {
+        let mut buf = [0u8; FIRST_READ];
+        let mut read = ReadBuf::new(&mut buf);
+        ready!(Pin::new(&mut *io).poll_read(cx, &mut read))?;
+        let read = read.filled();
+        Poll::Ready(Ok(match stream_head(read, paths) {
+            Some(parts) => First::Stream(parts),
+            None => First::Other(Bytes::copy_from_slice(read)),
+        }))
     })
+    .await
 }
 
 /// `buf` as a stream request's head, or `None` when hyper should have it.
@@ -143,19 +162,34 @@ enum Framing {
     Chunked,
 }
 
-/// Write `resp` to a request that asked to close (`close`) or not, as hyper would.
-pub async fn respond<Io>(
+/// Write `resp` to a request that asked to close (`close`) or not, as hyper would. The head
+/// is encoded here, before the future: an open stream keeps none of it.
+pub fn respond<Io>(
     io: &mut Io,
     resp: poem::http::Response<HyperBody>,
     close: bool,
+) -> impl Future<Output = io::Result<After>> + '_
+where
+    Io: AsyncRead + AsyncWrite + Unpin,
+{
+    let (parts, body) = resp.into_parts();
+    let framing = framing(parts.status, &parts.headers, &body);
+    let close = close || wants_close(&parts.headers);
+    let head = head(&parts, framing, close);
+    write_response(io, head, body, (framing, close))
+}
+
+async fn write_response<Io>(
+    io: &mut Io,
+    head: Vec<u8>,
+    mut body: HyperBody,
+    (framing, close): (Framing, bool),
 ) -> io::Result<After>
 where
     Io: AsyncRead + AsyncWrite + Unpin,
 {
-    let (parts, mut body) = resp.into_parts();
-    let framing = framing(parts.status, &parts.headers, &body);
-    let close = close || wants_close(&parts.headers);
-    io.write_all(&head(&parts, framing, close)).await?;
+    io.write_all(&head).await?;
+    drop(head);
     io.flush().await?;
     let rest = if matches!(framing, Framing::Empty | Framing::Length(0)) {
         Some(Bytes::new())
@@ -217,7 +251,11 @@ fn head(parts: &poem::http::response::Parts, framing: Framing, close: bool) -> V
         _ => {}
     }
     if !has(&header::DATE) {
-        let _ = write!(extra, "date: {}\r\n", httpdate::fmt_http_date(SystemTime::now()));
+        let _ = write!(
+            extra,
+            "date: {}\r\n",
+            httpdate::fmt_http_date(SystemTime::now())
+        );
     }
     if close && !has(&header::CONNECTION) {
         extra.push_str("connection: close\r\n");
@@ -230,12 +268,17 @@ fn head(parts: &poem::http::response::Parts, framing: Framing, close: bool) -> V
 /// Write the body as its frames come, several at a time when they are ready together, while
 /// watching the socket: `None` when the client closed it (EOF or error) before the end, else
 /// what it sent meanwhile.
-async fn send_body<Io>(io: &mut Io, body: &mut HyperBody, chunked: bool) -> io::Result<Option<Bytes>>
+async fn send_body<Io>(
+    io: &mut Io,
+    body: &mut HyperBody,
+    chunked: bool,
+) -> io::Result<Option<Bytes>>
 where
     Io: AsyncRead + AsyncWrite + Unpin,
 {
     let mut pipelined = BytesMut::new();
-    let mut scratch = [0u8; 512];
+    // Small: it lives as long as the stream, and is mostly there to see the client's EOF.
+    let mut scratch = [0u8; 128];
     loop {
         let first = tokio::select! {
             frame = body.frame() => frame,

@@ -21,7 +21,10 @@ fn a_complete_get_on_a_stream_path_is_taken_with_its_headers_copied() {
     assert_eq!(head.uri, "/sse");
     assert_eq!(head.headers["accept"], "text/event-stream");
     let q = "GET /mcp?x=1 HTTP/1.1\r\nHost: a\r\n\r\n";
-    assert_eq!(stream_head(q.as_bytes(), &paths()).expect("query").uri, "/mcp?x=1");
+    assert_eq!(
+        stream_head(q.as_bytes(), &paths()).expect("query").uri,
+        "/mcp?x=1"
+    );
 }
 
 #[test]
@@ -46,8 +49,14 @@ fn everything_else_is_left_to_hyper() {
     for case in cases {
         assert!(stream_head(case.as_bytes(), &paths()).is_none(), "{case:?}");
     }
-    let many = format!("GET /sse HTTP/1.1\r\n{}\r\n", "X-A: b\r\n".repeat(MAX_HEADERS + 1));
-    assert!(stream_head(many.as_bytes(), &paths()).is_none(), "too many headers");
+    let many = format!(
+        "GET /sse HTTP/1.1\r\n{}\r\n",
+        "X-A: b\r\n".repeat(MAX_HEADERS + 1)
+    );
+    assert!(
+        stream_head(many.as_bytes(), &paths()).is_none(),
+        "too many headers"
+    );
     assert!(stream_head(SSE.as_bytes(), &StreamPaths::default()).is_none());
 }
 
@@ -55,7 +64,10 @@ fn everything_else_is_left_to_hyper() {
 fn connection_close_is_found_among_tokens() {
     let mut h = HeaderMap::new();
     assert!(!wants_close(&h));
-    h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive, Close"));
+    h.insert(
+        header::CONNECTION,
+        HeaderValue::from_static("keep-alive, Close"),
+    );
     assert!(wants_close(&h));
     h.insert(header::CONNECTION, HeaderValue::from_static("closed"));
     assert!(!wants_close(&h));
@@ -71,14 +83,17 @@ async fn written(resp: Response<HyperBody>, close: bool) -> (String, bool) {
         let n = tokio::time::timeout(Duration::from_secs(5), client.read(&mut buf))
             .await
             .expect("the response ends")
-            .unwrap();
+            .expect("test value");
         out.extend_from_slice(&buf[..n]);
         if n == 0 || task.is_finished() {
             break;
         }
     }
-    let after = task.await.unwrap().unwrap();
-    (String::from_utf8(out).unwrap(), matches!(after, After::Close))
+    let after = task.await.expect("test value").expect("test value");
+    (
+        String::from_utf8(out).expect("test value"),
+        matches!(after, After::Close),
+    )
 }
 
 fn full(status: u16, body: &'static str) -> Response<HyperBody> {
@@ -86,7 +101,7 @@ fn full(status: u16, body: &'static str) -> Response<HyperBody> {
         .map_err(|e| match e {})
         .boxed();
     let mut resp = Response::new(body);
-    *resp.status_mut() = StatusCode::from_u16(status).unwrap();
+    *resp.status_mut() = StatusCode::from_u16(status).expect("test value");
     resp
 }
 
@@ -97,7 +112,10 @@ async fn a_sized_response_gets_its_length_a_date_and_keeps_the_connection() {
         .insert("content-type", HeaderValue::from_static("application/json"));
     let (out, closed) = written(resp, false).await;
     assert!(out.starts_with("HTTP/1.1 401 Unauthorized\r\n"), "{out}");
-    assert!(out.contains("\r\ncontent-type: application/json\r\n"), "{out}");
+    assert!(
+        out.contains("\r\ncontent-type: application/json\r\n"),
+        "{out}"
+    );
     assert!(out.contains("\r\ncontent-length: 13\r\n"), "{out}");
     assert!(out.contains("\r\ndate: "), "{out}");
     assert!(!out.contains("connection: close"), "{out}");
@@ -119,7 +137,7 @@ async fn a_stream_is_chunked_frame_by_frame_and_ends_with_the_last_chunk() {
     let resp = Response::new(http_body_util::BodyExt::boxed(StreamBody::new(frames)));
     let (out, closed) = written(resp, false).await;
     assert!(out.contains("\r\ntransfer-encoding: chunked\r\n"), "{out}");
-    let body = out.split_once("\r\n\r\n").unwrap().1;
+    let body = out.split_once("\r\n\r\n").expect("test value").1;
     assert_eq!(body, "9\r\ndata: a\n\n\r\nA\r\ndata: bc\n\n\r\n0\r\n\r\n");
     assert!(!closed);
 }
@@ -131,32 +149,38 @@ async fn a_client_gone_mid_stream_ends_the_response_and_bytes_it_sent_are_kept()
     let (mut server, mut client) = duplex(64 * 1024);
     let task = tokio::spawn(async move { respond(&mut server, resp, false).await });
     tx.unbounded_send(Ok(http_body::Frame::data(Bytes::from_static(b"x"))))
-        .unwrap();
+        .expect("test value");
     let mut buf = [0u8; 1024];
-    let n = client.read(&mut buf).await.unwrap();
+    let n = client.read(&mut buf).await.expect("test value");
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200 OK"));
     drop(client);
     let after = tokio::time::timeout(Duration::from_secs(5), task)
         .await
         .expect("EOF noticed while the body is quiet")
-        .unwrap()
-        .unwrap();
+        .expect("test value")
+        .expect("test value");
     assert!(matches!(after, After::Close));
-    assert!(tx.is_closed(), "the body is dropped: the session's stream ends");
+    assert!(
+        tx.is_closed(),
+        "the body is dropped: the session's stream ends"
+    );
 
     // Pipelined bytes during a stream are handed on with the connection.
     let (tx, rx) = futures::channel::mpsc::unbounded::<io::Result<http_body::Frame<Bytes>>>();
     let resp = Response::new(http_body_util::BodyExt::boxed(StreamBody::new(rx)));
     let (mut server, mut client) = duplex(64 * 1024);
     let task = tokio::spawn(async move { respond(&mut server, resp, false).await });
-    client.write_all(b"GET /health HTTP/1.1\r\n\r\n").await.unwrap();
+    client
+        .write_all(b"GET /health HTTP/1.1\r\n\r\n")
+        .await
+        .expect("test value");
     tokio::time::sleep(Duration::from_millis(50)).await;
     drop(tx);
     let after = tokio::time::timeout(Duration::from_secs(5), task)
         .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+        .expect("test value")
+        .expect("test value")
+        .expect("test value");
     let After::Hyper(rest) = after else {
         panic!("the connection goes on");
     };

@@ -1,5 +1,5 @@
 //! A connection whose first request opens an event stream is answered outside hyper
-//! (src/http/stream_get.rs), over raw sockets: the stream is chunked as hyper chunks it and
+//! (`src/http/stream_get.rs`), over raw sockets: the stream is chunked as hyper chunks it and
 //! carries the session's replies, a client gone ends its session, and a refused stream request
 //! leaves the connection to hyper for the next request — or closes it when asked to.
 
@@ -118,7 +118,10 @@ const HEALTH: &[u8] = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 #[tokio::test]
 async fn a_stream_on_a_fresh_connection_is_chunked_carries_replies_and_ends_with_its_client() {
     let app = spawn_app().await;
-    let mut r = Reader { s: connect(&app).await, buf: Vec::new() };
+    let mut r = Reader {
+        s: connect(&app).await,
+        buf: Vec::new(),
+    };
     r.s.write_all(SSE).await.expect("write");
     let head = r.head().await;
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
@@ -155,12 +158,19 @@ async fn a_stream_on_a_fresh_connection_is_chunked_carries_replies_and_ends_with
         .find(|d| d.contains("\"id\":7"))
         .expect("the reply's data line");
     let reply: Value = serde_json::from_str(data).expect("JSON reply");
-    assert_eq!(reply["result"]["serverInfo"]["name"], json!("opik-mcp"), "{reply}");
+    assert_eq!(
+        reply["result"]["serverInfo"]["name"],
+        json!("opik-mcp"),
+        "{reply}"
+    );
 
     drop(r);
     let deadline = tokio::time::Instant::now() + WAIT;
-    while app.registry.len() != 0 {
-        assert!(tokio::time::Instant::now() < deadline, "session still open after its client left");
+    while !app.registry.is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "session still open after its client left"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -168,7 +178,10 @@ async fn a_stream_on_a_fresh_connection_is_chunked_carries_replies_and_ends_with
 #[tokio::test]
 async fn a_refused_stream_request_leaves_the_connection_to_hyper_for_the_next_one() {
     let app = keyed_app().await;
-    let mut r = Reader { s: connect(&app).await, buf: Vec::new() };
+    let mut r = Reader {
+        s: connect(&app).await,
+        buf: Vec::new(),
+    };
     r.s.write_all(SSE).await.expect("write");
     let (head, body) = r.sized().await;
     assert!(head.starts_with("HTTP/1.1 401 Unauthorized\r\n"), "{head}");
@@ -180,10 +193,16 @@ async fn a_refused_stream_request_leaves_the_connection_to_hyper_for_the_next_on
     r.s.write_all(HEALTH).await.expect("write");
     let (head, body) = r.sized().await;
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["status"], "ok");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("JSON body")["status"],
+        "ok"
+    );
 
     // Pipelined: both requests in one write go to hyper, answered in order.
-    let mut r = Reader { s: connect(&app).await, buf: Vec::new() };
+    let mut r = Reader {
+        s: connect(&app).await,
+        buf: Vec::new(),
+    };
     r.s.write_all(&[SSE, HEALTH].concat()).await.expect("write");
     let (first, _) = r.sized().await;
     let (second, body) = r.sized().await;
@@ -195,18 +214,34 @@ async fn a_refused_stream_request_leaves_the_connection_to_hyper_for_the_next_on
 #[tokio::test]
 async fn connection_close_on_a_stream_request_closes_after_the_response() {
     let app = keyed_app().await;
-    let mut r = Reader { s: connect(&app).await, buf: Vec::new() };
+    let mut r = Reader {
+        s: connect(&app).await,
+        buf: Vec::new(),
+    };
     let req = b"GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     r.s.write_all(req).await.expect("write");
     let (head, _) = r.sized().await;
     assert!(head.starts_with("HTTP/1.1 401"), "{head}");
     assert_eq!(header(&head, "connection"), Some("close"));
-    assert!(r.closed_within(WAIT).await, "the server closes the connection");
+    assert!(
+        r.closed_within(WAIT).await,
+        "the server closes the connection"
+    );
 
     // HTTP/1.0 is hyper's: still a 401 with the same error shape.
-    let mut r = Reader { s: connect(&app).await, buf: Vec::new() };
-    r.s.write_all(b"GET /sse HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").await.expect("write");
+    let mut r = Reader {
+        s: connect(&app).await,
+        buf: Vec::new(),
+    };
+    r.s.write_all(b"GET /sse HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .expect("write");
     let (head, body) = r.sized().await;
     assert!(head.contains(" 401 "), "{head}");
-    assert!(serde_json::from_str::<Value>(&body).unwrap().get("error").is_some());
+    assert!(
+        serde_json::from_str::<Value>(&body)
+            .expect("JSON body")
+            .get("error")
+            .is_some()
+    );
 }
