@@ -51,46 +51,55 @@ async fn post(req: &Request, body: Body, state: &AppState) -> Result<Response, R
     super::attach_principal(req, &mut msg);
     super::attach_credentials(req, &state.settings.opik, &mut msg);
     if super::modern::is_modern(req, &msg, &bytes) {
-        return Ok(super::modern::handle(req, msg, &bytes, state).await);
+        // Boxed, as `initialize` below: the common request's future keeps no room for them.
+        return Ok(Box::pin(super::modern::handle(req, msg, &bytes, state)).await);
     }
     jsonrpc::check_standard_params(&msg)?;
     let id = jsonrpc::request_id(&msg);
-    let rpc = |e: ApiError| RpcError(e, id.clone());
-
     if jsonrpc::is_initialize(&msg) {
-        if req.headers().contains_key(SESSION_HEADER) {
-            return Err(rpc(ApiError::InvalidRequest(
-                "initialize starts a new session and must not carry Mcp-Session-Id".into(),
-            )));
-        }
-        let session = state
-            .sessions
-            .create(TransportKind::StreamableHttp, super::origin_of(req))
-            .map_err(|e| rpc(e.into()))?;
-        super::note_session(req, &session);
-        let init = state.sessions.is_shared().then(|| msg.clone());
-        let reply = match forward_request(&session, msg, state).await.map_err(rpc)? {
-            Forwarded::Reply(reply) => *reply,
-            Forwarded::Cancelled => {
-                state.sessions.end(session.id(), EndReason::EngineStopped);
-                return Ok(cancelled_response(state));
-            }
-        };
-        if matches!(reply, JsonRpcMessage::Error(_)) {
-            // A failed handshake leaves nothing to continue: do not hand out the id.
-            state.sessions.end(session.id(), EndReason::EngineStopped);
-            return Ok(reply_response(&reply, state, None));
-        }
-        // Other replicas could not serve it: refuse rather than hand out half a session.
-        state
-            .sessions
-            .share(&session, init.as_ref())
-            .await
-            .map_err(|e| rpc(e.into()))?;
-        return Ok(reply_response(&reply, state, Some(session.id())));
+        return Box::pin(initialize(req, msg, id, state)).await;
     }
-
     in_session(req, msg, id, state).await
+}
+
+/// `initialize`: a new session, its handshake forwarded, then shared with other replicas.
+async fn initialize(
+    req: &Request,
+    msg: rmcp::model::ClientJsonRpcMessage,
+    id: Option<RequestId>,
+    state: &AppState,
+) -> Result<Response, RpcError> {
+    let rpc = |e: ApiError| RpcError(e, id.clone());
+    if req.headers().contains_key(SESSION_HEADER) {
+        return Err(rpc(ApiError::InvalidRequest(
+            "initialize starts a new session and must not carry Mcp-Session-Id".into(),
+        )));
+    }
+    let session = state
+        .sessions
+        .create(TransportKind::StreamableHttp, super::origin_of(req))
+        .map_err(|e| rpc(e.into()))?;
+    super::note_session(req, &session);
+    let init = state.sessions.is_shared().then(|| msg.clone());
+    let reply = match forward_request(&session, msg, state).await.map_err(rpc)? {
+        Forwarded::Reply(reply) => *reply,
+        Forwarded::Cancelled => {
+            state.sessions.end(session.id(), EndReason::EngineStopped);
+            return Ok(cancelled_response(state));
+        }
+    };
+    if matches!(reply, JsonRpcMessage::Error(_)) {
+        // A failed handshake leaves nothing to continue: do not hand out the id.
+        state.sessions.end(session.id(), EndReason::EngineStopped);
+        return Ok(reply_response(&reply, state, None));
+    }
+    // Other replicas could not serve it: refuse rather than hand out half a session.
+    state
+        .sessions
+        .share(&session, init.as_ref())
+        .await
+        .map_err(|e| rpc(e.into()))?;
+    Ok(reply_response(&reply, state, Some(session.id())))
 }
 
 /// A POST on an existing session: a request is answered (or streamed, resumable), anything
