@@ -1,5 +1,6 @@
 //! A connection's IO stamping when it last moved a byte, for `limits.idle_connection_secs`
-//! (hyper has no such timer), and the timer of that and the first-request deadline.
+//! (hyper has no such timer), and the timer of that and the first-request deadline; bytes
+//! read before hyper took the connection over are replayed to it.
 
 use std::{
     io,
@@ -12,6 +13,7 @@ use std::{
     time::Duration,
 };
 
+use bytes::{Buf, Bytes};
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     time::Instant,
@@ -78,10 +80,31 @@ pub enum Expired {
     NoRequest,
 }
 
-/// The connection's IO, stamping [`Activity`] on every byte read or written.
+/// The connection's IO, stamping [`Activity`] on every byte read or written; bytes already
+/// read and put back ([`Self::unread`]) are read again first (what `stream_get` read before
+/// hyper took the connection over: hyper-util has the same replay for its version detection,
+/// but private).
 pub struct IdleIo<T> {
-    pub inner: T,
-    pub activity: Arc<Activity>,
+    inner: T,
+    activity: Arc<Activity>,
+    /// Emptied (and its buffer freed) as it is read.
+    unread: Option<Bytes>,
+}
+
+impl<T> IdleIo<T> {
+    pub fn new(inner: T, activity: Arc<Activity>) -> Self {
+        Self {
+            inner,
+            activity,
+            unread: None,
+        }
+    }
+
+    /// Put `read` back in front of what comes next (nothing else may be pending).
+    pub fn unread(&mut self, read: Bytes) {
+        debug_assert!(self.unread.is_none());
+        self.unread = (!read.is_empty()).then_some(read);
+    }
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for IdleIo<T> {
@@ -91,6 +114,16 @@ impl<T: AsyncRead + Unpin> AsyncRead for IdleIo<T> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if let Some(unread) = &mut this.unread {
+            // Stamped when it was first read.
+            let n = unread.len().min(buf.remaining());
+            buf.put_slice(&unread[..n]);
+            unread.advance(n);
+            if unread.is_empty() {
+                this.unread = None;
+            }
+            return Poll::Ready(Ok(()));
+        }
         let before = buf.filled().len();
         let res = Pin::new(&mut this.inner).poll_read(cx, buf);
         if matches!(res, Poll::Ready(Ok(()))) && buf.filled().len() > before {
@@ -137,5 +170,26 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleIo<T> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncReadExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn bytes_put_back_are_read_first_then_the_stream() {
+        let inner: &[u8] = b" world";
+        let mut io = IdleIo::new(inner, Activity::new());
+        io.unread(Bytes::from_static(b"hello"));
+        let mut small = [0u8; 3];
+        io.read_exact(&mut small).await.expect("in-memory IO");
+        assert_eq!(&small, b"hel");
+        let mut rest = String::new();
+        io.read_to_string(&mut rest).await.expect("in-memory IO");
+        assert_eq!(rest, "lo world");
+        assert!(io.unread.is_none(), "dropped once read");
     }
 }

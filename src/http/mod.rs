@@ -8,7 +8,6 @@ mod idle_io;
 pub mod listener;
 mod mcp_routes;
 pub mod middleware;
-mod rewind;
 pub mod serve;
 pub mod stream_get;
 pub mod tls;

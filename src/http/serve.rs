@@ -43,7 +43,6 @@ use std::{
     time::Duration,
 };
 
-use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
@@ -65,7 +64,6 @@ use tokio_util::sync::CancellationToken;
 use super::{
     conn_limit::{ConnSlot, PerIpConnections},
     idle_io::{Activity, Expired, IdleIo},
-    rewind::Rewind,
     stream_get::{self, After, First, HyperBody, StreamPaths},
 };
 use crate::telemetry::{labels::ConnClose, metrics};
@@ -214,10 +212,7 @@ impl Conn {
             // and the sender `serve`'s drain waits on.
             let _held = (slot, alive);
             let activity = Activity::new();
-            let io = IdleIo {
-                inner: io,
-                activity: Arc::clone(&activity),
-            };
+            let io = IdleIo::new(io, Arc::clone(&activity));
             let first = Arc::new(AtomicBool::new(false));
             let expired = activity.expired(
                 limits.idle_timeout,
@@ -256,7 +251,6 @@ async fn requests<Io>(
 ) where
     Io: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
-    let mut prefix = Bytes::new();
     if !streams.is_empty() {
         let read = tokio::select! {
             read = stream_get::read_first(&mut io, &streams) => read,
@@ -281,7 +275,8 @@ async fn requests<Io>(
             Err(read) => Ok(After::Hyper(read)),
         };
         match after {
-            Ok(After::Hyper(read)) if !draining.is_cancelled() => prefix = read,
+            // What hyper reads first.
+            Ok(After::Hyper(read)) if !draining.is_cancelled() => io.unread(read),
             Ok(_) => return,
             Err(e) => {
                 tracing::debug!(remote_addr = %service.remote, error = %e, "connection ended");
@@ -291,14 +286,7 @@ async fn requests<Io>(
     }
     // Boxed: hyper's connection state is large, and a task's size is its largest state,
     // which an open stream (above) would otherwise carry too.
-    Box::pin(with_hyper(
-        Rewind::new(prefix, io),
-        service,
-        limits,
-        first,
-        draining,
-    ))
-    .await;
+    Box::pin(with_hyper(io, service, limits, first, draining)).await;
 }
 
 /// The connection's requests from here on, with hyper.

@@ -15,7 +15,7 @@
 //! Taken only for a complete HTTP/1.1 `GET` head on a stream path in the connection's first
 //! read, without body framing, `Upgrade` or `Expect` headers and with nothing after the head.
 //! Anything else (HTTP/1.0, HTTP/2, a head split over reads, pipelined requests, bad syntax)
-//! is left to hyper, which reads the same bytes first ([`super::rewind::Rewind`]).
+//! is left to hyper, which reads the same bytes first (`IdleIo::unread`).
 
 use std::{
     fmt::Write as _,
