@@ -22,6 +22,7 @@ use std::{
     future::Future,
     io,
     io::IoSlice,
+    io::Write as _,
     pin::Pin,
     sync::Arc,
     task::{Poll, ready},
@@ -99,6 +100,10 @@ pub async fn read_first<Io: AsyncRead + Unpin>(
 
 /// `buf` as a stream request's head, or `None` when hyper should have it.
 fn stream_head(buf: &[u8], paths: &StreamPaths) -> Option<Parts> {
+    // Most first requests are not (POSTs): hyper parses those, not this function too.
+    if !buf.starts_with(b"GET /") {
+        return None;
+    }
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     let httparse::Status::Complete(len) = req.parse(buf).ok()? else {
@@ -229,39 +234,33 @@ fn framing(status: StatusCode, headers: &HeaderMap, body: &HyperBody) -> Framing
 /// The status line and headers, with what hyper adds: the body's framing, `date`, and
 /// `connection: close` when the connection ends after this response.
 fn head(parts: &poem::http::response::Parts, framing: Framing, close: bool) -> Vec<u8> {
-    let mut out = String::with_capacity(256);
+    // Writing into a `Vec` cannot fail.
+    let mut out = Vec::with_capacity(256);
     let reason = parts.status.canonical_reason().unwrap_or("<none>");
     let _ = write!(out, "HTTP/1.1 {} {reason}\r\n", parts.status.as_u16());
-    let mut out = out.into_bytes();
     for (name, value) in &parts.headers {
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
+        for piece in [name.as_str().as_bytes(), b": ", value.as_bytes(), b"\r\n"] {
+            out.extend_from_slice(piece);
+        }
     }
     let has = |h: &HeaderName| parts.headers.contains_key(h);
-    let mut extra = String::new();
     match framing {
         Framing::Length(n) if !has(&header::CONTENT_LENGTH) => {
-            let _ = write!(extra, "content-length: {n}\r\n");
+            let _ = write!(out, "content-length: {n}\r\n");
         }
         Framing::Chunked if !has(&header::TRANSFER_ENCODING) => {
-            extra.push_str("transfer-encoding: chunked\r\n");
+            out.extend_from_slice(b"transfer-encoding: chunked\r\n");
         }
         _ => {}
     }
     if !has(&header::DATE) {
-        let _ = write!(
-            extra,
-            "date: {}\r\n",
-            httpdate::fmt_http_date(SystemTime::now())
-        );
+        let now = httpdate::fmt_http_date(SystemTime::now());
+        let _ = write!(out, "date: {now}\r\n");
     }
     if close && !has(&header::CONNECTION) {
-        extra.push_str("connection: close\r\n");
+        out.extend_from_slice(b"connection: close\r\n");
     }
-    extra.push_str("\r\n");
-    out.extend_from_slice(extra.as_bytes());
+    out.extend_from_slice(b"\r\n");
     out
 }
 
