@@ -142,12 +142,24 @@ async fn a_stream_is_chunked_frame_by_frame_and_ends_with_the_last_chunk() {
     assert!(!closed);
 }
 
+type Frames = futures::channel::mpsc::UnboundedSender<io::Result<http_body::Frame<Bytes>>>;
+
+/// A streamed response being written: its frames' sender, the client's end, the writer.
+fn streaming() -> (
+    Frames,
+    tokio::io::DuplexStream,
+    tokio::task::JoinHandle<io::Result<After>>,
+) {
+    let (tx, rx) = futures::channel::mpsc::unbounded();
+    let resp = Response::new(http_body_util::BodyExt::boxed(StreamBody::new(rx)));
+    let (mut server, client) = duplex(64 * 1024);
+    let task = tokio::spawn(async move { respond(&mut server, resp, false).await });
+    (tx, client, task)
+}
+
 #[tokio::test]
 async fn a_client_gone_mid_stream_ends_the_response_and_bytes_it_sent_are_kept() {
-    let (tx, rx) = futures::channel::mpsc::unbounded::<io::Result<http_body::Frame<Bytes>>>();
-    let resp = Response::new(http_body_util::BodyExt::boxed(StreamBody::new(rx)));
-    let (mut server, mut client) = duplex(64 * 1024);
-    let task = tokio::spawn(async move { respond(&mut server, resp, false).await });
+    let (tx, mut client, task) = streaming();
     tx.unbounded_send(Ok(http_body::Frame::data(Bytes::from_static(b"x"))))
         .expect("test value");
     let mut buf = [0u8; 1024];
@@ -166,10 +178,7 @@ async fn a_client_gone_mid_stream_ends_the_response_and_bytes_it_sent_are_kept()
     );
 
     // Pipelined bytes during a stream are handed on with the connection.
-    let (tx, rx) = futures::channel::mpsc::unbounded::<io::Result<http_body::Frame<Bytes>>>();
-    let resp = Response::new(http_body_util::BodyExt::boxed(StreamBody::new(rx)));
-    let (mut server, mut client) = duplex(64 * 1024);
-    let task = tokio::spawn(async move { respond(&mut server, resp, false).await });
+    let (tx, mut client, task) = streaming();
     client
         .write_all(b"GET /health HTTP/1.1\r\n\r\n")
         .await

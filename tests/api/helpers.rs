@@ -116,6 +116,19 @@ impl TestApp {
             .expect("GET admin")
     }
 
+    /// Wait until the registry holds `n` sessions (or fail after 10 s).
+    pub async fn registry_settles(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.registry.len() != n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "registry holds {} sessions, expected {n}",
+                self.registry.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Start a graceful shutdown and wait for `run_until_stopped` to return.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
         self.shutdown.cancel();

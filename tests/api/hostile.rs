@@ -8,19 +8,6 @@ use tokio::{io::AsyncWriteExt, net::TcpStream};
 
 use crate::helpers::{initialize_request, spawn_app, spawn_app_with};
 
-/// Wait until the registry holds `n` sessions (or fail after 10 s).
-async fn registry_settles(app: &crate::helpers::TestApp, n: usize) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while app.registry.len() != n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "registry holds {} sessions, expected {n}",
-            app.registry.len()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Live tasks of this test's runtime (the server's and the client's).
 fn alive_tasks() -> usize {
     tokio::runtime::Handle::current()
@@ -88,13 +75,13 @@ async fn clients_vanishing_mid_stream_leave_no_sessions_or_tasks() {
     // stream is written (the keep-alive, 15 s by default, is only the upper bound).
     let app = spawn_app().await;
     drop(app.open_sse().await);
-    registry_settles(&app, 0).await;
+    app.registry_settles(0).await;
     let baseline = alive_tasks();
     for _ in 0..20 {
         let sse = app.open_sse().await;
         drop(sse);
     }
-    registry_settles(&app, 0).await;
+    app.registry_settles(0).await;
     tasks_settle(baseline).await;
 }
 
@@ -118,7 +105,7 @@ async fn clients_vanishing_mid_request_leave_the_server_usable_and_no_tasks() {
     // Assert: the session still answers and no extra session was created.
     let reply = app.rpc(&sid, 3, "ping", serde_json::json!({})).await;
     assert_eq!(reply["id"], 3, "{reply}");
-    registry_settles(&app, 1).await;
+    app.registry_settles(1).await;
     tasks_settle(baseline).await;
 }
 
@@ -144,7 +131,7 @@ async fn a_reconnect_storm_leaves_the_registry_empty() {
     for t in storm.collect::<Vec<_>>() {
         t.await.expect("storm task");
     }
-    registry_settles(&app, 0).await;
+    app.registry_settles(0).await;
     // And the server still accepts a fresh session.
     let sid = app.initialize().await;
     assert_eq!(sid.len(), 64);
@@ -230,6 +217,6 @@ async fn an_sse_stream_that_is_never_read_is_dropped_not_buffered() {
     assert_eq!(last, 410, "the unread session was never dropped");
     // It was the full buffer (256 replies) that ended it, not some other refusal.
     assert!(sent > 256, "dropped after only {sent} requests");
-    registry_settles(&app, 0).await;
+    app.registry_settles(0).await;
     drop(s);
 }

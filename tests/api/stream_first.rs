@@ -29,12 +29,6 @@ async fn keyed_app() -> TestApp {
     .await
 }
 
-async fn connect(app: &TestApp) -> TcpStream {
-    TcpStream::connect(app.base.trim_start_matches("http://"))
-        .await
-        .expect("connect")
-}
-
 /// Bytes read from a socket, consumed as HTTP responses.
 struct Reader {
     s: TcpStream,
@@ -42,6 +36,13 @@ struct Reader {
 }
 
 impl Reader {
+    async fn connect(app: &TestApp) -> Self {
+        let s = TcpStream::connect(app.base.trim_start_matches("http://"))
+            .await
+            .expect("connect");
+        Self { s, buf: Vec::new() }
+    }
+
     async fn fill(&mut self) -> bool {
         let mut chunk = [0u8; 4096];
         let n = tokio::time::timeout(WAIT, self.s.read(&mut chunk))
@@ -118,10 +119,7 @@ const HEALTH: &[u8] = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 #[tokio::test]
 async fn a_stream_on_a_fresh_connection_is_chunked_carries_replies_and_ends_with_its_client() {
     let app = spawn_app().await;
-    let mut r = Reader {
-        s: connect(&app).await,
-        buf: Vec::new(),
-    };
+    let mut r = Reader::connect(&app).await;
     r.s.write_all(SSE).await.expect("write");
     let head = r.head().await;
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
@@ -165,23 +163,13 @@ async fn a_stream_on_a_fresh_connection_is_chunked_carries_replies_and_ends_with
     );
 
     drop(r);
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !app.registry.is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "session still open after its client left"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    app.registry_settles(0).await; // the session ended with its client
 }
 
 #[tokio::test]
 async fn a_refused_stream_request_leaves_the_connection_to_hyper_for_the_next_one() {
     let app = keyed_app().await;
-    let mut r = Reader {
-        s: connect(&app).await,
-        buf: Vec::new(),
-    };
+    let mut r = Reader::connect(&app).await;
     r.s.write_all(SSE).await.expect("write");
     let (head, body) = r.sized().await;
     assert!(head.starts_with("HTTP/1.1 401 Unauthorized\r\n"), "{head}");
@@ -199,10 +187,7 @@ async fn a_refused_stream_request_leaves_the_connection_to_hyper_for_the_next_on
     );
 
     // Pipelined: both requests in one write go to hyper, answered in order.
-    let mut r = Reader {
-        s: connect(&app).await,
-        buf: Vec::new(),
-    };
+    let mut r = Reader::connect(&app).await;
     r.s.write_all(&[SSE, HEALTH].concat()).await.expect("write");
     let (first, _) = r.sized().await;
     let (second, body) = r.sized().await;
@@ -214,10 +199,7 @@ async fn a_refused_stream_request_leaves_the_connection_to_hyper_for_the_next_on
 #[tokio::test]
 async fn connection_close_on_a_stream_request_closes_after_the_response() {
     let app = keyed_app().await;
-    let mut r = Reader {
-        s: connect(&app).await,
-        buf: Vec::new(),
-    };
+    let mut r = Reader::connect(&app).await;
     let req = b"GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     r.s.write_all(req).await.expect("write");
     let (head, _) = r.sized().await;
@@ -229,10 +211,7 @@ async fn connection_close_on_a_stream_request_closes_after_the_response() {
     );
 
     // HTTP/1.0 is hyper's: still a 401 with the same error shape.
-    let mut r = Reader {
-        s: connect(&app).await,
-        buf: Vec::new(),
-    };
+    let mut r = Reader::connect(&app).await;
     r.s.write_all(b"GET /sse HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
         .await
         .expect("write");

@@ -110,13 +110,5 @@ async fn two_thousand_connections_from_one_api_key_get_its_limits_not_the_server
     assert_eq!(pong.status(), 200);
     // Closing the sockets ends the stream sessions (Streamable sessions live until deleted).
     drop(results);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while app.registry.len() != sessions + 1 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{} sessions",
-            app.registry.len()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.registry_settles(sessions + 1).await;
 }
