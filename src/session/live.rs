@@ -24,15 +24,34 @@ use crate::domain::SessionId;
 
 /// A pending reply; dropping it withdraws the registration.
 pub struct ReplyWaiter {
-    pub(crate) rx: oneshot::Receiver<ServerJsonRpcMessage>,
+    rx: oneshot::Receiver<Option<ServerJsonRpcMessage>>,
     session: Arc<Session>,
     key: RequestId,
 }
 
+/// Why a waiting request got no reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoReply {
+    /// The client cancelled it (`notifications/cancelled`).
+    Cancelled,
+    /// The session ended (deleted, expired, shut down) first.
+    SessionEnded,
+}
+
+/// Where a waiting request's answer goes: `None` sent means the client cancelled it; the
+/// sender dropped, that its session ended.
+pub type ReplySlot = oneshot::Sender<Option<ServerJsonRpcMessage>>;
+
 impl ReplyWaiter {
-    /// Wait for the reply; `None` if the session ended first.
-    pub async fn recv(mut self) -> Option<ServerJsonRpcMessage> {
-        (&mut self.rx).await.ok()
+    /// Wait for the reply. A cancellation is told apart from the session's end by what was
+    /// sent, not by the session's state when this wakes: a DELETE right after the
+    /// cancellation must not turn the cancelled request's answer into "session ended".
+    pub async fn recv(mut self) -> Result<ServerJsonRpcMessage, NoReply> {
+        match (&mut self.rx).await {
+            Ok(Some(reply)) => Ok(reply),
+            Ok(None) => Err(NoReply::Cancelled),
+            Err(_) => Err(NoReply::SessionEnded),
+        }
     }
 }
 
@@ -54,7 +73,7 @@ pub struct Session {
     // Channel items are boxed: a tokio channel allocates its first block of 32 slots up
     // front, and with the messages inline that is tens of KiB per idle session.
     inbound: mpsc::Sender<Box<ClientJsonRpcMessage>>,
-    pending: Mutex<HashMap<RequestId, oneshot::Sender<ServerJsonRpcMessage>>>,
+    pending: Mutex<HashMap<RequestId, ReplySlot>>,
     stream: Mutex<Option<mpsc::Sender<Box<super::Outbound>>>>,
     /// Messages for the stream while none is attached (bounded, see `live_stream.rs`).
     held: Mutex<VecDeque<Box<super::Outbound>>>,
@@ -328,14 +347,35 @@ impl Session {
     }
 
     /// Take the waiter registered for reply `id`, if any.
-    pub(crate) fn take_waiter(
-        &self,
-        id: &RequestId,
-    ) -> Option<oneshot::Sender<ServerJsonRpcMessage>> {
+    fn take_waiter(&self, id: &RequestId) -> Option<ReplySlot> {
         self.pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(id)
+    }
+
+    /// Hand `reply` to the request waiting for it; `Err(reply)` when none waits. A waiter
+    /// whose HTTP request has gone (the client disconnected) drops it.
+    pub(crate) fn answer(
+        &self,
+        id: &RequestId,
+        reply: ServerJsonRpcMessage,
+    ) -> Result<(), ServerJsonRpcMessage> {
+        match self.take_waiter(id) {
+            Some(slot) => {
+                let _ = slot.send(Some(reply));
+                Ok(())
+            }
+            None => Err(reply),
+        }
+    }
+
+    /// The client cancelled request `id`: its waiter (if it still waits) ends with
+    /// [`NoReply::Cancelled`], whatever happens to the session afterwards.
+    pub(crate) fn cancel_request(&self, id: &RequestId) {
+        if let Some(slot) = self.take_waiter(id) {
+            let _ = slot.send(None);
+        }
     }
 
     /// Client messages queued for the engine and not yet taken.
@@ -357,7 +397,7 @@ impl Session {
 
     /// Take every waiting request out of the session: they end (their requests answered as
     /// for an ended session) when the returned map is dropped, not when the session closes.
-    pub fn take_waiters(&self) -> HashMap<RequestId, oneshot::Sender<ServerJsonRpcMessage>> {
+    pub fn take_waiters(&self) -> HashMap<RequestId, ReplySlot> {
         std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()))
     }
 

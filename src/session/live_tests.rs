@@ -74,3 +74,46 @@ fn held_messages_are_bounded_and_dropped_when_the_session_ends() {
         "an ended session keeps nothing"
     );
 }
+
+fn reply(id: i64) -> ServerJsonRpcMessage {
+    serde_json::from_value(serde_json::json!({"jsonrpc": "2.0", "id": id, "result": {}}))
+        .expect("a server reply")
+}
+
+#[tokio::test]
+async fn a_waiting_request_tells_its_cancellation_from_its_sessions_end() {
+    let s = Arc::new(test_session());
+    let answered = s.wait_reply(RequestId::Number(1)).expect("registers");
+    let cancelled = s.wait_reply(RequestId::Number(2)).expect("registers");
+    let ended = s.wait_reply(RequestId::Number(3)).expect("registers");
+    assert!(matches!(
+        s.wait_reply(RequestId::Number(3)),
+        Err(SendError::DuplicateId)
+    ));
+
+    assert!(s.answer(&RequestId::Number(1), reply(1)).is_ok());
+    s.cancel_request(&RequestId::Number(2));
+    // The session ends before the cancelled request's waiter wakes (a DELETE right after
+    // the cancellation): it still reads as cancelled.
+    s.close();
+
+    let got = answered.recv().await.expect("its reply");
+    assert_eq!(serde_json::to_value(&got).expect("json")["id"], 1);
+    assert_eq!(cancelled.recv().await.err(), Some(NoReply::Cancelled));
+    assert_eq!(ended.recv().await.err(), Some(NoReply::SessionEnded));
+    // Nobody waits any more: the reply comes back to the caller.
+    assert!(s.answer(&RequestId::Number(1), reply(1)).is_err());
+    // Cancelling what nobody waits for is harmless.
+    s.cancel_request(&RequestId::Number(9));
+}
+
+#[test]
+fn a_dropped_waiter_withdraws_its_registration() {
+    let s = Arc::new(test_session());
+    drop(s.wait_reply(RequestId::Number(4)).expect("registers"));
+    assert!(s.answer(&RequestId::Number(4), reply(4)).is_err());
+    assert!(
+        s.wait_reply(RequestId::Number(4)).is_ok(),
+        "the id is free again"
+    );
+}

@@ -24,7 +24,7 @@ pub use crate::events::{
     SecurityEvent, SecurityEventKind, TransportKind,
 };
 pub use kinds::{Lookup, RegistryError, SendError, StreamAttachError};
-pub use live::{ReplyWaiter, Session};
+pub use live::{NoReply, ReplyWaiter, Session};
 pub use outbound::Outbound;
 pub use registry::{HandlerFactory, SessionRegistry};
 pub use replay::{GET_STREAM, ReplayLimits, ReplayLog, held_bytes as replay_held_bytes};

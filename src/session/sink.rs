@@ -32,13 +32,13 @@ impl SessionSink {
         if let Some(id) = &id {
             self.report(id, &msg);
         }
-        if let Some(id) = &id
-            && let Some(waiter) = self.session.take_waiter(id)
-        {
-            // The HTTP request may have gone (client disconnected); then the reply is dropped.
-            let _ = waiter.send(msg);
-            return;
-        }
+        let msg = match &id {
+            Some(id) => match self.session.answer(id, msg) {
+                Ok(()) => return,
+                Err(msg) => msg,
+            },
+            None => msg,
+        };
         if id.is_some() && self.session.transport() == super::TransportKind::StreamableHttp {
             // A reply whose request is gone (timed out, cancelled, its connection closed)
             // belongs to that request's stream only: never the GET stream.

@@ -10,7 +10,7 @@ use super::jsonrpc;
 use crate::{
     app::AppState,
     error::{ApiError, rpc_error as error_reply},
-    session::{ReplyWaiter, SendError, Session, TransportKind},
+    session::{NoReply, ReplyWaiter, SendError, Session, TransportKind},
 };
 
 /// How a forwarded request ended.
@@ -28,7 +28,7 @@ pub(super) async fn forward_request(
     state: &AppState,
 ) -> Result<Forwarded, ApiError> {
     let (waiter, id) = start_request(session, msg)?;
-    await_reply(session, waiter, id, state).await
+    await_reply(waiter, id, state).await
 }
 
 /// Admit a request and send it into the engine: the waiter for its reply, and its id.
@@ -46,18 +46,16 @@ pub(super) fn start_request(
 
 /// Wait for a sent request's reply (bounded by the request timeout).
 pub(super) async fn await_reply(
-    session: &Arc<Session>,
     waiter: ReplyWaiter,
     id: RequestId,
     state: &AppState,
 ) -> Result<Forwarded, ApiError> {
     let timeout = state.settings.server.request_timeout();
     match tokio::time::timeout(timeout, waiter.recv()).await {
-        Ok(Some(reply)) => Ok(Forwarded::Reply(Box::new(reply))),
-        // The client cancelled it (the session lives on), or the session ended (deleted,
-        // expired, shut down) while the request waited: the ended-session answer.
-        Ok(None) if !session.cancelled().is_cancelled() => Ok(Forwarded::Cancelled),
-        Ok(None) => Err(ApiError::UnknownSession),
+        Ok(Ok(reply)) => Ok(Forwarded::Reply(Box::new(reply))),
+        Ok(Err(NoReply::Cancelled)) => Ok(Forwarded::Cancelled),
+        // The session ended (deleted, expired, shut down) while the request waited.
+        Ok(Err(NoReply::SessionEnded)) => Err(ApiError::UnknownSession),
         Err(_) => Ok(Forwarded::Reply(Box::new(error_reply(
             id,
             ErrorData::internal_error(

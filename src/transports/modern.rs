@@ -104,8 +104,8 @@ pub async fn handle(
         Ok(waiter) => {
             let timeout = state.settings.server.request_timeout();
             match tokio::time::timeout(timeout, waiter.recv()).await {
-                Ok(Some(r)) => r,
-                Ok(None) => error(id, ErrorData::internal_error("the engine stopped", None)),
+                Ok(Ok(r)) => r,
+                Ok(Err(_)) => error(id, ErrorData::internal_error("the engine stopped", None)),
                 Err(_) => error(id, ErrorData::internal_error("request timed out", None)),
             }
         }

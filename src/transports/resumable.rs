@@ -38,7 +38,7 @@ pub(super) fn post_stream(
     let (tx, rx) = oneshot::channel();
     let task_state = state.clone();
     tokio::spawn(async move {
-        let reply = match await_reply(&session, waiter, id.clone(), &task_state).await {
+        let reply = match await_reply(waiter, id.clone(), &task_state).await {
             Ok(Forwarded::Reply(reply)) => Some(*reply),
             Ok(Forwarded::Cancelled) => None,
             Err(e) => Some(e.into_rpc_message(id)),

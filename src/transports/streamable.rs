@@ -131,8 +131,8 @@ async fn in_session(
             jsonrpc::admit(&session, &msg)?;
             if let Some(cancelled) = jsonrpc::cancelled_request(&msg) {
                 // The spec: the receiver of a cancellation SHOULD NOT answer the request.
-                // Dropping its waiter ends its POST without a reply (see `cancelled_response`).
-                drop(session.take_waiter(&cancelled));
+                // Its POST ends without a reply (see `cancelled_response`).
+                session.cancel_request(&cancelled);
             }
             session.send(msg).map_err(send_error)?;
             Ok(Response::builder().status(StatusCode::ACCEPTED).finish())

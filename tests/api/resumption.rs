@@ -1,7 +1,8 @@
 //! Resumable GET streams (Streamable HTTP): event ids, the priming event, and `Last-Event-ID`
 //! replay after a proxy cut the stream in the middle of an event. The session runs a small
 //! handler (through the registry's handler seam) whose `notify` tool sends log notifications,
-//! which travel on the session's GET stream. POST streams: `resumption_post.rs`.
+//! which travel on the session's GET stream. POST streams: `resumption_post.rs`; cancelled
+//! requests: `resumption_cancel.rs`.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -22,6 +23,8 @@ use tokio::{
 
 use crate::helpers::{PROTOCOL, TestApp};
 
+#[path = "resumption_cancel.rs"]
+mod cancel;
 #[path = "resumption_post.rs"]
 mod post;
 
