@@ -35,8 +35,8 @@ const REMOVED: &[&str] = &[
 /// or carries no session and declares a version that is not a handshake revision, or it is
 /// `server/discover`, or — without a session — its `_meta` declares a version.
 pub fn is_modern(req: &Request, msg: &ClientJsonRpcMessage, body: &[u8]) -> bool {
-    let has_session = req.headers().contains_key(SESSION_HEADER);
-    if let Some(v) = req.headers().get(VERSION_HEADER) {
+    let has_session = req.headers().contains_key(&SESSION_HEADER);
+    if let Some(v) = req.headers().get(&VERSION_HEADER) {
         if v.as_bytes() == ProtocolVersion::V_2026_07_28.as_str().as_bytes() {
             return true;
         }
@@ -128,7 +128,7 @@ fn validate(req: &Request, raw: &Value, method: &str) -> Result<(), ErrorData> {
             None,
         ));
     };
-    match header(req, VERSION_HEADER)? {
+    match header(req, VERSION_HEADER.as_str())? {
         Some(h) if h == version => {}
         Some(h) => {
             return Err(ErrorData::header_mismatch(

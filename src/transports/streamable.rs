@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
-use poem::{Body, Request, Response, http::Method, http::StatusCode};
+use poem::{
+    Body, Request, Response,
+    http::{Method, StatusCode, header},
+};
 use rmcp::model::{JsonRpcMessage, RequestId, ServerJsonRpcMessage};
 
 use super::forward::{Forwarded, forward_request, send_error, start_request};
@@ -16,6 +19,7 @@ use crate::{
     telemetry::labels::StreamKind,
 };
 
+use super::headers::X_ACCEL_BUFFERING;
 pub use super::headers::{SESSION_HEADER, VERSION_HEADER};
 
 /// How long after a DELETE's answer is written the requests still waiting on the session end.
@@ -70,7 +74,7 @@ async fn initialize(
     state: &AppState,
 ) -> Result<Response, RpcError> {
     let rpc = |e: ApiError| RpcError(e, id.clone());
-    if req.headers().contains_key(SESSION_HEADER) {
+    if req.headers().contains_key(&SESSION_HEADER) {
         return Err(rpc(ApiError::InvalidRequest(
             "initialize starts a new session and must not carry Mcp-Session-Id".into(),
         )));
@@ -147,7 +151,7 @@ fn reply_response(
 ) -> Response {
     let builder = Response::builder().status(StatusCode::OK);
     let builder = match sid {
-        Some(id) => builder.header(SESSION_HEADER, id.as_ref()),
+        Some(id) => builder.header(SESSION_HEADER.clone(), id.as_ref()),
         None => builder,
     };
     let body = |before: &'static [u8], after: &'static [u8]| {
@@ -161,8 +165,8 @@ fn reply_response(
     } else {
         builder
             .content_type("text/event-stream")
-            .header("cache-control", "no-cache")
-            .header("x-accel-buffering", "no")
+            .header(header::CACHE_CONTROL, "no-cache")
+            .header(X_ACCEL_BUFFERING.clone(), "no")
             .body(body(b"event: message\ndata: ", b"\n\n"))
     }
 }
@@ -177,14 +181,14 @@ fn cancelled_response(state: &AppState) -> Response {
     Response::builder()
         .status(StatusCode::OK)
         .content_type("text/event-stream")
-        .header("cache-control", "no-cache")
-        .header("x-accel-buffering", "no")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header(X_ACCEL_BUFFERING.clone(), "no")
         .finish()
 }
 
 /// The live session named by the `Mcp-Session-Id` header.
 async fn session_from_headers(req: &Request, state: &AppState) -> Result<Arc<Session>, ApiError> {
-    let mut values = req.headers().get_all(SESSION_HEADER).iter();
+    let mut values = req.headers().get_all(&SESSION_HEADER).iter();
     let raw = values
         .next()
         .ok_or(ApiError::MissingSessionId("Mcp-Session-Id header"))?;
@@ -218,7 +222,7 @@ async fn session_from_headers(req: &Request, state: &AppState) -> Result<Arc<Ses
 /// 2025-06-18+: an invalid or unsupported `MCP-Protocol-Version` is a 400. Absent means
 /// 2025-03-26 (spec), which we serve.
 fn check_protocol_version(req: &Request) -> Result<(), ApiError> {
-    let Some(v) = req.headers().get(VERSION_HEADER) else {
+    let Some(v) = req.headers().get(&VERSION_HEADER) else {
         return Ok(());
     };
     let supported = crate::mcp::supported_versions();

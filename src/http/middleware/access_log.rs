@@ -53,10 +53,13 @@ impl AccessLog {
         let start = Instant::now();
         let method = req.method().clone();
         // The credential is logged only as a short hash.
-        let auth = req.headers().get("authorization").map(|v| {
-            let v = String::from_utf8_lossy(v.as_bytes());
-            crate::auth::credential_tag(v.split_once(' ').map_or(&*v, |(_, t)| t.trim()))
-        });
+        let auth = req
+            .headers()
+            .get(poem::http::header::AUTHORIZATION)
+            .map(|v| {
+                let v = String::from_utf8_lossy(v.as_bytes());
+                crate::auth::credential_tag(v.split_once(' ').map_or(&*v, |(_, t)| t.trim()))
+            });
         let ctx = Arc::new(LogContext::default());
         req.extensions_mut().insert(Arc::clone(&ctx));
         Some(Logged {

@@ -88,7 +88,7 @@ fn to_api_error(state: &AppState, e: AuthError) -> ApiError {
 
 /// Short hash of the bearer value presented, for the event (never the value itself).
 fn presented_credential(req: &Request) -> Option<String> {
-    let value = req.headers().get("authorization")?;
+    let value = req.headers().get(poem::http::header::AUTHORIZATION)?;
     let value = String::from_utf8_lossy(value.as_bytes());
     let token = value.split_once(' ').map_or(&*value, |(_, t)| t.trim());
     Some(credential_tag(token))

@@ -91,7 +91,7 @@ impl HostOriginCheck {
                 "Host {name:?} is not allowed: this server is bound to loopback"
             )));
         }
-        let Some(origin) = req.headers().get("origin") else {
+        let Some(origin) = req.headers().get(poem::http::header::ORIGIN) else {
             return Ok(());
         };
         let origin = origin

@@ -8,7 +8,7 @@ use std::{sync::Arc, time::Duration};
 use futures::StreamExt;
 use poem::{
     Body, IntoResponse, Request, Response,
-    http::{HeaderValue, Method},
+    http::{HeaderName, HeaderValue, Method},
 };
 
 use super::{client_ip, route_of};
@@ -20,6 +20,11 @@ use crate::{
     ratelimit::{Decision, StreamPermit},
     session::{SecurityEvent, SecurityEventKind},
 };
+
+// Set on every admitted request: names parsed once, not per insert.
+static LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+static REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+static RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
 fn limited(
     state: &AppState,
@@ -151,9 +156,9 @@ pub(super) fn principal_finish(
     } = admitted.decision
     {
         let h = resp.headers_mut();
-        h.insert("x-ratelimit-limit", HeaderValue::from(limit));
-        h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
-        h.insert("x-ratelimit-reset", HeaderValue::from(reset_secs));
+        h.insert(LIMIT.clone(), HeaderValue::from(limit));
+        h.insert(REMAINING.clone(), HeaderValue::from(remaining));
+        h.insert(RESET.clone(), HeaderValue::from(reset_secs));
     }
     if is_event_stream(&resp) {
         let lifetime = state.settings.limits.sse_max_lifetime();
@@ -178,7 +183,7 @@ fn is_event_stream(resp: &Response) -> bool {
     resp.status().is_success()
         && resp
             .headers()
-            .get("content-type")
+            .get(poem::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/event-stream"))
 }
