@@ -7,6 +7,7 @@
 //! listener renders it at `/metrics`.
 
 mod http_handles;
+mod mcp_handles;
 
 use std::{sync::OnceLock, time::Duration};
 
@@ -282,13 +283,13 @@ pub fn session_closed(transport: TransportKind, reason: EndReason) {
 
 /// A client message was accepted into a session.
 pub fn mcp_message(method: McpMethod) {
-    counter!(MESSAGES, "method" => method.as_str()).increment(1);
+    mcp_handles::messages(method).increment(1);
 }
 
 /// An MCP request was answered.
 pub fn mcp_request(method: McpMethod, outcome: Outcome, latency: Duration) {
-    counter!(REQUESTS, "method" => method.as_str(), "outcome" => outcome.as_str()).increment(1);
-    histogram!(REQUEST_DURATION, "method" => method.as_str()).record(latency.as_secs_f64());
+    mcp_handles::requests(method, outcome).increment(1);
+    mcp_handles::duration(method).record(latency.as_secs_f64());
 }
 
 /// A `tools/call` was answered; `tool` must be a registered tool name or `other`.
