@@ -12,6 +12,7 @@
 //! check and the admin listener's host check read the parsed name from [`authority`].
 
 use std::{
+    borrow::Cow,
     net::{IpAddr, Ipv6Addr},
     sync::Arc,
 };
@@ -24,16 +25,18 @@ use crate::{
     telemetry::{labels::OriginRejection, metrics},
 };
 
-/// A request's authority, as the client sent it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authority {
+/// A request's authority, as the client sent it: borrowed from the request unless it had to
+/// be lower-cased (every request's `Host` is parsed, twice on the MCP routes; two `String`s
+/// each time showed in the request path's profile).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Authority<'a> {
     /// The host, lower-cased, without brackets or port (`localhost`, `::1`, `10.0.0.1`).
-    pub host: String,
+    pub host: Cow<'a, str>,
     /// The whole authority, lower-cased (`localhost:3001`, `[::1]:3001`).
-    pub raw: String,
+    pub raw: Cow<'a, str>,
 }
 
-impl Authority {
+impl Authority<'_> {
     /// Whether the host is an IP address literal.
     pub fn is_ip(&self) -> bool {
         self.host.parse::<IpAddr>().is_ok()
@@ -52,7 +55,7 @@ pub fn is_loopback_name(name: &str) -> bool {
 
 /// The request's authority: `Host`, or the HTTP/2 `:authority` when no `Host` was sent.
 /// `Ok(None)` when there is neither (HTTP/1.0). Errors say what is wrong, for a `400`.
-pub fn authority(req: &Request) -> Result<Option<Authority>, String> {
+pub fn authority(req: &Request) -> Result<Option<Authority<'_>>, String> {
     let mut hosts = req.headers().get_all(poem::http::header::HOST).iter();
     let header = hosts.next();
     if hosts.next().is_some() {
@@ -89,8 +92,20 @@ pub fn authority(req: &Request) -> Result<Option<Authority>, String> {
 }
 
 /// Parse `host[:port]` strictly (see the module doc).
-pub fn parse(value: &str) -> Option<Authority> {
-    let raw = value.to_ascii_lowercase();
+pub fn parse(value: &str) -> Option<Authority<'_>> {
+    if !value.bytes().any(|b| b.is_ascii_uppercase()) {
+        return parse_lower(value);
+    }
+    let lower = value.to_ascii_lowercase();
+    let host = parse_lower(&lower)?.host.into_owned();
+    Some(Authority {
+        host: Cow::Owned(host),
+        raw: Cow::Owned(lower),
+    })
+}
+
+/// [`parse`] of a value without upper-case letters.
+fn parse_lower(raw: &str) -> Option<Authority<'_>> {
     let (host, port) = match raw.strip_prefix('[') {
         Some(rest) => {
             let (v6, after) = rest.split_once(']')?;
@@ -103,7 +118,7 @@ pub fn parse(value: &str) -> Option<Authority> {
         }
         None => match raw.split_once(':') {
             Some((h, p)) => (h, Some(p)),
-            None => (raw.as_str(), None),
+            None => (raw, None),
         },
     };
     let name_ok = |h: &str| {
@@ -124,8 +139,8 @@ pub fn parse(value: &str) -> Option<Authority> {
         return None;
     }
     Some(Authority {
-        host: host.to_owned(),
-        raw,
+        host: Cow::Borrowed(host),
+        raw: Cow::Borrowed(raw),
     })
 }
 
@@ -152,8 +167,8 @@ impl AdminHosts {
         ))
     }
 
-    fn allows(&self, a: &Authority) -> bool {
-        a.is_ip() || a.host == "localhost" || self.0.contains(&a.host)
+    fn allows(&self, a: &Authority<'_>) -> bool {
+        a.is_ip() || a.host == "localhost" || self.0.iter().any(|n| *n == a.host)
     }
 
     /// Refuse a request whose `Host` is malformed (`400`) or a name not allowed (`403`).
@@ -198,6 +213,14 @@ mod tests {
         ] {
             assert_eq!(parse(v).expect(v).host, host);
         }
+        // Lower-cased values are borrowed; the whole authority is lower-cased too.
+        let mixed = parse("MCP.Example.com:8080").expect("valid");
+        assert_eq!(mixed.raw, "mcp.example.com:8080");
+        assert!(matches!(
+            parse("localhost:1").expect("valid").raw,
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(parse("[::1]:3001").expect("valid").raw, "[::1]:3001");
     }
 
     #[test]
@@ -227,7 +250,8 @@ mod tests {
             authority(&req("/mcp", &[])).is_err(),
             "HTTP/1.1 needs a Host"
         );
-        let ok = authority(&req("/mcp", &["localhost:3001"])).expect("valid");
+        let r = req("/mcp", &["localhost:3001"]);
+        let ok = authority(&r).expect("valid");
         assert!(ok.expect("some").is_loopback());
     }
 }

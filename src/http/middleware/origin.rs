@@ -78,11 +78,8 @@ impl HostOriginCheck {
         // absolute-form target is refused here too, not read leniently.
         let authority = host::authority(req)
             .map_err(|m| (OriginRejection::Host, ApiError::InvalidRequest(m)))?
-            .unwrap_or_else(|| host::Authority {
-                host: String::new(),
-                raw: String::new(),
-            });
-        let (name, host) = (authority.host.as_str(), authority.raw.as_str());
+            .unwrap_or_default();
+        let (name, host) = (&*authority.host, &*authority.raw);
         if !self.allowed_hosts.is_empty() && !self.allowed_hosts.contains(name) {
             return Err(host_err(format!("Host {name:?} is not allowed")));
         }
