@@ -211,8 +211,22 @@ pub fn metadata_path(resource: &str) -> Option<String> {
 }
 
 /// The bearer token of the one `Authorization` header.
+/// RFC 6750 §2.1 b64token characters, as a table: every request's token is checked, a JWT is
+/// hundreds of bytes, and testing each byte against a list of seven cost ≈ 8 instructions.
+const B64TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=');
+        i += 1;
+    }
+    table
+};
+
 fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthError> {
-    let mut values = headers.get_all("authorization").iter();
+    let mut values = headers.get_all(poem::http::header::AUTHORIZATION).iter();
     let value = values.next().ok_or(AuthError::Missing)?;
     if values.next().is_some() {
         return Err(AuthError::InvalidToken(
@@ -228,11 +242,7 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthError> {
         return Err(AuthError::Missing);
     }
     let token = token.trim();
-    // RFC 6750 §2.1 b64token characters.
-    let ok = !token.is_empty()
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b));
+    let ok = !token.is_empty() && token.bytes().all(|b| B64TOKEN[usize::from(b)]);
     if !ok {
         return Err(AuthError::InvalidToken("malformed Authorization header"));
     }
@@ -276,6 +286,31 @@ mod tests {
         assert!(matches!(bearer_token(&h), Err(AuthError::InvalidToken(_))));
         h.append("authorization", "Bearer x".parse().expect("hv"));
         assert!(matches!(bearer_token(&h), Err(AuthError::InvalidToken(_))));
+        // Every b64token character, and nothing else.
+        let all = "AZaz09-._~+/=";
+        h.insert(
+            "authorization",
+            format!("Bearer {all}").parse().expect("hv"),
+        );
+        assert_eq!(bearer_token(&h), Ok(all));
+        for bad in ["a,b", "a\"b", "a%b", "a:b", "a@b", "a!b", "a;b", "a*b"] {
+            h.insert(
+                "authorization",
+                format!("Bearer {bad}").parse().expect("hv"),
+            );
+            assert!(
+                matches!(bearer_token(&h), Err(AuthError::InvalidToken(_))),
+                "{bad:?} accepted"
+            );
+        }
+        let valid = (0..=255u8)
+            .filter(|&b| B64TOKEN[usize::from(b)])
+            .map(char::from)
+            .collect::<String>();
+        assert_eq!(
+            valid,
+            "+-./0123456789=ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz~"
+        );
     }
 
     #[test]
