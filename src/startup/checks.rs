@@ -147,3 +147,31 @@ pub(super) fn check_tool_names(settings: &Settings) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_tool_settings_must_name_existing_tools() {
+        let mut settings = Settings::default();
+        assert!(check_tool_names(&settings).is_ok(), "nothing named");
+        settings
+            .auth
+            .scopes
+            .tools
+            .insert("get-server-info".into(), "opik:read".into());
+        assert!(check_tool_names(&settings).is_ok(), "a real tool");
+        settings.rate_limit.tools.insert(
+            "get-server-infoo".into(),
+            crate::config::Limit {
+                per_minute: 10,
+                burst: 1,
+            },
+        );
+        let err = check_tool_names(&settings).expect_err("a typo").to_string();
+        assert!(err.contains("rate_limit.tools"), "{err}");
+        assert!(err.contains("unknown tool \"get-server-infoo\""), "{err}");
+        assert!(err.contains("get-server-info,"), "lists the known tools: {err}");
+    }
+}
