@@ -172,6 +172,9 @@ mod tests {
         let err = check_tool_names(&settings).expect_err("a typo").to_string();
         assert!(err.contains("rate_limit.tools"), "{err}");
         assert!(err.contains("unknown tool \"get-server-infoo\""), "{err}");
-        assert!(err.contains("get-server-info,"), "lists the known tools: {err}");
+        assert!(
+            err.contains("get-server-info,"),
+            "lists the known tools: {err}"
+        );
     }
 }
