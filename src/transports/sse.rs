@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::{StreamExt, stream};
-use poem::{Body, Request, Response, http::StatusCode};
+use poem::{
+    Body, Request, Response,
+    http::{HeaderValue, StatusCode, header},
+};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::{
@@ -81,7 +84,7 @@ pub async fn post_message(req: Request, body: Body, state: AppState) -> Response
     match post(&req, body, &state).await {
         Ok(()) => Response::builder()
             .status(StatusCode::ACCEPTED)
-            .content_type("text/plain")
+            .header(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"))
             .body("Accepted"),
         Err(e) => poem::IntoResponse::into_response(e),
     }

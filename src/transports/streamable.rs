@@ -5,7 +5,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use poem::{
     Body, Request, Response,
-    http::{Method, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, header},
 };
 use rmcp::model::{JsonRpcMessage, RequestId, ServerJsonRpcMessage};
 
@@ -160,13 +160,19 @@ fn reply_response(
     };
     if state.settings.server.json_response {
         builder
-            .content_type("application/json")
+            .header(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )
             .body(body(b"", b""))
     } else {
         builder
-            .content_type("text/event-stream")
-            .header(header::CACHE_CONTROL, "no-cache")
-            .header(X_ACCEL_BUFFERING.clone(), "no")
+            .header(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            )
+            .header(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
+            .header(X_ACCEL_BUFFERING.clone(), HeaderValue::from_static("no"))
             .body(body(b"event: message\ndata: ", b"\n\n"))
     }
 }
@@ -180,9 +186,12 @@ fn cancelled_response(state: &AppState) -> Response {
     }
     Response::builder()
         .status(StatusCode::OK)
-        .content_type("text/event-stream")
-        .header(header::CACHE_CONTROL, "no-cache")
-        .header(X_ACCEL_BUFFERING.clone(), "no")
+        .header(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        )
+        .header(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
+        .header(X_ACCEL_BUFFERING.clone(), HeaderValue::from_static("no"))
         .finish()
 }
 
