@@ -1,4 +1,5 @@
 use super::*;
+use rmcp::model::ServerJsonRpcMessage;
 
 #[test]
 fn cached_id_hash_and_log_tag_equal_the_per_call_ones() {
@@ -91,7 +92,7 @@ async fn a_waiting_request_tells_its_cancellation_from_its_sessions_end() {
         Err(SendError::DuplicateId)
     ));
 
-    assert!(s.answer(&RequestId::Number(1), reply(1)).is_ok());
+    assert!(s.answer(&RequestId::Number(1), reply(1)).is_none());
     s.cancel_request(&RequestId::Number(2));
     // The session ends before the cancelled request's waiter wakes (a DELETE right after
     // the cancellation): it still reads as cancelled.
@@ -102,7 +103,7 @@ async fn a_waiting_request_tells_its_cancellation_from_its_sessions_end() {
     assert_eq!(cancelled.recv().await.err(), Some(NoReply::Cancelled));
     assert_eq!(ended.recv().await.err(), Some(NoReply::SessionEnded));
     // Nobody waits any more: the reply comes back to the caller.
-    assert!(s.answer(&RequestId::Number(1), reply(1)).is_err());
+    assert!(s.answer(&RequestId::Number(1), reply(1)).is_some());
     // Cancelling what nobody waits for is harmless.
     s.cancel_request(&RequestId::Number(9));
 }
@@ -111,7 +112,7 @@ async fn a_waiting_request_tells_its_cancellation_from_its_sessions_end() {
 fn a_dropped_waiter_withdraws_its_registration() {
     let s = Arc::new(test_session());
     drop(s.wait_reply(RequestId::Number(4)).expect("registers"));
-    assert!(s.answer(&RequestId::Number(4), reply(4)).is_err());
+    assert!(s.answer(&RequestId::Number(4), reply(4)).is_some());
     assert!(
         s.wait_reply(RequestId::Number(4)).is_ok(),
         "the id is free again"

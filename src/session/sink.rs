@@ -34,8 +34,8 @@ impl SessionSink {
         }
         let msg = match &id {
             Some(id) => match self.session.answer(id, msg) {
-                Ok(()) => return,
-                Err(msg) => msg,
+                None => return,
+                Some(msg) => msg,
             },
             None => msg,
         };
