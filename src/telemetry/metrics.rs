@@ -6,6 +6,7 @@
 //! The recorder is `metrics-exporter-prometheus` without its HTTP listener: the admin
 //! listener renders it at `/metrics`.
 
+mod handle_cache;
 mod http_handles;
 mod mcp_handles;
 

@@ -16,6 +16,8 @@ use std::{
 
 use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
 
+use super::handle_cache::{cached, table};
+
 use crate::telemetry::labels::{HttpMethod, Route};
 
 const ROUTES: usize = Route::ALL.len();
@@ -32,50 +34,38 @@ struct RouteHandles {
 
 fn route_handles(route: Route) -> Option<&'static RouteHandles> {
     static HANDLES: OnceLock<Vec<RouteHandles>> = OnceLock::new();
-    if !super::installed() {
-        return None;
-    }
-    let all = HANDLES.get_or_init(|| {
-        (0..ROUTES)
-            .map(|_| RouteHandles {
-                in_flight: OnceLock::new(),
-                bytes_out: OnceLock::new(),
-                duration: std::array::from_fn(|_| OnceLock::new()),
-                requests: RwLock::new(HashMap::new()),
-            })
-            .collect()
+    let all = table(&HANDLES, ROUTES, || RouteHandles {
+        in_flight: OnceLock::new(),
+        bytes_out: OnceLock::new(),
+        duration: std::array::from_fn(|_| OnceLock::new()),
+        requests: RwLock::new(HashMap::new()),
     });
-    all.get(route as usize)
+    all?.get(route as usize)
 }
 
 /// The in-flight gauge of `route`.
 pub(super) fn in_flight(route: Route) -> Gauge {
-    let fresh = || gauge!(super::HTTP_IN_FLIGHT, "route" => route.as_str());
-    match route_handles(route) {
-        Some(h) => h.in_flight.get_or_init(fresh).clone(),
-        None => fresh(),
-    }
+    cached(
+        route_handles(route).map(|h| &h.in_flight),
+        || gauge!(super::HTTP_IN_FLIGHT, "route" => route.as_str()),
+    )
 }
 
 /// The response-bytes counter of `route`.
 pub(super) fn bytes_out(route: Route) -> Counter {
-    let fresh = || counter!(super::HTTP_BYTES_OUT, "route" => route.as_str());
-    match route_handles(route) {
-        Some(h) => h.bytes_out.get_or_init(fresh).clone(),
-        None => fresh(),
-    }
+    cached(
+        route_handles(route).map(|h| &h.bytes_out),
+        || counter!(super::HTTP_BYTES_OUT, "route" => route.as_str()),
+    )
 }
 
 /// The duration histogram of `route` and `method`.
 pub(super) fn duration(route: Route, method: HttpMethod) -> Histogram {
-    let fresh = || {
+    let slot = route_handles(route).map(|h| &h.duration[method as usize]);
+    cached(slot, || {
         histogram!(super::HTTP_DURATION, "route" => route.as_str(),
             "method" => method.as_str())
-    };
-    match route_handles(route) {
-        Some(h) => h.duration[method as usize].get_or_init(fresh).clone(),
-        None => fresh(),
-    }
+    })
 }
 
 /// The request counter of `route`, `method` and `status`.

@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 
 use metrics::{Counter, Histogram, counter, histogram};
 
+use super::handle_cache::{cached, table};
+
 use crate::{events::Outcome, telemetry::labels::McpMethod};
 
 const METHODS: usize = McpMethod::ALL.len();
@@ -38,47 +40,37 @@ struct MethodHandles {
 
 fn method_handles(method: McpMethod) -> Option<&'static MethodHandles> {
     static HANDLES: OnceLock<Vec<MethodHandles>> = OnceLock::new();
-    if !super::installed() {
-        return None;
-    }
-    let all = HANDLES.get_or_init(|| {
-        (0..METHODS)
-            .map(|_| MethodHandles {
-                messages: OnceLock::new(),
-                duration: OnceLock::new(),
-                requests: std::array::from_fn(|_| OnceLock::new()),
-            })
-            .collect()
+    let all = table(&HANDLES, METHODS, || MethodHandles {
+        messages: OnceLock::new(),
+        duration: OnceLock::new(),
+        requests: std::array::from_fn(|_| OnceLock::new()),
     });
-    all.get(method as usize)
+    all?.get(method as usize)
 }
 
 /// The accepted-messages counter of `method`.
 pub(super) fn messages(method: McpMethod) -> Counter {
-    let fresh = || counter!(super::MESSAGES, "method" => method.as_str());
-    match method_handles(method) {
-        Some(h) => h.messages.get_or_init(fresh).clone(),
-        None => fresh(),
-    }
+    cached(
+        method_handles(method).map(|h| &h.messages),
+        || counter!(super::MESSAGES, "method" => method.as_str()),
+    )
 }
 
 /// The answered-requests counter of `method` and `outcome`.
 pub(super) fn requests(method: McpMethod, outcome: Outcome) -> Counter {
-    let fresh =
-        || counter!(super::REQUESTS, "method" => method.as_str(), "outcome" => outcome.as_str());
-    match method_handles(method) {
-        Some(h) => h.requests[outcome_slot(outcome)].get_or_init(fresh).clone(),
-        None => fresh(),
-    }
+    let slot = method_handles(method).map(|h| &h.requests[outcome_slot(outcome)]);
+    cached(
+        slot,
+        || counter!(super::REQUESTS, "method" => method.as_str(), "outcome" => outcome.as_str()),
+    )
 }
 
 /// The request-duration histogram of `method`.
 pub(super) fn duration(method: McpMethod) -> Histogram {
-    let fresh = || histogram!(super::REQUEST_DURATION, "method" => method.as_str());
-    match method_handles(method) {
-        Some(h) => h.duration.get_or_init(fresh).clone(),
-        None => fresh(),
-    }
+    cached(
+        method_handles(method).map(|h| &h.duration),
+        || histogram!(super::REQUEST_DURATION, "method" => method.as_str()),
+    )
 }
 
 #[cfg(test)]
