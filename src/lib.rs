@@ -14,6 +14,7 @@ pub mod events;
 pub mod healthcheck;
 pub mod http;
 pub mod mcp;
+pub mod memo;
 pub mod oauth;
 pub mod openapi;
 pub mod opik;

@@ -71,16 +71,10 @@ impl Principal {
     /// made, so a shared one is the same value as a fresh one.
     pub fn anonymous(ip: Option<IpAddr>) -> Self {
         thread_local! {
-            static LAST: std::cell::RefCell<Option<Principal>> =
+            static LAST: crate::memo::Slot<Option<IpAddr>, Principal> =
                 const { std::cell::RefCell::new(None) };
         }
-        LAST.with(|last| {
-            let mut last = last.borrow_mut();
-            match last.as_ref() {
-                Some(p) if p.0.ip == ip => p.clone(),
-                _ => last.insert(Self::fresh_anonymous(ip)).clone(),
-            }
-        })
+        crate::memo::last_per_thread(&LAST, ip, Self::fresh_anonymous)
     }
 
     fn fresh_anonymous(ip: Option<IpAddr>) -> Self {

@@ -79,16 +79,10 @@ pub(super) fn ip_admit(state: &AppState, req: &mut Request) -> Option<Response> 
 /// instructions a request).
 fn ip_key(ip: Option<std::net::IpAddr>) -> Arc<str> {
     thread_local! {
-        static LAST: std::cell::RefCell<Option<(Option<std::net::IpAddr>, Arc<str>)>> =
+        static LAST: crate::memo::Slot<Option<std::net::IpAddr>, Arc<str>> =
             const { std::cell::RefCell::new(None) };
     }
-    LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        match last.as_ref() {
-            Some((seen, key)) if *seen == ip => Arc::clone(key),
-            _ => Arc::clone(&last.insert((ip, fresh_ip_key(ip))).1),
-        }
-    })
+    crate::memo::last_per_thread(&LAST, ip, fresh_ip_key)
 }
 
 fn fresh_ip_key(ip: Option<std::net::IpAddr>) -> Arc<str> {
