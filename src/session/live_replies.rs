@@ -44,7 +44,7 @@ impl ReplyWaiter {
 
 impl Drop for ReplyWaiter {
     fn drop(&mut self) {
-        self.session.forget_waiter(&self.key);
+        drop(self.session.take_waiter(&self.key));
     }
 }
 
@@ -62,13 +62,6 @@ impl Session {
             session: Arc::clone(self),
             key: id,
         })
-    }
-
-    fn forget_waiter(&self, id: &RequestId) {
-        self.pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(id);
     }
 
     /// Take the waiter registered for reply `id`, if any.
