@@ -4,7 +4,9 @@
 # (per-request round robin) so the proxy's own cost is in both sides of each comparison:
 #   1 replica  = one process (PostgreSQL audit, shared sessions off) behind the proxy;
 #   3 replicas = three processes sharing sessions behind the proxy (2 of 3 requests of a
-#                session reach a replica that did not serve the previous one).
+#                session reach a replica that did not serve the previous one), relaying
+#                legacy SSE replies through PostgreSQL `NOTIFY`;
+#   3 direct   = the same with the direct relay (cluster.relay_listen on a loopback port).
 # Hop latency: one session, sequential requests (no queueing), p50/p99 of both setups.
 #
 #   cargo build --release --workspace
@@ -30,9 +32,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start N SHARED: start N replicas on a fresh database behind a proxy; sets PROXY.
+# start N SHARED [RELAY]: start N replicas on a fresh database behind a proxy; sets PROXY.
+# RELAY=direct: each replica takes direct relays on a loopback port of its own.
 start() {
-  local n=$1 shared=$2 db ups=()
+  local n=$1 shared=$2 relay=${3:-} db ups=()
   db="opik_mcp_bench_$(python3 -c 'import uuid; print(uuid.uuid4().hex)')"
   psql "$PG_ADMIN" -qc "CREATE DATABASE \"$db\"" >/dev/null
   dbs+=("$db")
@@ -40,6 +43,7 @@ start() {
     local port; port="$(free_port)"; mkdir -p "$work/$db-$i"
     (cd "$work/$db-$i" && exec env DATABASE_URL="${PG_ADMIN%/*}/$db" \
       OPIK_MCP_CLUSTER__SHARED_SESSIONS="$shared" OPIK_MCP_CLUSTER__REPLICAS="$n" \
+      ${relay:+OPIK_MCP_CLUSTER__RELAY_LISTEN=127.0.0.1:0} \
       OPIK_MCP_ADMIN__PORT=0 OPIK_API_BASE_URL=http://127.0.0.1:9/opik/api \
       "$OLDPWD/$BIN" --transport=sse --sse-host=127.0.0.1 --sse-port="$port" --sse-log-path= \
       --log-filter=warn >"$work/$db-$i.log" 2>&1) &
@@ -61,13 +65,15 @@ stop_all() {
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-for n in 1 3; do
+for setup in "1" "3" "3 direct"; do
+  read -r n relay <<<"$setup"
   shared=false; [[ $n -gt 1 ]] && shared=true
-  start "$n" "$shared"
+  start "$n" "$shared" "$relay"
+  name="$n replica(s)${relay:+, direct relay}"
   [[ -n "$SKIP_LOAD" ]] || "$BENCH" load --url "$PROXY" --sessions "$SESSIONS" \
-    --requests "$REQUESTS" --method tools/list --label "$n replica(s), $SESSIONS sessions" --strict
+    --requests "$REQUESTS" --method tools/list --label "$name, $SESSIONS sessions" --strict
   "$BENCH" load --url "$PROXY" --sessions 1 --requests "$HOP_REQUESTS" --method "$HOP_METHOD" \
-    --label "$n replica(s), hop, $HOP_METHOD" --strict
+    --label "$name, hop, $HOP_METHOD" --strict
   stop_all
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

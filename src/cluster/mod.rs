@@ -15,7 +15,10 @@
 //! - Each replica heartbeats in `cluster_instances`; a stale heartbeat means its SSE streams
 //!   are gone.
 
+mod direct;
 mod ending;
+mod notify;
+mod peers;
 mod records;
 mod relay;
 
@@ -30,6 +33,7 @@ use sqlx::postgres::PgPool;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+pub(crate) use peers::{Holder, Peer};
 pub use records::SharedRecord;
 
 use crate::{
@@ -47,25 +51,6 @@ const END_CHANNEL: &str = "opik_mcp_session_end";
 const HOLDER_TTL: Duration = Duration::from_secs(1);
 /// Messages waiting to be relayed before new ones are dropped (a stuck database).
 const RELAY_QUEUE: usize = 10_000;
-
-/// Where a session's stream lives, as last looked up.
-#[derive(Debug, Clone)]
-pub(crate) struct Holder {
-    /// Replica holding the stream, if any.
-    pub(crate) instance: Option<String>,
-    /// Legacy SSE: the stream never moves, so the answer never goes stale.
-    fixed: bool,
-    fetched: Instant,
-}
-
-/// Another replica, as of the last heartbeat round.
-#[derive(Debug, Clone)]
-pub(crate) struct Peer {
-    /// Its notification channel.
-    pub(crate) channel: String,
-    /// Whether its heartbeat is fresh.
-    pub(crate) alive: bool,
-}
 
 /// This replica's membership of the cluster.
 pub struct Cluster {
@@ -86,6 +71,9 @@ pub struct Cluster {
     touched: DashMap<String, Instant>,
     relay_tx: mpsc::Sender<(String, ServerJsonRpcMessage)>,
     relay_rx: std::sync::Mutex<Option<mpsc::Receiver<(String, ServerJsonRpcMessage)>>>,
+    /// Where this replica receives direct relays (`cluster.relay_listen`), if it does.
+    relay_point: Option<direct::RelayPoint>,
+    relay_listener: std::sync::Mutex<Option<tokio::net::TcpListener>>,
     registry: OnceLock<Weak<SessionRegistry>>,
 }
 
@@ -98,8 +86,9 @@ impl std::fmt::Debug for Cluster {
 }
 
 impl Cluster {
-    /// Connect (own small pool), migrate, and register this replica as `instance_id`.
-    pub async fn connect(settings: &Settings, instance_id: &str) -> Result<Arc<Self>, StoreError> {
+    /// Connect (own small pool), migrate, bind the direct relay's listener if configured, and
+    /// register this replica as `instance_id`.
+    pub async fn connect(settings: &Settings, instance_id: &str) -> anyhow::Result<Arc<Self>> {
         let mut db = settings.database.clone();
         // Heartbeats, lookups and relays: a few connections, apart from the audit writer's.
         db.max_connections = db.max_connections.clamp(2, 8);
@@ -110,6 +99,11 @@ impl Cluster {
         let channel = format!("opik_mcp_relay_{suffix}");
         let c = &settings.cluster;
         let (relay_tx, relay_rx) = mpsc::channel(RELAY_QUEUE);
+        let relay = direct::bind(c).await.map_err(|e| {
+            let at = c.relay_listen.as_deref().unwrap_or_default();
+            anyhow::anyhow!("cluster.relay_listen: cannot listen on {at}: {e}")
+        })?;
+        let (relay_listener, relay_point) = relay.unzip();
         let cluster = Arc::new(Self {
             pool: store.pool().clone(),
             instance,
@@ -125,10 +119,13 @@ impl Cluster {
             touched: DashMap::new(),
             relay_tx,
             relay_rx: std::sync::Mutex::new(Some(relay_rx)),
+            relay_point,
+            relay_listener: std::sync::Mutex::new(relay_listener),
             registry: OnceLock::new(),
         });
         cluster.beat().await?;
-        tracing::info!(instance = %cluster.instance, "shared sessions on (cluster)");
+        let relay = cluster.relay_point.as_ref().map(|p| p.addr.as_str());
+        tracing::info!(instance = %cluster.instance, relay, "shared sessions on (cluster)");
         Ok(cluster)
     }
 
@@ -153,7 +150,15 @@ impl Cluster {
             .unwrap_or_else(|p| p.into_inner())
             .take();
         if let Some(rx) = rx {
-            tokio::spawn(Arc::clone(self).send_relayed(rx, stop));
+            tokio::spawn(Arc::clone(self).send_relayed(rx, stop.clone()));
+        }
+        let listener = self
+            .relay_listener
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let (Some(l), Some(p)) = (listener, &self.relay_point) {
+            tokio::spawn(Arc::clone(self).serve_relay(l, p.token.clone(), stop));
         }
     }
 
@@ -312,61 +317,6 @@ impl Cluster {
         match self.holder(&hash).await.and_then(|h| h.instance) {
             Some(i) if i != self.instance => self.peer(&i).await.is_some_and(|p| p.alive),
             _ => false,
-        }
-    }
-
-    fn remember_holder(&self, hash: &str, r: &SharedRecord) {
-        if let (Some(i), Some(c)) = (&r.stream_instance, &r.stream_channel) {
-            let peer = Peer {
-                channel: c.clone(),
-                alive: r.stream_alive,
-            };
-            self.peers.insert(i.clone(), peer);
-        }
-        self.holders.insert(
-            hash.to_owned(),
-            Holder {
-                instance: r.stream_instance.clone(),
-                fixed: r.transport == "sse" && r.stream_instance.is_some(),
-                fetched: Instant::now(),
-            },
-        );
-    }
-
-    /// Where the session's stream lives (Streamable HTTP: cached for [`HOLDER_TTL`]).
-    pub(crate) async fn holder(&self, hash: &str) -> Option<Holder> {
-        if let Some(h) = self.holders.get(hash)
-            && (h.fixed || h.fetched.elapsed() < HOLDER_TTL)
-        {
-            return Some(h.clone());
-        }
-        let r = records::fetch(&self.pool, hash, self.idle_ttl, self.dead_after)
-            .await
-            .ok()
-            .flatten()?;
-        self.remember_holder(hash, &r);
-        self.holders.get(hash).map(|h| h.clone())
-    }
-
-    /// A replica's channel and liveness (from the last heartbeat round; asked again if it
-    /// joined since).
-    pub(crate) async fn peer(&self, instance: &str) -> Option<Peer> {
-        if let Some(p) = self.peers.get(instance) {
-            return Some(p.clone());
-        }
-        self.refresh_peers().await;
-        self.peers.get(instance).map(|p| p.clone())
-    }
-
-    /// Reload every replica's channel and liveness.
-    pub(super) async fn refresh_peers(&self) {
-        match records::peers(&self.pool, self.dead_after).await {
-            Ok(list) => {
-                for (instance, channel, alive) in list {
-                    self.peers.insert(instance, Peer { channel, alive });
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot read the replicas' heartbeats"),
         }
     }
 }

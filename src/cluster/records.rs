@@ -5,6 +5,7 @@ use std::time::Duration;
 use rmcp::model::ClientJsonRpcMessage;
 use sqlx::{Row, postgres::PgPool};
 
+use super::direct::RelayPoint;
 use crate::{
     session::{Session, TransportKind},
     store::StoreError,
@@ -25,6 +26,8 @@ pub struct SharedRecord {
     pub stream_channel: Option<String>,
     /// Whether that replica's heartbeat is fresh.
     pub stream_alive: bool,
+    /// Where that replica receives direct relays, if it does (`cluster.relay_listen`).
+    pub stream_relay: Option<RelayPoint>,
     /// Ended, or idle past the TTL.
     pub ended: bool,
 }
@@ -139,6 +142,7 @@ pub(super) async fn fetch(
 ) -> Result<Option<SharedRecord>, StoreError> {
     let row = sqlx::query(
         "SELECT s.transport, s.subject, s.init_request, s.stream_instance, i.channel, \
+         i.relay_addr, i.relay_token, \
          COALESCE(i.heartbeat_at > now() - make_interval(secs => $3), false) AS alive, \
          (s.ended_at IS NOT NULL OR s.last_seen_at < now() - make_interval(secs => $2)) \
          AS ended \
@@ -159,6 +163,10 @@ pub(super) async fn fetch(
             stream_instance: r.try_get("stream_instance")?,
             stream_channel: r.try_get("channel")?,
             stream_alive: r.try_get("alive")?,
+            stream_relay: RelayPoint::from_columns(
+                r.try_get("relay_addr")?,
+                r.try_get("relay_token")?,
+            ),
             ended: r.try_get("ended")?,
         })
     })
@@ -181,14 +189,15 @@ pub(super) async fn ended_among(
     .await?)
 }
 
-/// Every replica: instance id, channel, whether its heartbeat is fresh.
-pub(super) async fn peers(
-    pool: &PgPool,
-    dead_after: Duration,
-) -> Result<Vec<(String, String, bool)>, StoreError> {
+/// A replica as the others see it.
+pub(super) type PeerRow = (String, String, bool, Option<String>, Option<String>);
+
+/// Every replica: instance id, channel, whether its heartbeat is fresh, its direct relay
+/// address and token.
+pub(super) async fn peers(pool: &PgPool, dead_after: Duration) -> Result<Vec<PeerRow>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT instance_id, channel, heartbeat_at > now() - make_interval(secs => $1) \
-         FROM cluster_instances",
+        "SELECT instance_id, channel, heartbeat_at > now() - make_interval(secs => $1), \
+         relay_addr, relay_token FROM cluster_instances",
     )
     .bind(dead_after.as_secs_f64())
     .fetch_all(pool)
@@ -199,14 +208,18 @@ pub(super) async fn heartbeat(
     pool: &PgPool,
     instance: &str,
     channel: &str,
+    relay: Option<&RelayPoint>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO cluster_instances (instance_id, channel) VALUES ($1, $2) \
+        "INSERT INTO cluster_instances (instance_id, channel, relay_addr, relay_token) \
+         VALUES ($1, $2, $3, $4) \
          ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = now() \
          WHERE cluster_instances.heartbeat_at > 'epoch'",
     )
     .bind(instance)
     .bind(channel)
+    .bind(relay.map(|r| r.addr.as_str()))
+    .bind(relay.map(|r| r.token.as_str()))
     .execute(pool)
     .await?;
     Ok(())

@@ -1,94 +1,29 @@
 //! The cluster's background tasks: heartbeats, the `LISTEN` loop, and the sender of messages
-//! relayed to the replica holding a session's stream.
+//! relayed to the replica holding a session's stream (directly, `direct.rs`, or through
+//! PostgreSQL, `notify.rs`).
 
 use std::{sync::Arc, time::Duration};
 
 use rmcp::model::ServerJsonRpcMessage;
-use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{Cluster, END_CHANNEL, records};
+use super::{
+    Cluster, END_CHANNEL, Peer,
+    direct::{self, Links, SendError},
+    notify::Partial,
+    records,
+};
 use crate::session::Outbound;
 use crate::telemetry::{labels::ClusterEvent, metrics};
 
 /// Most messages sent in one round trip.
 const BATCH: usize = 64;
-/// A message too large for one notification travels in up to this many, in order; beyond
-/// that, by reference through `relay_messages` (costs an `INSERT` and a `DELETE … RETURNING`).
-const MAX_PARTS: usize = 32;
 /// Most payload bytes per `NOTIFY` statement (see `send_batch`).
 const STATEMENT_BYTES: usize = 12_000;
-/// Bytes of JSON that a part's envelope (hash, key, indices) needs at most.
-const ENVELOPE: usize = 200;
-/// Messages being reassembled at once before the oldest are forgotten (a lost part).
-const MAX_PARTIAL: usize = 64;
 /// Heartbeats between two tidy-ups of old rows.
 const TIDY_EVERY: u32 = 300;
-
-/// A relay notification: the message inline (`m`), one part of it (`k`, `i` of `n`, `c`), or
-/// the id of its `relay_messages` row (`r`).
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Relayed {
-    /// Session hash.
-    s: String,
-    /// Kept as text: it goes to the stream as it came.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    m: Option<Box<serde_json::value::RawValue>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    r: Option<i64>,
-    /// Key of a message sent in parts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    k: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    i: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    n: Option<usize>,
-    /// This part's slice of the message's JSON text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    c: Option<String>,
-}
-
-/// Messages arriving in parts: key → (next index, text so far).
-type Partial = std::collections::HashMap<String, (usize, String)>;
-
-/// `text` cut into slices of at most `max` bytes, on character boundaries.
-fn split(text: &str, max: usize) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        let mut end = max.min(rest.len());
-        while !rest.is_char_boundary(end) {
-            end -= 1;
-        }
-        parts.push(&rest[..end]);
-        rest = &rest[end..];
-    }
-    parts
-}
-
-/// Add one part; the whole text once the last part arrived.
-fn reassemble(partial: &mut Partial, key: String, i: usize, n: usize, c: String) -> Option<String> {
-    if partial.len() >= MAX_PARTIAL && !partial.contains_key(&key) {
-        partial.clear();
-    }
-    if i == 0 {
-        partial.insert(key.clone(), (0, String::new()));
-    }
-    let (next, text) = partial.get_mut(&key)?;
-    if *next != i {
-        // A part went missing (listener reconnect): drop the message.
-        partial.remove(&key);
-        return None;
-    }
-    text.push_str(&c);
-    *next += 1;
-    if *next == n {
-        return partial.remove(&key).map(|(_, t)| t);
-    }
-    None
-}
 
 impl Cluster {
     /// Refresh this replica's heartbeat every `cluster.heartbeat_secs`; tidy old rows now and
@@ -124,7 +59,8 @@ impl Cluster {
     }
 
     pub(super) async fn beat(&self) -> Result<(), crate::store::StoreError> {
-        records::heartbeat(&self.pool, &self.instance, &self.channel).await
+        let relay = self.relay_point.as_ref();
+        records::heartbeat(&self.pool, &self.instance, &self.channel, relay).await
     }
 
     /// Receive relayed messages and end notices until `stop`, reconnecting as needed.
@@ -169,44 +105,8 @@ impl Cluster {
         }
     }
 
-    /// Write a relayed message to the local stream it is for.
-    async fn deliver(&self, payload: &str, partial: &mut Partial) {
-        let Ok(note) = serde_json::from_str::<Relayed>(payload) else {
-            tracing::warn!("unreadable relay notification");
-            return;
-        };
-        if let (Some(k), Some(i), Some(n), Some(c)) = (note.k, note.i, note.n, note.c) {
-            if let Some(text) = reassemble(partial, k, i, n, c) {
-                self.push(&note.s, &text);
-            }
-            return;
-        }
-        if let Some(m) = &note.m {
-            self.push(&note.s, m.get());
-            return;
-        }
-        let text = match note.r {
-            Some(id) => match sqlx::query_scalar::<_, String>(
-                "DELETE FROM relay_messages WHERE id = $1 RETURNING payload",
-            )
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            {
-                Ok(Some(t)) => t,
-                Ok(None) => return,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot read a relayed message");
-                    return;
-                }
-            },
-            None => return,
-        };
-        self.push(&note.s, &text);
-    }
-
     /// Write one relayed message (JSON text) to the local stream of session `hash`.
-    fn push(&self, hash: &str, text: &str) {
+    pub(super) fn push(&self, hash: &str, text: &str) {
         // Written to the stream as it came; read into its type only if it is not one line of
         // JSON (never the case for what a replica sends: compact JSON).
         let msg = match Outbound::relayed(text) {
@@ -238,6 +138,7 @@ impl Cluster {
         stop: CancellationToken,
     ) {
         let mut batch = Vec::with_capacity(BATCH);
+        let mut links = Links::default();
         loop {
             let n = tokio::select! {
                 _ = stop.cancelled() => return,
@@ -246,81 +147,104 @@ impl Cluster {
             if n == 0 {
                 return;
             }
-            if let Err(e) = self.send_batch(&batch).await {
+            if let Err(e) = self.send_batch(&mut links, &batch).await {
                 tracing::warn!(error = %e, dropped = batch.len(), "relay to another replica failed");
             }
             batch.clear();
         }
     }
 
-    /// The notification payloads carrying `text`: itself, its parts, or a reference.
-    async fn envelopes(
-        &self,
-        hash: &str,
-        text: &str,
-    ) -> Result<Vec<String>, crate::store::StoreError> {
-        if text.len() + hash.len() + 16 <= self.inline_bytes {
-            return Ok(vec![format!(r#"{{"s":"{hash}","m":{text}}}"#)]);
-        }
-        // Escaping at most doubles a part (compact JSON has no raw control characters).
-        let parts = split(text, (self.inline_bytes - ENVELOPE) / 2);
-        if parts.len() <= MAX_PARTS {
-            let key = uuid::Uuid::new_v4().simple().to_string();
-            let n = parts.len();
-            return Ok(parts
-                .into_iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let part = Relayed {
-                        s: hash.to_owned(),
-                        k: Some(key.clone()),
-                        i: Some(i),
-                        n: Some(n),
-                        c: Some(c.to_owned()),
-                        ..Relayed::default()
-                    };
-                    serde_json::to_string(&part).unwrap_or_default()
-                })
-                .collect());
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO relay_messages (session_hash, payload) VALUES ($1, $2) RETURNING id",
-        )
-        .bind(hash)
-        .bind(text)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(vec![format!(r#"{{"s":"{hash}","r":{id}}}"#)])
-    }
-
+    /// Relay one batch: straight to the replicas that take direct relays, through PostgreSQL
+    /// to the others (and to one whose relay cannot be reached).
     async fn send_batch(
         &self,
+        links: &mut Links,
         batch: &[(String, ServerJsonRpcMessage)],
     ) -> Result<(), crate::store::StoreError> {
         let mut sent = 0u64;
-        let mut channels = Vec::with_capacity(batch.len());
-        let mut payloads = Vec::with_capacity(batch.len());
+        let mut channels = Vec::new();
+        let mut payloads = Vec::new();
+        for route in self.routes(batch).await {
+            if self.send_direct(links, &route).await {
+                continue;
+            }
+            for (hash, text) in &route.msgs {
+                for payload in self.envelopes(hash, text).await? {
+                    channels.push(route.peer.channel.clone());
+                    payloads.push(payload);
+                }
+            }
+            sent += route.msgs.len() as u64;
+        }
+        links.retain(|i| self.peers.get(i).is_some_and(|p| p.alive));
+        if channels.is_empty() {
+            return Ok(());
+        }
+        self.notify(&channels, &payloads).await?;
+        metrics::cluster_event(ClusterEvent::Relayed, sent);
+        Ok(())
+    }
+
+    /// The batch's messages grouped by the live replica holding their stream, in batch order
+    /// (messages whose stream no live replica holds are dropped and counted).
+    async fn routes<'a>(&self, batch: &'a [(String, ServerJsonRpcMessage)]) -> Vec<Route<'a>> {
+        let mut routes: Vec<Route<'a>> = Vec::new();
         for (hash, msg) in batch {
             let instance = self.holder(hash).await.and_then(|h| h.instance);
             let peer = match &instance {
                 Some(i) if *i != self.instance => self.peer(i).await,
                 _ => None,
             };
-            let Some(channel) = peer.filter(|p| p.alive).map(|p| p.channel) else {
+            let (Some(instance), Some(peer)) = (instance, peer.filter(|p| p.alive)) else {
                 metrics::cluster_event(ClusterEvent::RelayDropped, 1);
                 tracing::debug!("no live replica holds this session's stream");
                 continue;
             };
             let text = serde_json::to_string(msg).unwrap_or_default();
-            for payload in self.envelopes(hash, &text).await? {
-                channels.push(channel.clone());
-                payloads.push(payload);
+            match routes.iter_mut().find(|r| r.instance == instance) {
+                Some(r) => r.msgs.push((hash, text)),
+                None => routes.push(Route {
+                    instance,
+                    peer,
+                    msgs: vec![(hash, text)],
+                }),
             }
-            sent += 1;
         }
-        if channels.is_empty() {
-            return Ok(());
+        routes
+    }
+
+    /// Send `route` over its replica's direct relay. False when it has none, or it cannot be
+    /// reached (nothing was sent: the caller relays through PostgreSQL instead).
+    async fn send_direct(&self, links: &mut Links, route: &Route<'_>) -> bool {
+        let Some(point) = route.peer.relay.as_ref() else {
+            return false;
+        };
+        if !links.usable(&route.instance) {
+            return false;
         }
+        let n = route.msgs.len() as u64;
+        let frames = route.msgs.iter().map(|(h, t)| direct::frame(h, t)).collect();
+        match links.send(&route.instance, point, frames).await {
+            Ok(()) => metrics::cluster_event(ClusterEvent::RelayedDirect, n),
+            Err(SendError::Broken(e)) => {
+                metrics::cluster_event(ClusterEvent::RelayDropped, n);
+                tracing::warn!(error = %e, dropped = n, "direct relay failed");
+            }
+            Err(SendError::Unreachable(e)) => {
+                tracing::warn!(error = %e, relay = %point.addr,
+                    "direct relay unreachable; relaying through PostgreSQL");
+                return false;
+            }
+        }
+        true
+    }
+
+    /// `pg_notify(channels[i], payloads[i])` for each `i`, in order, in one transaction.
+    async fn notify(
+        &self,
+        channels: &[String],
+        payloads: &[String],
+    ) -> Result<(), crate::store::StoreError> {
         // One transaction without waiting for its commit to reach the disk: a `NOTIFY` gives
         // its transaction an id, so each commit was a WAL flush, and notifying commits are
         // serialized across the whole PostgreSQL server (one queue lock held through commit).
@@ -355,36 +279,13 @@ impl Cluster {
             start = end;
         }
         tx.commit().await?;
-        metrics::cluster_event(ClusterEvent::Relayed, sent);
         Ok(())
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_text_split_in_parts_reassembles_exactly() {
-        let text = "é".repeat(100) + &"x".repeat(1001);
-        let parts = split(&text, 64);
-        assert!(parts.iter().all(|p| p.len() <= 64));
-        let mut partial = Partial::new();
-        let n = parts.len();
-        let mut whole = None;
-        for (i, p) in parts.iter().enumerate() {
-            whole = reassemble(&mut partial, "k".into(), i, n, (*p).to_owned());
-            assert_eq!(whole.is_some(), i + 1 == n);
-        }
-        assert_eq!(whole.as_deref(), Some(text.as_str()));
-        assert!(partial.is_empty());
-    }
-
-    #[test]
-    fn a_missing_part_drops_the_message() {
-        let mut partial = Partial::new();
-        assert!(reassemble(&mut partial, "k".into(), 0, 3, "a".into()).is_none());
-        assert!(reassemble(&mut partial, "k".into(), 2, 3, "c".into()).is_none());
-        assert!(partial.is_empty(), "nothing kept for a broken message");
-    }
+/// A batch's messages for one receiving replica: (session hash, JSON text), in order.
+struct Route<'a> {
+    instance: String,
+    peer: Peer,
+    msgs: Vec<(&'a str, String)>,
 }

@@ -30,6 +30,15 @@ pub struct ClusterSettings {
     /// through the `relay_messages` table (PostgreSQL caps a notification at 8000 bytes).
     /// Env `OPIK_MCP_CLUSTER__INLINE_BYTES`. Default 7000.
     pub inline_bytes: usize,
+    /// Receive messages relayed by the other replicas straight over TCP on this address
+    /// (`host:port`, e.g. `0.0.0.0:3002`) instead of through PostgreSQL `NOTIFY`: a relayed
+    /// legacy SSE reply then costs no database work. Unset (the default): relays go through
+    /// PostgreSQL. Env `OPIK_MCP_CLUSTER__RELAY_LISTEN`.
+    pub relay_listen: Option<String>,
+    /// The `host:port` the other replicas dial to reach `relay_listen` (on Kubernetes, the
+    /// pod's IP). Default: `relay_listen` itself, which must then name an address (not
+    /// `0.0.0.0` or `::`). Env `OPIK_MCP_CLUSTER__RELAY_ADVERTISE`.
+    pub relay_advertise: Option<String>,
 }
 
 impl Default for ClusterSettings {
@@ -40,6 +49,8 @@ impl Default for ClusterSettings {
             heartbeat_secs: 2,
             dead_after_secs: 10,
             inline_bytes: 7000,
+            relay_listen: None,
+            relay_advertise: None,
         }
     }
 }
@@ -63,8 +74,16 @@ impl ClusterSettings {
             ));
         }
         if !self.shared_sessions {
+            if self.relay_listen.is_some() {
+                return Err(ConfigError::invalid(
+                    "cluster.shared_sessions",
+                    "must be true when cluster.relay_listen is set (relays are between \
+                     replicas sharing sessions)",
+                ));
+            }
             return Ok(());
         }
+        self.validate_relay()?;
         if !matches!(db.backend(), Ok(Backend::Postgres)) {
             return Err(ConfigError::invalid(
                 "database.url",
@@ -86,6 +105,45 @@ impl ClusterSettings {
         }
         Ok(())
     }
+}
+
+impl ClusterSettings {
+    fn validate_relay(&self) -> Result<(), ConfigError> {
+        let Some(listen) = &self.relay_listen else {
+            return Ok(());
+        };
+        let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
+            ConfigError::invalid(
+                "cluster.relay_listen",
+                "must be an address and port, such as 0.0.0.0:3002",
+            )
+        })?;
+        match &self.relay_advertise {
+            Some(a) if !is_host_port(a) => Err(ConfigError::invalid(
+                "cluster.relay_advertise",
+                "must be a host and a port other than 0, such as 10.1.2.3:3002",
+            )),
+            None if addr.ip().is_unspecified() => Err(ConfigError::invalid(
+                "cluster.relay_advertise",
+                "must be set when cluster.relay_listen listens on every address (the other \
+                 replicas need one they can dial, such as the pod's IP)",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Where the other replicas reach this one's relay, given the address it is bound to.
+    pub fn relay_address(&self, bound: std::net::SocketAddr) -> String {
+        self.relay_advertise
+            .clone()
+            .unwrap_or_else(|| bound.to_string())
+    }
+}
+
+/// `host:port` with a port that is not 0.
+fn is_host_port(s: &str) -> bool {
+    s.rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p != 0))
 }
 
 #[cfg(test)]
@@ -132,5 +190,43 @@ mod tests {
         };
         let err = short.validate(&pg).expect_err("too short");
         assert!(err.to_string().contains("cluster.dead_after_secs"), "{err}");
+    }
+
+    #[test]
+    fn a_relay_listener_needs_shared_sessions_and_a_dialable_address() {
+        let pg = DatabaseSettings {
+            url: "postgres://u@h/db".to_owned().into(),
+            ..DatabaseSettings::default()
+        };
+        let relay = |listen: &str, advertise: Option<&str>, shared: bool| ClusterSettings {
+            shared_sessions: shared,
+            relay_listen: Some(listen.to_owned()),
+            relay_advertise: advertise.map(str::to_owned),
+            ..ClusterSettings::default()
+        };
+        let refused = |c: ClusterSettings, field: &str| {
+            let err = c.validate(&pg).expect_err(field).to_string();
+            assert!(err.contains(field), "{err}");
+        };
+        refused(relay("127.0.0.1:0", None, false), "cluster.shared_sessions");
+        refused(relay("localhost", None, true), "cluster.relay_listen");
+        refused(relay("0.0.0.0:3002", None, true), "cluster.relay_advertise");
+        refused(
+            relay("0.0.0.0:3002", Some("10.1.2.3"), true),
+            "cluster.relay_advertise",
+        );
+        refused(
+            relay("0.0.0.0:3002", Some("10.1.2.3:0"), true),
+            "cluster.relay_advertise",
+        );
+        relay("0.0.0.0:3002", Some("10.1.2.3:3002"), true)
+            .validate(&pg)
+            .expect("advertised");
+        let own = relay("127.0.0.1:0", None, true);
+        own.validate(&pg).expect("an address of its own");
+        let bound = "127.0.0.1:41234".parse().expect("addr");
+        assert_eq!(own.relay_address(bound), "127.0.0.1:41234");
+        let pod = relay("0.0.0.0:3002", Some("pod:3002"), true);
+        assert_eq!(pod.relay_address(bound), "pod:3002");
     }
 }

@@ -236,6 +236,8 @@ label_enum! {
     ClusterEvent {
         Adopted => "adopted",
         Relayed => "relayed",
+        RelayedDirect => "relayed_direct",
+        RelayRefused => "relay_refused",
         RelayDelivered => "relay_delivered",
         RelayDropped => "relay_dropped",
         EndedElsewhere => "ended_elsewhere",

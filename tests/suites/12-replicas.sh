@@ -4,6 +4,8 @@
 # session lands on a different replica. Then the project's load tool (strict: 0 errors,
 # 0 misrouted replies, 100 sessions, both transports) and the real TypeScript and Python SDK
 # clients of tests/interop go through the proxy. The uuid-named database is dropped at the end.
+# Replicas 1 and 2 take direct relays (cluster.relay_listen on a loopback port), replica 3 only
+# NOTIFY: replies reach legacy SSE streams both ways, in one mixed cluster.
 #
 #   bash tests/suites/12-replicas.sh    (PostgreSQL on 127.0.0.1:5432, user postgres, trust)
 # Set OPIK_MCP_REPLICAS_SKIP_SDK=1 to run only the load tool.
@@ -36,7 +38,9 @@ upstreams=()
 for i in 1 2 3; do
   port="$(free_port)"
   mkdir -p "$art/r$i"
-  (cd "$art/r$i" && exec env -u OPIK_MCP_BIN DATABASE_URL="$db_url" \
+  relay=()
+  [[ $i -lt 3 ]] && relay=(OPIK_MCP_CLUSTER__RELAY_LISTEN=127.0.0.1:0)
+  (cd "$art/r$i" && exec env -u OPIK_MCP_BIN DATABASE_URL="$db_url" "${relay[@]}" \
     OPIK_MCP_CLUSTER__SHARED_SESSIONS=true OPIK_MCP_CLUSTER__REPLICAS=3 OPIK_MCP_ADMIN__PORT=0 \
     OPIK_API_BASE_URL="http://127.0.0.1:9/opik/api" \
     "$BIN" --transport=sse --sse-host=127.0.0.1 --sse-port="$port" --sse-log-path= \

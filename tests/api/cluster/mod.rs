@@ -2,6 +2,7 @@
 //! every request of a session sent to a different replica.
 
 mod binding;
+mod direct;
 mod faults;
 mod sse;
 mod streamable;

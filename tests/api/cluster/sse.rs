@@ -12,7 +12,7 @@ const METHODS: [&str; 4] = ["tools/list", "ping", "prompts/list", "tools/list"];
 
 /// One session: stream on replica `k`, each message posted to the next replica; every reply
 /// must arrive on this session's stream with this session's ids.
-async fn run_session(r: &Replicas, k: usize, tools: usize) -> Result<(), String> {
+pub(super) async fn run_session(r: &Replicas, k: usize, tools: usize) -> Result<(), String> {
     let mut sse: SseClient = r.at(k).open_sse().await;
     let status = sse.post(r.at(k + 1), &initialize_request(0)).await.status();
     if status != 202 {
