@@ -29,6 +29,7 @@ use tokio_util::{
 };
 
 use super::Cluster;
+use crate::session::Outbound;
 use crate::telemetry::{labels::ClusterEvent, metrics};
 
 /// Largest frame accepted (a relayed message; larger ones are refused by the sender too).
@@ -85,25 +86,28 @@ fn codec() -> LengthDelimitedCodec {
         .new_codec()
 }
 
-/// One message's frame: session hash, newline, JSON text.
-pub(super) fn frame(hash: &str, text: &str) -> Bytes {
-    let mut b = BytesMut::with_capacity(hash.len() + 1 + text.len());
+/// One message's frame: session hash, newline, the message's JSON (written in place).
+pub(super) fn frame(hash: &str, msg: &impl serde::Serialize) -> Bytes {
+    let mut b = BytesMut::with_capacity(1024);
     b.put_slice(hash.as_bytes());
     b.put_u8(b'\n');
-    b.put_slice(text.as_bytes());
-    b.freeze()
+    let mut w = b.writer();
+    // Serializing an rmcp message into memory does not fail (no map with non-string keys).
+    let _ = serde_json::to_writer(&mut w, msg);
+    w.into_inner().freeze()
 }
 
-/// The session hash and message of a frame, if it is well formed.
-fn unframe(frame: &[u8]) -> Option<(&str, &str)> {
+/// The session hash and the message's JSON (sharing the frame's memory), if well formed.
+fn unframe(frame: &Bytes) -> Option<(&str, Bytes)> {
     if frame.len() <= HASH_LEN + 1 || frame[HASH_LEN] != b'\n' {
         return None;
     }
     let hash = std::str::from_utf8(&frame[..HASH_LEN]).ok()?;
-    let text = std::str::from_utf8(&frame[HASH_LEN + 1..]).ok()?;
+    std::str::from_utf8(&frame[HASH_LEN + 1..]).ok()?;
+    let json = frame.slice(HASH_LEN + 1..);
     hash.bytes()
         .all(|b| b.is_ascii_hexdigit())
-        .then_some((hash, text))
+        .then_some((hash, json))
 }
 
 /// Bind the relay listener: the socket and the address the other replicas dial.
@@ -171,8 +175,12 @@ impl Cluster {
                 n = frames.next() => n,
             };
             match next {
-                Some(Ok(f)) => match unframe(&f) {
-                    Some((hash, text)) => self.push(hash, text),
+                Some(Ok(f)) => match unframe(&f.freeze()) {
+                    Some((hash, json)) => match Outbound::from_replica(json.clone()) {
+                        Some(item) => self.push_item(hash, item),
+                        // Not one line: read into its type (never what a replica sends).
+                        None => self.push(hash, &String::from_utf8_lossy(&json)),
+                    },
                     None => {
                         tracing::warn!(%peer, "malformed relay frame; connection closed");
                         return;
@@ -294,25 +302,24 @@ mod tests {
     #[test]
     fn a_frame_reads_back_and_malformed_ones_are_refused() {
         let hash = "ab".repeat(32);
-        let text = r#"{"jsonrpc":"2.0","id":1,"result":{}}"#;
-        let f = frame(&hash, text);
-        assert_eq!(unframe(&f), Some((hash.as_str(), text)));
-        assert_eq!(unframe(hash.as_bytes()), None, "no message");
+        let msg = serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": {"text": "a\nb"}});
+        let text = serde_json::to_string(&msg).expect("json");
+        assert!(text.contains(r"a\nb"), "escaped: one line");
+        let f = frame(&hash, &msg);
+        assert_eq!(unframe(&f), Some((hash.as_str(), Bytes::from(text.clone()))));
+        let bytes = |s: String| Bytes::from(s.into_bytes());
+        assert_eq!(unframe(&bytes(hash.clone())), None, "no message");
+        assert_eq!(unframe(&bytes(format!("{hash}\n"))), None, "empty message");
         assert_eq!(
-            unframe(format!("{hash}\n").as_bytes()),
-            None,
-            "empty message"
-        );
-        assert_eq!(
-            unframe(format!("{hash} {text}").as_bytes()),
+            unframe(&bytes(format!("{hash} {text}"))),
             None,
             "no newline"
         );
         let bad = format!("{}zz\n{text}", "ab".repeat(31));
-        assert_eq!(unframe(bad.as_bytes()), None, "not hex");
-        let mut invalid = frame(&hash, text).to_vec();
+        assert_eq!(unframe(&bytes(bad)), None, "not hex");
+        let mut invalid = f.to_vec();
         invalid.push(0xff);
-        assert_eq!(unframe(&invalid), None, "not UTF-8");
+        assert_eq!(unframe(&Bytes::from(invalid)), None, "not UTF-8");
     }
 
     #[test]

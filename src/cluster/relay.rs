@@ -119,6 +119,11 @@ impl Cluster {
                 }
             },
         };
+        self.push_item(hash, msg);
+    }
+
+    /// Write one relayed stream item to the local stream of session `hash`.
+    pub(super) fn push_item(&self, hash: &str, msg: Outbound) {
         let session = self.streams.get(hash).and_then(|w| w.upgrade());
         match session {
             Some(s) if s.push_stream(msg) => {
@@ -168,8 +173,9 @@ impl Cluster {
             if self.send_direct(links, &route).await {
                 continue;
             }
-            for (hash, text) in &route.msgs {
-                for payload in self.envelopes(hash, text).await? {
+            for (hash, msg) in &route.msgs {
+                let text = serde_json::to_string(msg).unwrap_or_default();
+                for payload in self.envelopes(hash, &text).await? {
                     channels.push(route.peer.channel.clone());
                     payloads.push(payload);
                 }
@@ -200,13 +206,12 @@ impl Cluster {
                 tracing::debug!("no live replica holds this session's stream");
                 continue;
             };
-            let text = serde_json::to_string(msg).unwrap_or_default();
             match routes.iter_mut().find(|r| r.instance == instance) {
-                Some(r) => r.msgs.push((hash, text)),
+                Some(r) => r.msgs.push((hash, msg)),
                 None => routes.push(Route {
                     instance,
                     peer,
-                    msgs: vec![(hash, text)],
+                    msgs: vec![(hash, msg)],
                 }),
             }
         }
@@ -223,7 +228,11 @@ impl Cluster {
             return false;
         }
         let n = route.msgs.len() as u64;
-        let frames = route.msgs.iter().map(|(h, t)| direct::frame(h, t)).collect();
+        let frames = route
+            .msgs
+            .iter()
+            .map(|(h, t)| direct::frame(h, t))
+            .collect();
         match links.send(&route.instance, point, frames).await {
             Ok(()) => metrics::cluster_event(ClusterEvent::RelayedDirect, n),
             Err(SendError::Broken(e)) => {
@@ -283,9 +292,9 @@ impl Cluster {
     }
 }
 
-/// A batch's messages for one receiving replica: (session hash, JSON text), in order.
+/// A batch's messages for one receiving replica, with their session hashes, in order.
 struct Route<'a> {
     instance: String,
     peer: Peer,
-    msgs: Vec<(&'a str, String)>,
+    msgs: Vec<(&'a str, &'a ServerJsonRpcMessage)>,
 }

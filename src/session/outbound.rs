@@ -33,6 +33,14 @@ impl Outbound {
         serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
         Some(Self::Json(Bytes::copy_from_slice(text.as_bytes())))
     }
+
+    /// JSON text a replica sent over its authenticated direct relay, as is, when it has no raw
+    /// line break. Not parsed: the sender is a replica of this deployment that wrote it with
+    /// `serde_json` (the line-break check is what keeps the stream's framing intact).
+    pub fn from_replica(json: Bytes) -> Option<Self> {
+        let one_line = !json.is_empty() && !json.iter().any(|&b| b == b'\n' || b == b'\r');
+        one_line.then_some(Self::Json(json))
+    }
 }
 
 impl From<ServerJsonRpcMessage> for Outbound {
@@ -57,6 +65,18 @@ mod tests {
             "",
         ] {
             assert!(Outbound::relayed(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_replicas_json_goes_as_is_unless_it_spans_lines() {
+        let ok = Bytes::from_static(br#"{"jsonrpc":"2.0","id":1,"result":{}}"#);
+        assert!(matches!(Outbound::from_replica(ok.clone()), Some(Outbound::Json(b)) if b == ok));
+        for bad in [&b"{\"a\":\n1}"[..], b"{\"a\":\r1}", b""] {
+            assert!(
+                Outbound::from_replica(Bytes::copy_from_slice(bad)).is_none(),
+                "{bad:?}"
+            );
         }
     }
 }
