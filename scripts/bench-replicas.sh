@@ -23,7 +23,7 @@ SKIP_LOAD=${SKIP_LOAD:-}               # 1: only the hop latency
 PG_ADMIN=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 work="$(mktemp -d)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-pids=() dbs=()
+pids=() rpids=() dbs=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -47,7 +47,7 @@ start() {
       OPIK_MCP_ADMIN__PORT=0 OPIK_API_BASE_URL=http://127.0.0.1:9/opik/api \
       "$OLDPWD/$BIN" --transport=sse --sse-host=127.0.0.1 --sse-port="$port" --sse-log-path= \
       --log-filter=warn >"$work/$db-$i.log" 2>&1) &
-    pids+=($!); ups+=("http://127.0.0.1:$port")
+    pids+=($!); rpids+=($!); ups+=("http://127.0.0.1:$port")
   done
   local pp; pp="$(free_port)"
   "$BENCH" proxy --listen "127.0.0.1:$pp" --upstream "$(IFS=,; echo "${ups[*]}")" 2>/dev/null &
@@ -61,7 +61,38 @@ start() {
 stop_all() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
+  pids=() rpids=()
+}
+
+# CPU seconds (user + system) so far of the replicas and of every PostgreSQL process: the
+# work per reply, whatever else the machine is doing (throughput on 2 shared cores is not).
+cpu() {
+  python3 - "${rpids[@]}" <<'PY'
+import os, sys
+tick = os.sysconf("SC_CLK_TCK")
+def secs(pid):
+    try:
+        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / tick
+    except OSError:
+        return 0.0
+pg = sum(secs(p) for p in os.listdir("/proc") if p.isdigit()
+         and open(f"/proc/{p}/comm").read().strip().startswith("postgres"))
+print(sum(secs(p) for p in sys.argv[1:]), pg)
+PY
+}
+
+# load LABEL TRANSPORT: the 100-session tools/list run on one transport, then the replicas'
+# and PostgreSQL's CPU per 1000 replies.
+load() {
+  local before after
+  before="$(cpu)"
+  "$BENCH" load --url "$PROXY" --sessions "$SESSIONS" --requests "$REQUESTS" \
+    --method tools/list --transport "$2" --label "$1" --strict
+  after="$(cpu)"
+  python3 -c 'import sys; b=list(map(float,sys.argv[1].split())); a=list(map(float,sys.argv[2].split())); n=int(sys.argv[3])
+print(f"cpu per 1000 replies, {sys.argv[4]}: replicas {(a[0]-b[0])*1e6/n:.0f} ms, postgres {(a[1]-b[1])*1e6/n:.0f} ms")' \
+    "$before" "$after" "$((SESSIONS * REQUESTS))" "$1, $2"
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -70,8 +101,9 @@ for setup in "1" "3" "3 direct"; do
   shared=false; [[ $n -gt 1 ]] && shared=true
   start "$n" "$shared" "$relay"
   name="$n replica(s)${relay:+, direct relay}"
-  [[ -n "$SKIP_LOAD" ]] || "$BENCH" load --url "$PROXY" --sessions "$SESSIONS" \
-    --requests "$REQUESTS" --method tools/list --label "$name, $SESSIONS sessions" --strict
+  if [[ -z "$SKIP_LOAD" ]]; then
+    for t in sse streamable; do load "$name, $SESSIONS sessions" "$t"; done
+  fi
   "$BENCH" load --url "$PROXY" --sessions 1 --requests "$HOP_REQUESTS" --method "$HOP_METHOD" \
     --label "$name, hop, $HOP_METHOD" --strict
   stop_all
