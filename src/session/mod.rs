@@ -6,6 +6,7 @@
 //! routed by [`SessionSink`]: a reply whose id has a waiting HTTP request goes to that request
 //! only, everything else to the session's own stream. Nothing is ever broadcast.
 
+pub(crate) mod json;
 mod kinds;
 mod lazy;
 mod live;

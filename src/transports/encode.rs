@@ -1,26 +1,15 @@
 //! Server messages to bytes: JSON bodies and SSE frames, each written once into its final
-//! buffer. A `tools/list` result is serialized once per distinct tool list and then shared
-//! into response bodies and SSE events (copied only where one buffer is needed, the replay
-//! log): it is the same few tens of KiB for every caller with the same scopes, and
-//! serializing it was about half of a `tools/list` request's instructions
-//! (docs/performance.md).
-
-use std::sync::Mutex;
+//! buffer. A `tools/list` result's cached JSON (`session/json.rs`) is shared into response
+//! bodies and SSE events (copied only where one buffer is needed, the replay log).
 
 use bytes::Bytes;
-use rmcp::model::{JsonRpcMessage, ListToolsResult, RequestId, ServerJsonRpcMessage, ServerResult};
+use rmcp::model::ServerJsonRpcMessage;
 
-use crate::session::Outbound;
-
-/// Distinct tool lists remembered (one per scope combination in practice).
-const CACHED_LISTS: usize = 8;
-
-/// A server message as JSON, byte-identical to `serde_json::to_vec(msg)`.
-pub(crate) fn to_json(msg: &ServerJsonRpcMessage) -> serde_json::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(512);
-    write_json(&mut buf, msg)?;
-    Ok(buf)
-}
+pub(crate) use crate::session::json::to_json;
+use crate::session::{
+    Outbound,
+    json::{tools_reply, tools_result, write_json, write_reply_head},
+};
 
 /// A server message as a response body: the bytes of [`to_json`] between `before` and
 /// `after`, with its exact length. A cached `tools/list` result is shared into the body, not
@@ -114,58 +103,6 @@ pub(crate) fn endpoint_frame(endpoint: &str) -> Bytes {
     Bytes::from(format!("event: endpoint\ndata: {endpoint}\n\n"))
 }
 
-fn write_json(buf: &mut Vec<u8>, msg: &ServerJsonRpcMessage) -> serde_json::Result<()> {
-    if let Some((id, list)) = tools_reply(msg) {
-        let result = tools_result(list)?;
-        // One allocation of the final size instead of doubling from 512 bytes (each
-        // doubling copied what was written so far: ~30 KiB more copying per reply).
-        buf.reserve(result.len() + 64);
-        write_reply_head(buf, id)?;
-        buf.extend_from_slice(&result);
-        buf.push(b'}');
-        return Ok(());
-    }
-    serde_json::to_writer(buf, msg)
-}
-
-/// The id and the list of a `tools/list` reply (the one message written from the cache).
-fn tools_reply(msg: &ServerJsonRpcMessage) -> Option<(&RequestId, &ListToolsResult)> {
-    match msg {
-        JsonRpcMessage::Response(r) => match &r.result {
-            ServerResult::ListToolsResult(list) => Some((&r.id, list)),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// A reply's JSON up to its result, which the caller writes after it, then `}`:
-/// `JsonRpcResponse` serializes its fields in this order; `ServerResult` is untagged.
-fn write_reply_head(buf: &mut Vec<u8>, id: &RequestId) -> serde_json::Result<()> {
-    buf.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
-    serde_json::to_writer(&mut *buf, id)?;
-    buf.extend_from_slice(br#","result":"#);
-    Ok(())
-}
-
-/// The JSON of `list`, from the cache when an equal list was serialized before. Equality is
-/// cheap here: the listed tools share their schema `Arc`s with the engine's list, and `Arc`
-/// equality of `Eq` values checks the pointer first.
-fn tools_result(list: &ListToolsResult) -> serde_json::Result<Bytes> {
-    static CACHE: Mutex<Vec<(ListToolsResult, Bytes)>> = Mutex::new(Vec::new());
-    let lock = || CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, json)) = lock().iter().find(|(l, _)| l == list) {
-        return Ok(json.clone());
-    }
-    let json = Bytes::from(serde_json::to_vec(list)?);
-    let mut cache = lock();
-    if cache.len() >= CACHED_LISTS {
-        cache.remove(0);
-    }
-    cache.push((list.clone(), json.clone()));
-    Ok(json)
-}
-
 /// A body of a few pieces written in turn, with its exact length (so hyper sends a
 /// `Content-Length`, as for a single buffer).
 struct PartsBody {
@@ -224,7 +161,8 @@ impl From<PartsBody> for poem::Body {
 mod tests {
     use poem::web::sse::Event;
     use rmcp::model::{
-        ErrorData, JsonRpcError, JsonRpcResponse, JsonRpcVersion2_0, NumberOrString, Tool,
+        ErrorData, JsonRpcError, JsonRpcMessage, JsonRpcResponse, JsonRpcVersion2_0,
+        ListToolsResult, NumberOrString, ServerResult, Tool,
     };
 
     use std::sync::Arc;
