@@ -19,8 +19,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
+use rmcp::model::ServerJsonRpcMessage;
 use subtle::ConstantTimeEq;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::{
@@ -29,7 +30,7 @@ use tokio_util::{
 };
 
 use super::Cluster;
-use crate::session::Outbound;
+use crate::session::{Outbound, json};
 use crate::telemetry::{labels::ClusterEvent, metrics};
 
 /// Largest frame accepted (a relayed message; larger ones are refused by the sender too).
@@ -86,15 +87,15 @@ fn codec() -> LengthDelimitedCodec {
         .new_codec()
 }
 
-/// One message's frame: session hash, newline, the message's JSON (written in place).
-pub(super) fn frame(hash: &str, msg: &impl serde::Serialize) -> Bytes {
-    let mut b = BytesMut::with_capacity(1024);
-    b.put_slice(hash.as_bytes());
-    b.put_u8(b'\n');
-    let mut w = b.writer();
+/// One message's frame: session hash, newline, the message's JSON (a `tools/list` result from
+/// the encoder's cache: serializing it anew was nearly all of a relay's work).
+pub(super) fn frame(hash: &str, msg: &ServerJsonRpcMessage) -> Bytes {
+    let mut b = Vec::with_capacity(1024);
+    b.extend_from_slice(hash.as_bytes());
+    b.push(b'\n');
     // Serializing an rmcp message into memory does not fail (no map with non-string keys).
-    let _ = serde_json::to_writer(&mut w, msg);
-    w.into_inner().freeze()
+    let _ = json::write_json(&mut b, msg);
+    Bytes::from(b)
 }
 
 /// The session hash and the message's JSON (sharing the frame's memory), if well formed.
@@ -302,11 +303,17 @@ mod tests {
     #[test]
     fn a_frame_reads_back_and_malformed_ones_are_refused() {
         let hash = "ab".repeat(32);
-        let msg = serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": {"text": "a\nb"}});
+        let msg: ServerJsonRpcMessage = serde_json::from_value(serde_json::json!(
+            {"jsonrpc": "2.0", "id": 1, "result": {"text": "a\nb"}}
+        ))
+        .expect("a reply");
         let text = serde_json::to_string(&msg).expect("json");
         assert!(text.contains(r"a\nb"), "escaped: one line");
         let f = frame(&hash, &msg);
-        assert_eq!(unframe(&f), Some((hash.as_str(), Bytes::from(text.clone()))));
+        assert_eq!(
+            unframe(&f),
+            Some((hash.as_str(), Bytes::from(text.clone())))
+        );
         let bytes = |s: String| Bytes::from(s.into_bytes());
         assert_eq!(unframe(&bytes(hash.clone())), None, "no message");
         assert_eq!(unframe(&bytes(format!("{hash}\n"))), None, "empty message");

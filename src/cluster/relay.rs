@@ -174,7 +174,8 @@ impl Cluster {
                 continue;
             }
             for (hash, msg) in &route.msgs {
-                let text = serde_json::to_string(msg).unwrap_or_default();
+                let json = crate::session::json::to_json(msg).unwrap_or_default();
+                let text = String::from_utf8(json).unwrap_or_default();
                 for payload in self.envelopes(hash, &text).await? {
                     channels.push(route.peer.channel.clone());
                     payloads.push(payload);

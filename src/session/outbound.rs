@@ -27,7 +27,7 @@ impl Outbound {
     /// an event stream's `data:` field, one line of stdio); `None` otherwise (the caller reads
     /// it into its type instead).
     pub fn relayed(text: &str) -> Option<Self> {
-        if text.contains(['\n', '\r']) {
+        if !one_line(text.as_bytes()) {
             return None;
         }
         serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
@@ -38,9 +38,15 @@ impl Outbound {
     /// line break. Not parsed: the sender is a replica of this deployment that wrote it with
     /// `serde_json` (the line-break check is what keeps the stream's framing intact).
     pub fn from_replica(json: Bytes) -> Option<Self> {
-        let one_line = !json.is_empty() && !json.iter().any(|&b| b == b'\n' || b == b'\r');
-        one_line.then_some(Self::Json(json))
+        (!json.is_empty() && one_line(&json)).then_some(Self::Json(json))
     }
+}
+
+/// Whether `text` has no raw line break. Two searches by the standard library's word-at-a-time
+/// byte search: a loop testing each byte for either was ~7 instructions per byte, most of a
+/// relayed `tools/list` reply's cost on the replica receiving it.
+fn one_line(text: &[u8]) -> bool {
+    !text.contains(&b'\n') && !text.contains(&b'\r')
 }
 
 impl From<ServerJsonRpcMessage> for Outbound {
