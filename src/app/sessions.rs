@@ -127,8 +127,8 @@ impl Sessions {
     /// before this returns, so no replica serves it afterwards.
     pub async fn end_everywhere(&self, session: &Session, reason: EndReason) {
         if let Some(cluster) = &self.cluster {
-            let hash = crate::store::session_hash(session.id());
-            cluster.end_shared(&hash, reason).await;
+            let hash = session.id_hash();
+            cluster.end_shared(hash, reason).await;
         }
         self.registry.end(session.id(), reason);
     }

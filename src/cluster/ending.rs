@@ -8,7 +8,6 @@ use rmcp::model::ServerJsonRpcMessage;
 use super::{Cluster, END_CHANNEL, records};
 use crate::{
     session::{EndReason, Session, SharedLink},
-    store::session_hash,
     telemetry::{labels::ClusterEvent, metrics},
 };
 
@@ -71,7 +70,7 @@ impl SharedLink for Cluster {
     fn relay(&self, session: &Session, msg: ServerJsonRpcMessage) -> bool {
         let queued = self
             .relay_tx
-            .try_send((session_hash(session.id()), msg))
+            .try_send((session.id_hash().to_owned(), msg))
             .is_ok();
         if !queued {
             metrics::cluster_event(ClusterEvent::RelayDropped, 1);
@@ -80,7 +79,7 @@ impl SharedLink for Cluster {
     }
 
     fn ended(&self, session: &Session, reason: EndReason) {
-        let hash = session_hash(session.id());
+        let hash = session.id_hash().to_owned();
         self.streams.remove(&hash);
         self.touched.remove(&hash);
         // Absent: dropped on another replica's notice (nothing more to tell).

@@ -170,7 +170,7 @@ impl Cluster {
         session: &Arc<Session>,
         init: Option<&ClientJsonRpcMessage>,
     ) -> Result<(), StoreError> {
-        let hash = session_hash(session.id());
+        let hash = session.id_hash().to_owned();
         let stream = (session.transport() == TransportKind::Sse).then_some(self.instance.as_str());
         let init = init
             .map(serde_json::to_value)
@@ -192,12 +192,12 @@ impl Cluster {
         init: &ClientJsonRpcMessage,
     ) -> Result<(), StoreError> {
         let value = serde_json::to_value(init).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        records::set_init(&self.pool, &session_hash(session.id()), value).await
+        records::set_init(&self.pool, session.id_hash(), value).await
     }
 
     /// This replica now holds the session's stream (a Streamable HTTP GET).
     pub async fn stream_attached(&self, session: &Arc<Session>) {
-        let hash = session_hash(session.id());
+        let hash = session.id_hash().to_owned();
         self.streams.insert(hash.clone(), Arc::downgrade(session));
         if let Err(e) = records::set_stream(&self.pool, &hash, &self.instance).await {
             tracing::warn!(error = %e, "could not record the stream holder");
@@ -277,7 +277,7 @@ impl Cluster {
         if s.is_initialized() || s.transport() != TransportKind::Sse {
             return;
         }
-        let hash = session_hash(s.id());
+        let hash = s.id_hash().to_owned();
         if let Ok(Some(r)) = records::fetch(&self.pool, &hash, self.idle_ttl, self.dead_after).await
             && let Some(init) = r.init_message()
         {
@@ -289,15 +289,15 @@ impl Cluster {
     /// 5 s, per replica): the cluster-wide idle expiry follows whichever replica serves it.
     fn touch(&self, s: &Session) {
         let every = (self.idle_ttl / 4).min(Duration::from_secs(5));
-        let hash = session_hash(s.id());
         let now = Instant::now();
         let due = self
             .touched
-            .get(&hash)
+            .get(s.id_hash())
             .is_none_or(|t| now.duration_since(*t) >= every);
         if !due {
             return;
         }
+        let hash = s.id_hash().to_owned();
         self.touched.insert(hash.clone(), now);
         let pool = self.pool.clone();
         tokio::spawn(async move {
@@ -313,7 +313,7 @@ impl Cluster {
         if s.has_stream() {
             return true;
         }
-        let hash = session_hash(s.id());
+        let hash = s.id_hash().to_owned();
         match self.holder(&hash).await.and_then(|h| h.instance) {
             Some(i) if i != self.instance => self.peer(&i).await.is_some_and(|p| p.alive),
             _ => false,

@@ -202,10 +202,8 @@ impl Session {
     /// SHA-256 of the id, lowercase hex: how the audit trail stores it (the same value as
     /// `store::session_hash`), computed once per session.
     pub fn id_hash(&self) -> &str {
-        self.id_hash.get_or_init(|| {
-            use sha2::Digest;
-            hex::encode(sha2::Sha256::digest(self.id.as_ref().as_bytes()))
-        })
+        self.id_hash
+            .get_or_init(|| crate::store::session_hash(&self.id))
     }
 
     /// The id's log tag (`SessionId::log_tag`: the first 12 hex digits of [`Self::id_hash`]),
