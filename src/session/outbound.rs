@@ -42,11 +42,11 @@ impl Outbound {
     }
 }
 
-/// Whether `text` has no raw line break. Two searches by the standard library's word-at-a-time
-/// byte search: a loop testing each byte for either was ~7 instructions per byte, most of a
-/// relayed `tools/list` reply's cost on the replica receiving it.
+/// Whether `text` has no raw line break: one vectorized search for either byte (a loop testing
+/// each byte was ~7 instructions per byte, most of a relayed `tools/list` reply's cost on the
+/// replica receiving it; the standard library's word-at-a-time search, one per byte value, ~2).
 fn one_line(text: &[u8]) -> bool {
-    !text.contains(&b'\n') && !text.contains(&b'\r')
+    memchr::memchr2(b'\n', b'\r', text).is_none()
 }
 
 impl From<ServerJsonRpcMessage> for Outbound {
