@@ -1,10 +1,11 @@
 //! The direct relay (`cluster.relay_listen`): messages for a stream another replica holds go
 //! to it over a TCP connection instead of through PostgreSQL `NOTIFY` (docs/scaling.md).
 //!
-//! Frames are tokio-util's length-delimited frames. A connection opens with one frame holding
-//! the receiving replica's relay token, which the sender read from `cluster_instances` (only a
-//! party with access to the database knows it); every later frame is a session hash (64 hex
-//! digits), a newline, and one message's compact JSON. Nothing is acknowledged: like a
+//! Frames are in tokio-util's length-delimited format (a 4-byte big-endian length), read with
+//! its codec and written by the sender in pieces (`Frame`). A connection opens with one frame
+//! holding the receiving replica's relay token, which the sender read from `cluster_instances`
+//! (only a party with access to the database knows it); every later frame is a session hash
+//! (64 hex digits), a newline, and one message's compact JSON. Nothing is acknowledged: like a
 //! `NOTIFY`, a relayed message is not durable, and a connection that fails loses what it was
 //! carrying (logged and counted). One connection per receiving replica, written by the one
 //! relay sender, so messages arrive in the order they were sent.
@@ -20,10 +21,13 @@ use std::{
 };
 
 use bytes::Bytes;
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use rmcp::model::ServerJsonRpcMessage;
 use subtle::ConstantTimeEq;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::{
+    io::{AsyncWriteExt, BufWriter},
+    net::{TcpListener, TcpStream},
+};
 use tokio_util::{
     codec::{Framed, LengthDelimitedCodec},
     sync::CancellationToken,
@@ -41,6 +45,8 @@ const HASH_LEN: usize = 64;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Time to write one batch before the connection counts as stuck.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Bytes gathered before a write to a relay connection (a larger piece goes straight through).
+const LINK_BUFFER: usize = 16 * 1024;
 /// After a failed connection, relays to that replica go through PostgreSQL this long.
 const BACKOFF: Duration = Duration::from_secs(10);
 
@@ -87,24 +93,55 @@ fn codec() -> LengthDelimitedCodec {
         .new_codec()
 }
 
-/// One message's frame: session hash, newline, the message's JSON (a `tools/list` result from
-/// the encoder's cache: serializing it anew was nearly all of a relay's work).
-pub(super) fn frame(hash: &str, msg: &ServerJsonRpcMessage) -> Bytes {
-    let mut b = Vec::with_capacity(1024);
-    b.extend_from_slice(hash.as_bytes());
-    b.push(b'\n');
-    // Serializing an rmcp message into memory does not fail (no map with non-string keys).
-    let _ = json::write_json(&mut b, msg);
-    Bytes::from(b)
+/// One message's frame as the pieces written in turn: the length prefix (tokio-util's
+/// length-delimited format: 4 bytes, big-endian), the session hash, a newline and the message's
+/// JSON, whose cached `tools/list` result (`session/json.rs`) is a piece of its own, written
+/// from the cache rather than copied (serializing it anew was nearly all of a relay's work,
+/// copying it into a frame and then into the codec's buffer most of the rest).
+pub(super) struct Frame {
+    head: Vec<u8>,
+    body: Bytes,
+    tail: &'static [u8],
 }
 
-/// The session hash and the message's JSON (sharing the frame's memory), if well formed.
+/// The frame of `msg` for session `hash`; `None` if it cannot be serialized or is over
+/// [`MAX_FRAME`] (the receiver would refuse it).
+pub(super) fn frame(hash: &str, msg: &ServerJsonRpcMessage) -> Option<Frame> {
+    let mut head = Vec::with_capacity(512);
+    head.extend_from_slice(&[0; 4]);
+    head.extend_from_slice(hash.as_bytes());
+    head.push(b'\n');
+    let body = json::write_json_head(&mut head, msg)
+        .ok()?
+        .unwrap_or_default();
+    let tail: &'static [u8] = if body.is_empty() { b"" } else { b"}" };
+    let len = head.len() - 4 + body.len() + tail.len();
+    if len > MAX_FRAME {
+        return None;
+    }
+    head[..4].copy_from_slice(&u32::try_from(len).ok()?.to_be_bytes());
+    Some(Frame { head, body, tail })
+}
+
+impl Frame {
+    async fn write_to(&self, out: &mut BufWriter<TcpStream>) -> std::io::Result<()> {
+        out.write_all(&self.head).await?;
+        if !self.body.is_empty() {
+            out.write_all(&self.body).await?;
+            out.write_all(self.tail).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The session hash and the message's JSON (sharing the frame's memory), if well formed. The
+/// JSON is not read: it comes from a replica that presented the token and wrote it with
+/// `serde_json` (the stream checks it is one line, `Outbound::from_replica`).
 fn unframe(frame: &Bytes) -> Option<(&str, Bytes)> {
     if frame.len() <= HASH_LEN + 1 || frame[HASH_LEN] != b'\n' {
         return None;
     }
     let hash = std::str::from_utf8(&frame[..HASH_LEN]).ok()?;
-    std::str::from_utf8(&frame[HASH_LEN + 1..]).ok()?;
     let json = frame.slice(HASH_LEN + 1..);
     hash.bytes()
         .all(|b| b.is_ascii_hexdigit())
@@ -200,7 +237,7 @@ impl Cluster {
 /// The relay sender's connections to the other replicas, by instance.
 #[derive(Default)]
 pub(super) struct Links {
-    open: HashMap<String, (String, Framed<TcpStream, LengthDelimitedCodec>)>,
+    open: HashMap<String, (String, BufWriter<TcpStream>)>,
     /// Replicas whose relay could not be reached, until when they are not tried again.
     failed: HashMap<String, Instant>,
 }
@@ -233,7 +270,7 @@ impl Links {
         &mut self,
         instance: &str,
         point: &RelayPoint,
-        frames: Vec<Bytes>,
+        frames: Vec<Frame>,
     ) -> Result<(), SendError> {
         if self
             .open
@@ -258,10 +295,10 @@ impl Links {
             return Ok(());
         };
         let write = async {
-            for f in frames {
-                link.feed(f).await?;
+            for f in &frames {
+                f.write_to(link).await?;
             }
-            SinkExt::<Bytes>::flush(link).await
+            link.flush().await
         };
         let result = match tokio::time::timeout(WRITE_TIMEOUT, write).await {
             Ok(r) => r,
@@ -277,14 +314,17 @@ impl Links {
     }
 }
 
-/// Connect to a relay and present its token.
-async fn connect(point: &RelayPoint) -> std::io::Result<Framed<TcpStream, LengthDelimitedCodec>> {
+/// Connect to a relay and present its token (a frame of its own).
+async fn connect(point: &RelayPoint) -> std::io::Result<BufWriter<TcpStream>> {
     let open = async {
         let stream = TcpStream::connect(point.addr.as_str()).await?;
         stream.set_nodelay(true)?;
-        let mut link = Framed::new(stream, codec());
-        link.send(Bytes::copy_from_slice(point.token.as_bytes()))
-            .await?;
+        let mut link = BufWriter::with_capacity(LINK_BUFFER, stream);
+        let token = point.token.as_bytes();
+        let len = u32::try_from(token.len()).map_err(std::io::Error::other)?;
+        link.write_all(&len.to_be_bytes()).await?;
+        link.write_all(token).await?;
+        link.flush().await?;
         Ok(link)
     };
     match tokio::time::timeout(CONNECT_TIMEOUT, open).await {
@@ -309,7 +349,7 @@ mod tests {
         .expect("a reply");
         let text = serde_json::to_string(&msg).expect("json");
         assert!(text.contains(r"a\nb"), "escaped: one line");
-        let f = frame(&hash, &msg);
+        let f = payload(&frame(&hash, &msg).expect("a frame"));
         assert_eq!(
             unframe(&f),
             Some((hash.as_str(), Bytes::from(text.clone())))
@@ -325,8 +365,37 @@ mod tests {
         let bad = format!("{}zz\n{text}", "ab".repeat(31));
         assert_eq!(unframe(&bytes(bad)), None, "not hex");
         let mut invalid = f.to_vec();
-        invalid.push(0xff);
-        assert_eq!(unframe(&Bytes::from(invalid)), None, "not UTF-8");
+        invalid[0] = 0xff;
+        assert_eq!(unframe(&Bytes::from(invalid)), None, "hash not UTF-8");
+    }
+
+    /// A frame's bytes after its length prefix, which must give their length.
+    fn payload(f: &Frame) -> Bytes {
+        let mut all = f.head.clone();
+        all.extend_from_slice(&f.body);
+        all.extend_from_slice(f.tail);
+        let len = u32::from_be_bytes(all[..4].try_into().expect("4 bytes")) as usize;
+        assert_eq!(len, all.len() - 4, "the prefix is the payload's length");
+        Bytes::from(all).slice(4..)
+    }
+
+    #[test]
+    fn a_tools_list_reply_is_framed_with_its_cached_result_as_a_piece_of_its_own() {
+        let list = rmcp::model::ListToolsResult::with_all_items(vec![]);
+        let msg = ServerJsonRpcMessage::response(
+            rmcp::model::ServerResult::ListToolsResult(list),
+            rmcp::model::NumberOrString::Number(7),
+        );
+        let f = frame(&"cd".repeat(32), &msg).expect("a frame");
+        assert!(!f.body.is_empty() && f.tail == b"}");
+        let (_, json) = unframe(&payload(&f))
+            .map(|(h, j)| (h.to_owned(), j))
+            .expect("parts");
+        assert_eq!(
+            json,
+            serde_json::to_vec(&msg).expect("serde"),
+            "byte-identical"
+        );
     }
 
     #[test]

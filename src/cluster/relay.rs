@@ -228,12 +228,17 @@ impl Cluster {
         if !links.usable(&route.instance) {
             return false;
         }
-        let n = route.msgs.len() as u64;
-        let frames = route
+        let frames: Vec<_> = route
             .msgs
             .iter()
-            .map(|(h, t)| direct::frame(h, t))
+            .filter_map(|(h, m)| direct::frame(h, m))
             .collect();
+        let unframed = route.msgs.len() - frames.len();
+        if unframed > 0 {
+            metrics::cluster_event(ClusterEvent::RelayDropped, unframed as u64);
+            tracing::warn!(dropped = unframed, "relayed message too large to frame");
+        }
+        let n = frames.len() as u64;
         match links.send(&route.instance, point, frames).await {
             Ok(()) => metrics::cluster_event(ClusterEvent::RelayedDirect, n),
             Err(SendError::Broken(e)) => {

@@ -34,6 +34,22 @@ pub(crate) fn write_json(buf: &mut Vec<u8>, msg: &ServerJsonRpcMessage) -> serde
     serde_json::to_writer(buf, msg)
 }
 
+/// Write `msg`'s JSON into `buf`, except a `tools/list` reply's cached result, which is
+/// returned instead: the JSON is then `buf`, that result, and `}` (for writers that send pieces
+/// rather than copy the result into one buffer).
+pub(crate) fn write_json_head(
+    buf: &mut Vec<u8>,
+    msg: &ServerJsonRpcMessage,
+) -> serde_json::Result<Option<Bytes>> {
+    if let Some((id, list)) = tools_reply(msg) {
+        let result = tools_result(list)?;
+        write_reply_head(buf, id)?;
+        return Ok(Some(result));
+    }
+    serde_json::to_writer(&mut *buf, msg)?;
+    Ok(None)
+}
+
 /// The id and the list of a `tools/list` reply (the one message written from the cache).
 pub(crate) fn tools_reply(msg: &ServerJsonRpcMessage) -> Option<(&RequestId, &ListToolsResult)> {
     match msg {
