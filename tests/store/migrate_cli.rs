@@ -44,8 +44,8 @@ async fn migrate_subcommand_applies_then_reports_up_to_date_on_postgres() {
     drop_pg_database(&name).await;
     let ((ok1, out1), (ok2, out2)) = first.expect("runs");
     // The audit schema, the shared-session tables, the OAuth broker's tables, the partial
-    // outcome index.
-    assert!(ok1 && out1.contains("applied 4 migration"), "{out1}");
+    // outcome index, the direct relay's columns.
+    assert!(ok1 && out1.contains("applied 5 migration"), "{out1}");
     assert!(ok2 && out2.contains("up to date"), "{out2}");
 }
 

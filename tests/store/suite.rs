@@ -86,10 +86,10 @@ fn activity(hash: &str, seen: DateTime<Utc>, requests: i64, ended: Option<&str>)
 pub async fn migrations_apply_on_an_empty_database_and_are_idempotent(ctx: Ctx) {
     let first = ctx.store.migrate().await.expect("first run");
     // Both get the OAuth broker's tables and the partial outcome index; PostgreSQL also the
-    // shared-session tables (cluster.shared_sessions).
+    // shared-session tables (cluster.shared_sessions) and the direct relay's columns.
     let expected = match ctx.store.backend() {
         opik_mcp::config::Backend::Sqlite => 3,
-        opik_mcp::config::Backend::Postgres => 4,
+        opik_mcp::config::Backend::Postgres => 5,
     };
     assert_eq!(
         first.len(),
