@@ -150,7 +150,12 @@ def test_probes_use_the_admin_listener(overlay):
     docs = RENDERED[overlay]
     c = container(docs)
     ports = {p["name"]: p["containerPort"] for p in c["ports"]}
-    assert ports == {"http": 3001, "admin": 9464}
+    expected = {"http": 3001, "admin": 9464}
+    relay = config(docs).get("OPIK_MCP_CLUSTER__RELAY_LISTEN")
+    if relay:
+        # The direct relay between replicas (docs/scaling.md): its own named port.
+        expected["relay"] = int(relay.rsplit(":", 1)[1])
+    assert ports == expected
     assert config(docs).get("OPIK_MCP_ADMIN__PORT") == "9464"
     assert config(docs).get("OPIK_MCP_ADMIN__HOST") == "0.0.0.0", "the kubelet probes the pod IP"
     for probe, path in [("startupProbe", "/healthz"), ("livenessProbe", "/healthz"),

@@ -55,7 +55,7 @@ def test_the_readmes_first_namespaced_command_comes_after_the_namespace_is_creat
     assert NAMESPACE in creators, f"nothing creates {NAMESPACE} before: {commands[first]}"
 
 
-def test_network_policy_admits_only_the_ingress_controller_and_prometheus():
+def test_network_policy_admits_only_the_ingress_controller_prometheus_and_the_other_pods():
     (np,) = all_of(PROD, "NetworkPolicy")
     spec = np["spec"]
     assert matches(spec["podSelector"]["matchLabels"], pod_labels())
@@ -64,19 +64,33 @@ def test_network_policy_admits_only_the_ingress_controller_and_prometheus():
     admitted = {}
     for rule in spec["ingress"]:
         (source,) = rule["from"]
-        assert "namespaceSelector" in source and "podSelector" in source, "never from anywhere"
+        assert "podSelector" in source, "never from anywhere"
         for port in rule["ports"]:
             assert port["port"] in container_ports, port
+            if "namespaceSelector" not in source:
+                # Same namespace: only the opik-mcp pods themselves, only to the relay port.
+                assert matches(source["podSelector"]["matchLabels"], pod_labels())
+                admitted[port["port"]] = "opik-mcp"
+                continue
             admitted[port["port"]] = source["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
-    assert admitted == {"http": "ingress-nginx", "admin": "prometheus"}
+    assert admitted == {"http": "ingress-nginx", "admin": "prometheus", "relay": "opik-mcp"}
 
 
-def test_network_policy_lets_out_only_dns_postgres_and_https():
+def test_network_policy_lets_out_only_dns_postgres_https_and_the_relay_to_the_other_pods():
     (np,) = all_of(PROD, "NetworkPolicy")
     allowed = {(p["port"], p["protocol"]) for rule in np["spec"]["egress"] for p in rule["ports"]}
-    assert allowed == {(53, "UDP"), (53, "TCP"), (5432, "TCP"), (443, "TCP")}
+    assert allowed == {(53, "UDP"), (53, "TCP"), (5432, "TCP"), (443, "TCP"), (3002, "TCP")}
     dns = next(r for r in np["spec"]["egress"] if any(p["port"] == 53 for p in r["ports"]))
     assert dns["to"], "DNS only to the cluster's resolver"
+    relay = next(r for r in np["spec"]["egress"] if any(p["port"] == 3002 for p in r["ports"]))
+    (dest,) = relay["to"]
+    assert set(dest) == {"podSelector"} and matches(dest["podSelector"]["matchLabels"], pod_labels())
+    assert config(PROD)["OPIK_MCP_CLUSTER__RELAY_LISTEN"].endswith(":3002")
+    env = {e["name"]: e for e in container(PROD)["env"]}
+    assert env["POD_IP"]["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP"
+    assert env["OPIK_MCP_CLUSTER__RELAY_ADVERTISE"]["value"] == "$(POD_IP):3002"
+    names = [e["name"] for e in container(PROD)["env"]]
+    assert names.index("POD_IP") < names.index("OPIK_MCP_CLUSTER__RELAY_ADVERTISE"), "expanded in order"
 
 
 def test_the_autoscaler_owns_the_replicas_and_matches_the_quota_split():
