@@ -21,17 +21,14 @@ pub(crate) fn to_json(msg: &ServerJsonRpcMessage) -> serde_json::Result<Vec<u8>>
 }
 
 pub(crate) fn write_json(buf: &mut Vec<u8>, msg: &ServerJsonRpcMessage) -> serde_json::Result<()> {
-    if let Some((id, list)) = tools_reply(msg) {
-        let result = tools_result(list)?;
-        // One allocation of the final size instead of doubling from 512 bytes (each
-        // doubling copied what was written so far: ~30 KiB more copying per reply).
-        buf.reserve(result.len() + 64);
-        write_reply_head(buf, id)?;
+    if let Some(result) = write_json_head(buf, msg)? {
+        // The result and its `}` in one allocation of the final size (growing by doubling
+        // copied what was written so far: ~30 KiB more copying per reply).
+        buf.reserve(result.len() + 1);
         buf.extend_from_slice(&result);
         buf.push(b'}');
-        return Ok(());
     }
-    serde_json::to_writer(buf, msg)
+    Ok(())
 }
 
 /// Write `msg`'s JSON into `buf`, except a `tools/list` reply's cached result, which is
@@ -51,7 +48,7 @@ pub(crate) fn write_json_head(
 }
 
 /// The id and the list of a `tools/list` reply (the one message written from the cache).
-pub(crate) fn tools_reply(msg: &ServerJsonRpcMessage) -> Option<(&RequestId, &ListToolsResult)> {
+fn tools_reply(msg: &ServerJsonRpcMessage) -> Option<(&RequestId, &ListToolsResult)> {
     match msg {
         JsonRpcMessage::Response(r) => match &r.result {
             ServerResult::ListToolsResult(list) => Some((&r.id, list)),
@@ -63,7 +60,7 @@ pub(crate) fn tools_reply(msg: &ServerJsonRpcMessage) -> Option<(&RequestId, &Li
 
 /// A reply's JSON up to its result, which the caller writes after it, then `}`:
 /// `JsonRpcResponse` serializes its fields in this order; `ServerResult` is untagged.
-pub(crate) fn write_reply_head(buf: &mut Vec<u8>, id: &RequestId) -> serde_json::Result<()> {
+fn write_reply_head(buf: &mut Vec<u8>, id: &RequestId) -> serde_json::Result<()> {
     buf.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
     serde_json::to_writer(&mut *buf, id)?;
     buf.extend_from_slice(br#","result":"#);
@@ -73,7 +70,7 @@ pub(crate) fn write_reply_head(buf: &mut Vec<u8>, id: &RequestId) -> serde_json:
 /// The JSON of `list`, from the cache when an equal list was serialized before. Equality is
 /// cheap here: the listed tools share their schema `Arc`s with the engine's list, and `Arc`
 /// equality of `Eq` values checks the pointer first.
-pub(crate) fn tools_result(list: &ListToolsResult) -> serde_json::Result<Bytes> {
+fn tools_result(list: &ListToolsResult) -> serde_json::Result<Bytes> {
     static CACHE: Mutex<Vec<(ListToolsResult, Bytes)>> = Mutex::new(Vec::new());
     let lock = || CACHE.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((_, json)) = lock().iter().find(|(l, _)| l == list) {

@@ -6,10 +6,7 @@ use bytes::Bytes;
 use rmcp::model::ServerJsonRpcMessage;
 
 pub(crate) use crate::session::json::to_json;
-use crate::session::{
-    Outbound,
-    json::{tools_reply, tools_result, write_json, write_reply_head},
-};
+use crate::session::{Outbound, json::write_json_head};
 
 /// A server message as a response body: the bytes of [`to_json`] between `before` and
 /// `after`, with its exact length. A cached `tools/list` result is shared into the body, not
@@ -19,62 +16,45 @@ pub(crate) fn json_body(
     before: &'static [u8],
     after: &'static [u8],
 ) -> serde_json::Result<poem::Body> {
-    if let Some((id, list)) = tools_reply(msg) {
-        let result = tools_result(list)?;
-        let mut head = Vec::with_capacity(before.len() + 48);
-        head.extend_from_slice(before);
-        write_reply_head(&mut head, id)?;
+    let mut buf = Vec::with_capacity(512);
+    buf.extend_from_slice(before);
+    if let Some(result) = write_json_head(&mut buf, msg)? {
         let parts = [
-            Bytes::from(head),
+            Bytes::from(buf),
             result,
             Bytes::from_static(b"}"),
             Bytes::from_static(after),
         ];
         return Ok(PartsBody::new(parts).into());
     }
-    let mut buf = Vec::with_capacity(512);
-    buf.extend_from_slice(before);
-    write_json(&mut buf, msg)?;
     buf.extend_from_slice(after);
     Ok(poem::Body::from(buf))
-}
-
-/// One server message as an SSE `message` event: the bytes poem's
-/// `Event::message(json).event_type("message")` writes (`data: <json>` and a blank line;
-/// compact JSON holds no raw line breaks), without its intermediate `String` and its second,
-/// line-splitting copy.
-pub(crate) fn message_frame(msg: &ServerJsonRpcMessage) -> Bytes {
-    let mut buf = Vec::with_capacity(512);
-    buf.extend_from_slice(b"data: ");
-    match write_json(&mut buf, msg) {
-        Ok(()) => {
-            buf.extend_from_slice(b"\n\n");
-            Bytes::from(buf)
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "could not serialize a server message");
-            Bytes::from_static(b"data: {}\n\n")
-        }
-    }
 }
 
 /// One SSE event as up to three pieces, empty pieces last.
 pub(crate) type FrameParts = [Bytes; 3];
 
-/// [`message_frame`] as the pieces it is written from: a `tools/list` reply's cached result is
-/// shared into the stream, not copied into the frame (an event-stream parser reads bytes, not
-/// chunks, so where the event splits does not matter to it).
+/// One server message as an SSE `message` event, in the pieces it is written from: the bytes
+/// poem's `Event::message(json).event_type("message")` writes (`data: <json>` and a blank
+/// line; compact JSON holds no raw line breaks), without its intermediate `String` and its
+/// second, line-splitting copy. A `tools/list` reply's cached result is shared into the
+/// stream, not copied into the frame (an event-stream parser reads bytes, not chunks, so where
+/// the event splits does not matter to it).
 pub(crate) fn message_frame_parts(msg: &ServerJsonRpcMessage) -> FrameParts {
-    if let Some((id, list)) = tools_reply(msg)
-        && let Ok(result) = tools_result(list)
-    {
-        let mut head = Vec::with_capacity(64);
-        head.extend_from_slice(b"data: ");
-        if write_reply_head(&mut head, id).is_ok() {
-            return [Bytes::from(head), result, Bytes::from_static(b"}\n\n")];
+    let mut head = Vec::with_capacity(512);
+    head.extend_from_slice(b"data: ");
+    match write_json_head(&mut head, msg) {
+        Ok(Some(result)) => [Bytes::from(head), result, Bytes::from_static(b"}\n\n")],
+        Ok(None) => {
+            head.extend_from_slice(b"\n\n");
+            [Bytes::from(head), Bytes::new(), Bytes::new()]
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not serialize a server message");
+            let frame = Bytes::from_static(b"data: {}\n\n");
+            [frame, Bytes::new(), Bytes::new()]
         }
     }
-    [message_frame(msg), Bytes::new(), Bytes::new()]
 }
 
 /// An outbound stream item as an event's pieces: a relayed message's JSON text goes out as it
@@ -168,6 +148,16 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::session::json::write_json;
+
+    /// A message's event in one buffer, from `write_json`: the reference the pieces of
+    /// [`message_frame_parts`] are checked against.
+    fn message_frame(msg: &ServerJsonRpcMessage) -> Bytes {
+        let mut buf = b"data: ".to_vec();
+        write_json(&mut buf, msg).expect("serializable");
+        buf.extend_from_slice(b"\n\n");
+        Bytes::from(buf)
+    }
 
     /// An error reply whose message carries `text` (line breaks and all).
     fn error_reply(text: &str) -> ServerJsonRpcMessage {
