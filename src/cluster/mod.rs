@@ -277,8 +277,8 @@ impl Cluster {
         if s.is_initialized() || s.transport() != TransportKind::Sse {
             return;
         }
-        let hash = s.id_hash().to_owned();
-        if let Ok(Some(r)) = records::fetch(&self.pool, &hash, self.idle_ttl, self.dead_after).await
+        let hash = s.id_hash();
+        if let Ok(Some(r)) = records::fetch(&self.pool, hash, self.idle_ttl, self.dead_after).await
             && let Some(init) = r.init_message()
         {
             crate::session::replay_initialize(s, init);
@@ -313,8 +313,7 @@ impl Cluster {
         if s.has_stream() {
             return true;
         }
-        let hash = s.id_hash().to_owned();
-        match self.holder(&hash).await.and_then(|h| h.instance) {
+        match self.holder(s.id_hash()).await.and_then(|h| h.instance) {
             Some(i) if i != self.instance => self.peer(&i).await.is_some_and(|p| p.alive),
             _ => false,
         }
