@@ -11,7 +11,7 @@ use serde_json::json;
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 use super::Replicas;
-use crate::helpers::{TestApp, initialize_request};
+use crate::helpers::TestApp;
 
 /// Each replica receives relays on a port of its own on loopback.
 fn direct(s: &mut opik_mcp::config::Settings) {
@@ -138,23 +138,7 @@ async fn an_unreachable_relay_falls_back_to_postgres_and_nothing_is_lost() {
         }
     })
     .await;
-    let mut sse = r.at(0).open_sse().await;
-    assert_eq!(
-        sse.post(r.at(1), &initialize_request(0)).await.status(),
-        202
-    );
-    assert_eq!(sse.next_message().await["id"], 0);
-    for id in 1..=3 {
-        let list = json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"});
-        assert_eq!(sse.post(r.at(1), &list).await.status(), 202);
-        let reply = sse.next_message().await;
-        assert_eq!(reply["id"], id);
-        assert!(
-            reply["result"]["tools"]
-                .as_array()
-                .is_some_and(|a| a.len() > 5)
-        );
-    }
+    super::sse::relayed_tool_lists(&r, 1..=3).await;
     assert_eq!(
         cluster_events(r.at(0), "relayed").await,
         4,

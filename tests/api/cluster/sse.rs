@@ -1,6 +1,8 @@
 //! Legacy SSE sessions: the stream stays on the replica that opened it; messages posted to
 //! any replica are processed there and their replies relayed to the stream.
 
+use std::ops::RangeInclusive;
+
 use futures::{StreamExt, stream};
 use serde_json::{Value, json};
 
@@ -87,25 +89,37 @@ async fn a_hundred_legacy_sse_sessions_get_every_reply_on_their_own_stream() {
     );
 }
 
-#[tokio::test]
-async fn a_large_reply_is_relayed_by_reference() {
-    // A tools/list reply is far over 512 bytes: forced through relay_messages.
-    let r = Replicas::start(2, |s| s.cluster.inline_bytes = 512).await;
+/// A legacy SSE session with its stream on replica 0, initialized through replica 1, then a
+/// `tools/list` for each of `ids` posted to replica 1: the replies (all relayed to replica 0),
+/// each checked to carry its id and the tool list.
+pub(super) async fn relayed_tool_lists(r: &Replicas, ids: RangeInclusive<i64>) -> Vec<Value> {
     let mut sse = r.at(0).open_sse().await;
     assert_eq!(
         sse.post(r.at(1), &initialize_request(0)).await.status(),
         202
     );
     assert_eq!(sse.next_message().await["id"], 0);
-    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
-    assert_eq!(sse.post(r.at(1), &list).await.status(), 202);
-    let reply = sse.next_message().await;
-    assert_eq!(reply["id"], 2);
-    assert!(
-        reply["result"]["tools"]
-            .as_array()
-            .is_some_and(|a| a.len() > 5)
-    );
+    let mut replies = Vec::new();
+    for id in ids {
+        let list = json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"});
+        assert_eq!(sse.post(r.at(1), &list).await.status(), 202);
+        let reply = sse.next_message().await;
+        assert_eq!(reply["id"], id);
+        assert!(
+            reply["result"]["tools"]
+                .as_array()
+                .is_some_and(|a| a.len() > 5)
+        );
+        replies.push(reply);
+    }
+    replies
+}
+
+#[tokio::test]
+async fn a_large_reply_is_relayed_by_reference() {
+    // A tools/list reply is far over 512 bytes: forced through relay_messages.
+    let r = Replicas::start(2, |s| s.cluster.inline_bytes = 512).await;
+    relayed_tool_lists(&r, 2..=2).await;
     // It went by reference, and the receiver deleted the row as it delivered it.
     let used: bool = sqlx::query_scalar("SELECT is_called FROM relay_messages_id_seq")
         .fetch_one(&mut r.db.connect().await)
@@ -135,24 +149,9 @@ async fn a_large_reply_is_relayed_by_reference() {
 #[tokio::test]
 async fn a_reply_over_one_notification_travels_in_parts_without_the_table() {
     let r = Replicas::start(2, |_| {}).await;
-    let mut sse = r.at(0).open_sse().await;
-    assert_eq!(
-        sse.post(r.at(1), &initialize_request(0)).await.status(),
-        202
-    );
-    assert_eq!(sse.next_message().await["id"], 0);
     // tools/list is several times the 7,000 bytes a notification carries.
-    for id in 1..=3 {
-        let list = json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"});
-        assert_eq!(sse.post(r.at(1), &list).await.status(), 202);
-        let reply = sse.next_message().await;
-        assert_eq!(reply["id"], id);
+    for reply in relayed_tool_lists(&r, 1..=3).await {
         assert!(serde_json::to_string(&reply).expect("json").len() > 7000);
-        assert!(
-            reply["result"]["tools"]
-                .as_array()
-                .is_some_and(|a| a.len() > 5)
-        );
     }
     // The table's sequence was never used: no message went by reference.
     let mut conn = r.db.connect().await;
