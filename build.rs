@@ -8,6 +8,9 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-env-changed=BUILD_GIT_SHA");
+    // `sqlx::migrate!` embeds migrations/ at compile time: a new migration file must rebuild
+    // the crate even when no Rust source changed.
+    println!("cargo:rerun-if-changed=migrations");
     let sha = std::env::var("BUILD_GIT_SHA").ok().or_else(git_sha);
     if let Some(head) = git_path("HEAD") {
         println!("cargo:rerun-if-changed={head}");
