@@ -4,6 +4,7 @@
 
 mod db;
 mod migrate_cli;
+mod plans;
 mod suite;
 
 /// One `#[tokio::test]` per backend for each listed suite test.
@@ -38,4 +39,5 @@ on_both_backends!(
     session_updates_are_idempotent_and_monotone,
     sessions_list_active_and_ended_newest_first_with_pagination,
     retention_deletes_only_old_rows_in_small_batches,
+    listings_by_name_or_failure_use_their_partial_indexes,
 );

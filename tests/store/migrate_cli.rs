@@ -26,8 +26,8 @@ fn migrate_subcommand_applies_then_reports_up_to_date_on_sqlite() {
     let url = format!("sqlite://{}", dir.path().join("m.db").display());
     let (ok, out) = migrate(&url);
     assert!(ok, "{out}");
-    // The audit schema, the OAuth broker's tables, the partial outcome index.
-    assert!(out.contains("applied 3 migration"), "{out}");
+    // The audit schema, the OAuth broker's tables, the partial outcome and name indexes.
+    assert!(out.contains("applied 4 migration"), "{out}");
     let (ok, out) = migrate(&url);
     assert!(ok, "{out}");
     assert!(out.contains("up to date"), "{out}");
@@ -44,8 +44,8 @@ async fn migrate_subcommand_applies_then_reports_up_to_date_on_postgres() {
     drop_pg_database(&name).await;
     let ((ok1, out1), (ok2, out2)) = first.expect("runs");
     // The audit schema, the shared-session tables, the OAuth broker's tables, the partial
-    // outcome index, the direct relay's columns.
-    assert!(ok1 && out1.contains("applied 5 migration"), "{out1}");
+    // outcome index, the direct relay's columns, the partial name index.
+    assert!(ok1 && out1.contains("applied 6 migration"), "{out1}");
     assert!(ok2 && out2.contains("up to date"), "{out2}");
 }
 
