@@ -5,6 +5,7 @@
 mod db;
 mod migrate_cli;
 mod plans;
+mod rebuild;
 mod suite;
 
 /// One `#[tokio::test]` per backend for each listed suite test.

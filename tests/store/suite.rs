@@ -86,10 +86,11 @@ fn activity(hash: &str, seen: DateTime<Utc>, requests: i64, ended: Option<&str>)
 
 pub async fn migrations_apply_on_an_empty_database_and_are_idempotent(ctx: Ctx) {
     let first = ctx.store.migrate().await.expect("first run");
-    // Both get the OAuth broker's tables and the partial outcome and name indexes; PostgreSQL
-    // also the shared-session tables (cluster.shared_sessions) and the direct relay's columns.
+    // Both get the OAuth broker's tables and the partial outcome and name indexes; SQLite the
+    // audit table rebuilt (its outcome check as comparisons); PostgreSQL the shared-session
+    // tables (cluster.shared_sessions) and the direct relay's columns.
     let expected = match ctx.store.backend() {
-        opik_mcp::config::Backend::Sqlite => 4,
+        opik_mcp::config::Backend::Sqlite => 5,
         opik_mcp::config::Backend::Postgres => 6,
     };
     assert_eq!(
