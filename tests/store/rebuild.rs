@@ -30,11 +30,15 @@ const INSERT: &str = "INSERT INTO audit (id, occurred_at, kind, session_hash, su
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 async fn insert(conn: &mut SqliteConnection, n: u8, outcome: &str) -> Result<(), sqlx::Error> {
-    let named = n % 2 == 0;
+    let named = n.is_multiple_of(2);
     sqlx::query(INSERT)
         .bind(vec![n; 16])
         .bind(1_700_000_000_000_000_i64 + i64::from(n))
-        .bind(if n % 3 == 0 { "security" } else { "request" })
+        .bind(if n.is_multiple_of(3) {
+            "security"
+        } else {
+            "request"
+        })
         .bind(format!("{n:064}"))
         .bind(named.then_some("alice"))
         .bind(if named { "tools/call" } else { "ping" })
