@@ -177,6 +177,9 @@ impl Cluster {
             .transpose()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         records::insert(&self.pool, &hash, session, init, &self.instance, stream).await?;
+        // The row was just written with `last_seen_at = now()`: no refresh is due before
+        // `refresh_every` (a refresh on the session's first request wrote the same moment).
+        self.touched.insert(hash.clone(), Instant::now());
         self.local.insert(hash.clone(), session.id().clone());
         if stream.is_some() {
             self.streams.insert(hash, Arc::downgrade(session));
@@ -260,6 +263,13 @@ impl Cluster {
         };
         match registry.adopt(id.clone(), transport, origin, record.init_message()) {
             Ok(s) => {
+                // The row tells when `last_seen_at` was written: the next refresh from here is
+                // due `refresh_every` after that, as if this replica had written it (now, if
+                // it is that old already). One write per adoption saved, none delayed.
+                if let Some(at) = Instant::now().checked_sub(record.idle) {
+                    self.touched.insert(hash.clone(), at);
+                }
+                self.touch(&s);
                 self.local.insert(hash, id.clone());
                 metrics::cluster_event(ClusterEvent::Adopted, 1);
                 Lookup::Live(s)
@@ -288,12 +298,11 @@ impl Cluster {
     /// Refresh the session's `last_seen_at` (at most every quarter of the idle TTL, capped at
     /// 5 s, per replica): the cluster-wide idle expiry follows whichever replica serves it.
     fn touch(&self, s: &Session) {
-        let every = (self.idle_ttl / 4).min(Duration::from_secs(5));
         let now = Instant::now();
         let due = self
             .touched
             .get(s.id_hash())
-            .is_none_or(|t| now.duration_since(*t) >= every);
+            .is_none_or(|t| now.duration_since(*t) >= self.refresh_every());
         if !due {
             return;
         }
@@ -305,6 +314,12 @@ impl Cluster {
                 tracing::debug!(error = %e, "could not refresh a shared session");
             }
         });
+    }
+
+    /// How often a replica refreshes a session's `last_seen_at` at most: a quarter of the
+    /// idle TTL, capped at 5 s.
+    fn refresh_every(&self) -> Duration {
+        (self.idle_ttl / 4).min(Duration::from_secs(5))
     }
 
     /// Whether a legacy SSE session's stream is still reachable: held here, or by a replica

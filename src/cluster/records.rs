@@ -30,6 +30,8 @@ pub struct SharedRecord {
     pub stream_relay: Option<RelayPoint>,
     /// Ended, or idle past the TTL.
     pub ended: bool,
+    /// Time since `last_seen_at` was last written, by the database clock.
+    pub idle: Duration,
 }
 
 impl SharedRecord {
@@ -145,7 +147,8 @@ pub(super) async fn fetch(
          i.relay_addr, i.relay_token, \
          COALESCE(i.heartbeat_at > now() - make_interval(secs => $3), false) AS alive, \
          (s.ended_at IS NOT NULL OR s.last_seen_at < now() - make_interval(secs => $2)) \
-         AS ended \
+         AS ended, \
+         GREATEST(EXTRACT(EPOCH FROM now() - s.last_seen_at), 0)::float8 AS idle_secs \
          FROM shared_sessions s \
          LEFT JOIN cluster_instances i ON i.instance_id = s.stream_instance \
          WHERE s.session_hash = $1",
@@ -168,6 +171,7 @@ pub(super) async fn fetch(
                 r.try_get("relay_token")?,
             ),
             ended: r.try_get("ended")?,
+            idle: Duration::try_from_secs_f64(r.try_get("idle_secs")?).unwrap_or_default(),
         })
     })
     .transpose()

@@ -4,6 +4,7 @@
 mod binding;
 mod direct;
 mod faults;
+mod refresh;
 mod sse;
 mod streamable;
 
