@@ -14,7 +14,6 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::db::Ctx;
-pub use crate::plans::listings_by_name_or_failure_use_their_partial_indexes;
 
 fn base() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
